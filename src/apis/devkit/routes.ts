@@ -1,0 +1,104 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import type { Merchant } from '../../platform/merchants.js';
+import { parseDuration } from '../../platform/clock.js';
+import { ProblemError, problem } from '../../platform/problems.js';
+import type { TestUser } from '../../platform/test-users.js';
+import type { AppContext } from '../../server/context.js';
+import { problemErrorHandler } from '../../server/errors.js';
+import { acceptJsonBodies } from '../../server/json-body.js';
+
+const merchantView = (m: Merchant, testUsers: TestUser[]) => ({
+  msn: m.msn,
+  name: m.name,
+  country: m.country,
+  clientId: m.clientId,
+  clientSecret: m.clientSecret,
+  subscriptionKey: m.subscriptionKey,
+  allowSkipLandingPage: m.allowSkipLandingPage,
+  allowLongLiving: m.allowLongLiving,
+  testUsers,
+});
+
+const AdvanceBody = Type.Object(
+  {
+    seconds: Type.Optional(Type.Number({ minimum: 0 })),
+    milliseconds: Type.Optional(Type.Number({ minimum: 0 })),
+    duration: Type.Optional(Type.String({ description: 'e.g. "10m", "2h", "3d" or ISO-8601 "PT10M"' })),
+  },
+  { additionalProperties: false },
+);
+
+const NewMerchantBody = Type.Union([
+  Type.Null(),
+  Type.Object(
+    {
+      name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+      msn: Type.Optional(Type.String({ pattern: '^[0-9]{4,6}$' })),
+      country: Type.Optional(Type.Union([Type.Literal('NO'), Type.Literal('DK'), Type.Literal('FI')])),
+      allowSkipLandingPage: Type.Optional(Type.Boolean()),
+      allowLongLiving: Type.Optional(Type.Boolean()),
+    },
+    { additionalProperties: false },
+  ),
+]);
+
+function sameSecret(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/**
+ * The control API (`/devkit/v1`): what tests and users need that the real platform does not
+ * offer — credentials, the clock, a reset. Open on loopback; with an admin token otherwise.
+ */
+export const devkitRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (app, { ctx }) => {
+  acceptJsonBodies(app);
+  app.setErrorHandler(problemErrorHandler);
+  app.addHook('onRequest', async (request) => {
+    if (!ctx.adminToken) return;
+    const auth = request.headers.authorization ?? '';
+    const given = auth.startsWith('Bearer ') ? auth.slice(7).trim() : (request.headers['devkit-admin-token'] as string | undefined) ?? '';
+    if (!sameSecret(given, ctx.adminToken)) {
+      throw new ProblemError(problem(401, 'Unauthorized', 'The control API needs the admin token (Authorization: Bearer <token>) when the emulator listens beyond loopback.'));
+    }
+  });
+
+  app.get('/devkit/v1/merchants', async () => {
+    const users = await ctx.users.list();
+    return { merchants: ctx.merchants.all().map((m) => merchantView(m, users)) };
+  });
+
+  app.post('/devkit/v1/merchants', { schema: { body: NewMerchantBody } }, async (request, reply) => {
+    const body = request.body ?? {};
+    if (body.msn && ctx.merchants.get(body.msn)) throw new ProblemError(problem(409, 'Conflict', `A merchant with MSN ${body.msn} already exists.`));
+    const merchant = await ctx.merchants.create(body, ctx.clock.now());
+    return reply.code(201).send(merchantView(merchant, await ctx.users.list()));
+  });
+
+  app.get('/devkit/v1/users', async () => ({ users: await ctx.users.list() }));
+
+  const clockView = () => ({ now: ctx.clock.now().toISOString(), offsetMilliseconds: ctx.clock.offset });
+  app.get('/devkit/v1/clock', async () => clockView());
+
+  app.post('/devkit/v1/clock/advance', { schema: { body: AdvanceBody } }, async (request) => {
+    const { seconds, milliseconds, duration } = request.body;
+    const given = [seconds, milliseconds, duration].filter((v) => v !== undefined).length;
+    if (given !== 1) throw new ProblemError({ ...problem(400, 'Bad Request', 'Give exactly one of seconds, milliseconds or duration.'), extraDetails: [{ name: 'body', reason: 'exactly one of seconds, milliseconds, duration' }] });
+    let ms: number;
+    try {
+      ms = seconds !== undefined ? seconds * 1000 : milliseconds !== undefined ? milliseconds : parseDuration(duration!);
+    } catch (err) {
+      throw new ProblemError({ ...problem(400, 'Bad Request', (err as Error).message), extraDetails: [{ name: 'duration', reason: (err as Error).message }] });
+    }
+    await ctx.clock.advance(ms);
+    return clockView();
+  });
+
+  app.post('/devkit/v1/reset', async (_request, reply) => {
+    await ctx.reset();
+    return reply.code(200).send({ reset: true, ...clockView() });
+  });
+};

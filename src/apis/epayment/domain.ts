@@ -1,0 +1,328 @@
+/**
+ * The ePayment payment as a pure state machine: current state + command → new state + events, or
+ * a problem. No I/O and no clock reads; every instant and id comes in through `ctx`.
+ */
+import type { Problem } from '../../platform/problems.js';
+import { errors } from './errors.js';
+
+export type Currency = 'NOK' | 'DKK' | 'EUR';
+export type State = 'CREATED' | 'AUTHORIZED' | 'ABORTED' | 'EXPIRED' | 'TERMINATED';
+export type EventName = 'CREATED' | 'AUTHORIZED' | 'ABORTED' | 'EXPIRED' | 'TERMINATED' | 'CAPTURED' | 'REFUNDED' | 'CANCELLED';
+export type UserFlow = 'WEB_REDIRECT' | 'NATIVE_REDIRECT' | 'PUSH_MESSAGE' | 'QR';
+
+export interface Amount {
+  currency: Currency;
+  value: number;
+}
+
+/** Sums in minor units; always in the payment's currency. */
+export interface Aggregate {
+  authorized: number;
+  cancelled: number;
+  captured: number;
+  refunded: number;
+}
+
+export interface Payment {
+  msn: string;
+  reference: string;
+  state: State;
+  amount: Amount;
+  aggregate: Aggregate;
+  pspReference: string;
+  paymentMethod: 'WALLET' | 'CARD';
+  userFlow: UserFlow;
+  customer?: { phoneNumber?: string; personalQr?: string; customerToken?: string };
+  customerInteraction: 'CUSTOMER_PRESENT' | 'CUSTOMER_NOT_PRESENT';
+  returnUrl?: string;
+  paymentDescription?: string;
+  profileScope?: string;
+  metadata?: Record<string, string> | null;
+  receiptUrl?: string | null;
+  /** Token in the landing-page/QR link; also accepted by force approve. */
+  redirectToken: string;
+  redirectUrl?: string;
+  createdAt: string;
+  expiresAt: string;
+  authorizedAt?: string;
+  /** Set when the payment was authorized with a profile scope. */
+  sub?: string;
+  /** The phone number of the user who approved or rejected. */
+  userPhoneNumber?: string;
+  /** Idempotency key of the create request; the CREATED and AUTHORIZED events carry it. */
+  createIdempotencyKey: string;
+}
+
+export interface PaymentEvent {
+  reference: string;
+  pspReference: string;
+  name: EventName;
+  amount: Amount;
+  timestamp: string;
+  idempotencyKey: string | null;
+  success: boolean;
+}
+
+export interface Context {
+  now: Date;
+  /** New event-level pspReference. */
+  newPspReference: () => string;
+}
+
+/** What the create endpoint hands the domain after schema validation and merchant checks. */
+export interface CreateInput {
+  msn: string;
+  reference: string;
+  amount: Amount;
+  paymentMethod: 'WALLET' | 'CARD';
+  userFlow: UserFlow;
+  customer?: Payment['customer'];
+  customerInteraction?: Payment['customerInteraction'];
+  returnUrl?: string;
+  paymentDescription?: string;
+  profileScope?: string;
+  metadata?: Record<string, string> | null;
+  receiptUrl?: string | null;
+  hasReceipt: boolean;
+  expiresAt?: string | null;
+  qrFormat?: { format: string; size?: number | null } | null;
+  idempotencyKey: string;
+  pspReference: string;
+  redirectToken: string;
+  merchant: { country: string; allowSkipLandingPage: boolean; allowLongLiving: boolean };
+}
+
+export type Command =
+  | { type: 'approve'; phoneNumber?: string; sub?: string }
+  | { type: 'reject'; phoneNumber?: string }
+  | { type: 'expire' }
+  | { type: 'cancel'; idempotencyKey: string; cancelTransactionOnly?: boolean }
+  | { type: 'capture'; amount: Amount; idempotencyKey: string }
+  | { type: 'refund'; amount: Amount; idempotencyKey: string };
+
+export type Outcome = { ok: true; payment: Payment; events: PaymentEvent[] } | { ok: false; problem: Problem };
+
+/** Without `expiresAt` the user has 5 + 5 minutes: landing page, then confirmation in the app. */
+export const DEFAULT_EXPIRY_MS = 10 * 60_000;
+const MIN_LONG_LIVING_MS = 10 * 60_000;
+const MAX_LONG_LIVING_MS = 28 * 24 * 60 * 60_000;
+const DAY_MS = 24 * 60 * 60_000;
+const MINIMUM_AMOUNT: Record<Currency, number> = { NOK: 100, DKK: 1, EUR: 1 };
+const CURRENCY_OF_COUNTRY: Record<string, Currency> = { NO: 'NOK', DK: 'DKK', FI: 'EUR' };
+
+const zero: Aggregate = { authorized: 0, cancelled: 0, captured: 0, refunded: 0 };
+const fail = (problem: Problem): Outcome => ({ ok: false, problem });
+
+/** Applies one event to a payment: the only place where state and sums change. */
+export function evolve(payment: Payment, event: PaymentEvent): Payment {
+  const a = payment.aggregate;
+  const v = event.amount.value;
+  switch (event.name) {
+    case 'CREATED':
+      return payment;
+    case 'AUTHORIZED':
+      return { ...payment, state: 'AUTHORIZED', authorizedAt: event.timestamp, aggregate: { ...a, authorized: v } };
+    case 'ABORTED':
+      return { ...payment, state: 'ABORTED' };
+    case 'EXPIRED':
+      return { ...payment, state: 'EXPIRED' };
+    case 'TERMINATED':
+      return { ...payment, state: 'TERMINATED', aggregate: { ...a, cancelled: a.cancelled + v } };
+    case 'CAPTURED':
+      return { ...payment, aggregate: { ...a, captured: a.captured + v } };
+    case 'REFUNDED':
+      return { ...payment, aggregate: { ...a, refunded: a.refunded + v } };
+    case 'CANCELLED':
+      return { ...payment, aggregate: { ...a, cancelled: a.cancelled + v } };
+  }
+}
+
+/** Rebuilds a payment from its creation and its event log (the log is the truth). */
+export function replay(created: Payment, events: readonly PaymentEvent[]): Payment {
+  return events.reduce(evolve, { ...created, state: 'CREATED', aggregate: zero });
+}
+
+export function create(input: CreateInput, ctx: Context): Outcome {
+  const problem = validateCreate(input, ctx.now);
+  if (problem) return fail(problem);
+  const createdAt = ctx.now.toISOString();
+  const expiresAt = input.expiresAt ? new Date(input.expiresAt).toISOString() : new Date(ctx.now.getTime() + DEFAULT_EXPIRY_MS).toISOString();
+  const payment: Payment = {
+    msn: input.msn,
+    reference: input.reference,
+    state: 'CREATED',
+    amount: input.amount,
+    aggregate: zero,
+    pspReference: input.pspReference,
+    paymentMethod: input.paymentMethod,
+    userFlow: input.userFlow,
+    ...(input.customer ? { customer: input.customer } : {}),
+    customerInteraction: input.customerInteraction ?? 'CUSTOMER_NOT_PRESENT',
+    ...(input.returnUrl === undefined ? {} : { returnUrl: input.returnUrl }),
+    ...(input.paymentDescription === undefined ? {} : { paymentDescription: input.paymentDescription }),
+    ...(input.profileScope === undefined ? {} : { profileScope: input.profileScope }),
+    ...(input.metadata === undefined ? {} : { metadata: input.metadata }),
+    ...(input.receiptUrl === undefined ? {} : { receiptUrl: input.receiptUrl }),
+    redirectToken: input.redirectToken,
+    createdAt,
+    expiresAt,
+    createIdempotencyKey: input.idempotencyKey,
+  };
+  const event: PaymentEvent = {
+    reference: input.reference,
+    // The CREATED event carries the payment-level pspReference.
+    pspReference: input.pspReference,
+    name: 'CREATED',
+    amount: input.amount,
+    timestamp: createdAt,
+    idempotencyKey: input.idempotencyKey,
+    success: true,
+  };
+  return { ok: true, payment, events: [event] };
+}
+
+function validateCreate(input: CreateInput, now: Date): Problem | undefined {
+  const { amount, userFlow, paymentMethod } = input;
+  const expected = CURRENCY_OF_COUNTRY[input.merchant.country] ?? 'NOK';
+  if (amount.currency !== expected) return errors.invalidCurrency(amount.currency, input.msn);
+  if (amount.value < MINIMUM_AMOUNT[amount.currency]) return errors.amountTooSmall(MINIMUM_AMOUNT[amount.currency], amount.currency);
+  if (paymentMethod === 'CARD' && userFlow !== 'WEB_REDIRECT') return errors.cardRequiresWebRedirect();
+  if (userFlow === 'WEB_REDIRECT' && !input.returnUrl) return errors.missingParameter('returnUrl', 'returnUrl is required when userFlow is WEB_REDIRECT');
+  if (input.returnUrl !== undefined && !isAcceptedReturnUrl(input.returnUrl)) return errors.invalidUrl(input.returnUrl);
+  if (input.receiptUrl && !isAcceptedReturnUrl(input.receiptUrl)) return errors.invalidUrl(input.receiptUrl);
+  if (input.customer) {
+    const given = Object.values(input.customer).filter((v) => v !== undefined).length;
+    if (given !== 1) return errors.customerOneOf();
+  }
+  if (userFlow === 'PUSH_MESSAGE') {
+    if (!input.customer) return errors.missingParameter('customer', 'customer is required when userFlow is PUSH_MESSAGE');
+    if (!input.merchant.allowSkipLandingPage) return errors.skipLandingPageNotAllowed();
+  }
+  if (input.qrFormat && userFlow !== 'QR') return errors.qrFormatNotAllowed();
+  if (input.qrFormat?.size != null && input.qrFormat.format !== 'IMAGE/PNG') return errors.qrSizeNotAllowed();
+  if (input.profileScope !== undefined) {
+    const problem = validateScope(input.profileScope);
+    if (problem) return problem;
+  }
+  if (input.metadata) {
+    for (const [k, v] of Object.entries(input.metadata)) {
+      if (k.length > 100) return errors.metadataKeyTooLong(k);
+      if (v.length > 500) return errors.metadataValueTooLong(k);
+    }
+  }
+  if (input.expiresAt) {
+    if (userFlow !== 'PUSH_MESSAGE' && userFlow !== 'QR') return errors.expiresAtNotAllowed();
+    if (paymentMethod !== 'WALLET') return errors.expiresAtNotAllowed();
+    if (!input.merchant.allowLongLiving) return errors.longLivingNotAllowed();
+    if (!input.hasReceipt) return errors.longLivingRequiresReceipt();
+    const at = Date.parse(input.expiresAt);
+    const ahead = at - now.getTime();
+    if (Number.isNaN(at) || ahead <= MIN_LONG_LIVING_MS || ahead >= MAX_LONG_LIVING_MS) return errors.expirationInvalid();
+  }
+  if (input.hasReceipt && paymentMethod !== 'WALLET') return errors.receiptRequiresWallet();
+  return undefined;
+}
+
+const SCOPES = new Set(['name', 'address', 'email', 'phoneNumber', 'birthDate', 'nin']);
+function validateScope(scope: string): Problem | undefined {
+  const parts = scope.split(' ').filter(Boolean);
+  if (parts.length === 0) return errors.invalidScope(scope);
+  for (const p of parts) {
+    if (p === 'nin') return errors.illegalScope(p);
+    if (!SCOPES.has(p)) return errors.invalidScope(p);
+  }
+  return undefined;
+}
+
+/** `https://` or a custom app scheme, as the real API accepts; plus http on loopback for local shops. */
+export function isAcceptedReturnUrl(value: string): boolean {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return false;
+  }
+  if (url.protocol === 'https:') return url.hostname.length > 0;
+  if (url.protocol === 'http:') return url.hostname === 'localhost' || url.hostname === '127.0.0.1' || url.hostname === '[::1]';
+  // Custom schemes (myapp://...) are allowed; other web-ish schemes are not.
+  return /^[a-z][a-z0-9+.-]*:$/i.test(url.protocol) && !['ftp:', 'file:', 'javascript:', 'data:'].includes(url.protocol);
+}
+
+export function decide(payment: Payment, command: Command, ctx: Context): Outcome {
+  const emit = (name: EventName, value: number, idempotencyKey: string | null): PaymentEvent => ({
+    reference: payment.reference,
+    pspReference: ctx.newPspReference(),
+    name,
+    amount: { currency: payment.amount.currency, value },
+    timestamp: ctx.now.toISOString(),
+    idempotencyKey,
+    success: true,
+  });
+  const done = (events: PaymentEvent[], extra: Partial<Payment> = {}): Outcome => ({
+    ok: true,
+    payment: { ...events.reduce(evolve, payment), ...extra },
+    events,
+  });
+  const a = payment.aggregate;
+  const expired = payment.state === 'CREATED' && ctx.now.getTime() >= Date.parse(payment.expiresAt);
+
+  switch (command.type) {
+    case 'expire':
+      if (!expired) return fail(errors.notExpired());
+      return done([emit('EXPIRED', payment.amount.value, null)]);
+
+    case 'approve': {
+      if (payment.state === 'AUTHORIZED') return fail(errors.alreadyReserved());
+      if (expired || payment.state === 'EXPIRED') return fail(errors.paymentExpired());
+      if (payment.state !== 'CREATED') return fail(errors.cannotApprove(payment.state));
+      const extra: Partial<Payment> = {
+        ...(command.phoneNumber ? { userPhoneNumber: command.phoneNumber } : {}),
+        ...(payment.profileScope && command.sub ? { sub: command.sub } : {}),
+      };
+      return done([emit('AUTHORIZED', payment.amount.value, payment.createIdempotencyKey)], extra);
+    }
+
+    case 'reject':
+      if (expired || payment.state === 'EXPIRED') return fail(errors.paymentExpired());
+      if (payment.state !== 'CREATED') return fail(errors.cannotReject(payment.state));
+      return done([emit('ABORTED', payment.amount.value, null)], command.phoneNumber ? { userPhoneNumber: command.phoneNumber } : {});
+
+    case 'cancel': {
+      if (payment.state === 'CREATED' && !expired) {
+        return done([emit('TERMINATED', payment.amount.value, null)]);
+      }
+      if (payment.state === 'TERMINATED') return done([]); // cancelling twice changes nothing
+      if (payment.state !== 'AUTHORIZED') return fail(errors.cannotCancel(expired ? 'EXPIRED' : payment.state));
+      if (command.cancelTransactionOnly) return fail(errors.cannotCancelAuthorized());
+      if (ctx.now.getTime() - Date.parse(payment.authorizedAt ?? payment.createdAt) > 180 * DAY_MS) return fail(errors.cancelPeriodExpired());
+      const rest = a.authorized - a.captured - a.cancelled;
+      if (rest > 0) return done([emit('CANCELLED', rest, null)]);
+      if (a.cancelled > 0) return done([]); // the remainder was already released
+      return fail(errors.cannotCancelCaptured());
+    }
+
+    case 'capture': {
+      if (command.amount.currency !== payment.amount.currency) return fail(errors.currencyMismatch(command.amount.currency, payment.amount.currency));
+      if (command.amount.value <= 0) return fail(errors.amountInvalid('modificationAmount.value must be greater than 0'));
+      if (payment.state === 'CREATED') return fail(expired ? errors.cannotCapture('EXPIRED') : errors.captureBeforeReservation());
+      if (payment.state !== 'AUTHORIZED') return fail(errors.cannotCapture(payment.state));
+      if (a.cancelled > 0) return fail(errors.cannotCaptureCancelled());
+      if (ctx.now.getTime() - Date.parse(payment.authorizedAt ?? payment.createdAt) > 180 * DAY_MS) return fail(errors.capturePeriodExpired());
+      const capturable = a.authorized - a.cancelled - a.captured;
+      if (command.amount.value > capturable) return fail(errors.captureTooHigh(command.amount.value, capturable));
+      return done([emit('CAPTURED', command.amount.value, command.idempotencyKey)]);
+    }
+
+    case 'refund': {
+      if (command.amount.currency !== payment.amount.currency) return fail(errors.currencyMismatch(command.amount.currency, payment.amount.currency));
+      if (command.amount.value <= 0) return fail(errors.amountInvalid('modificationAmount.value must be greater than 0'));
+      if (payment.state === 'CREATED') return fail(errors.refundBeforeReservation());
+      if (payment.state !== 'AUTHORIZED') return fail(errors.cannotRefund(payment.state));
+      if (ctx.now.getTime() - Date.parse(payment.authorizedAt ?? payment.createdAt) > 365 * DAY_MS) return fail(errors.refundPeriodExpired());
+      const refundable = a.captured - a.refunded;
+      if (a.captured > 0 && refundable === 0) return fail(errors.alreadyRefunded());
+      if (command.amount.value > refundable) return fail(errors.notEnoughRefundable(command.amount.value, refundable));
+      return done([emit('REFUNDED', command.amount.value, command.idempotencyKey)]);
+    }
+  }
+}

@@ -1,0 +1,214 @@
+import type { Transaction } from 'kysely';
+import type { DatabaseHandle } from '../../db/open.js';
+import type { Database } from '../../db/schema.js';
+import type { Clock } from '../../platform/clock.js';
+import { idempotency, requestHash, type IdempotencyScope } from '../../platform/idempotency.js';
+import type { IdSource } from '../../platform/ids.js';
+import type { Merchant } from '../../platform/merchants.js';
+import { ProblemError, problem, type Problem } from '../../platform/problems.js';
+import type { TestUsers } from '../../platform/test-users.js';
+import { create, decide, type Command, type Context, type Payment, type PaymentEvent } from './domain.js';
+import { errors } from './errors.js';
+import type { CreatePaymentRequest, ForceApproveRequest, ModificationRequest } from './schemas.js';
+import { paymentStore, type StoredPayment } from './store.js';
+import { modificationView, paymentView } from './views.js';
+
+/** What a route sends back: a success body, or a problem to render in the API's error shape. */
+export type Reply = { status: number; body: unknown; problem?: undefined } | { status: number; problem: Problem; body?: undefined };
+
+/** Called inside the command's transaction for every batch of new events (the outbox hooks in here). */
+export type EventSink = (trx: Transaction<Database>, payment: Payment, events: PaymentEvent[]) => Promise<void>;
+
+export interface EpaymentDeps {
+  database: DatabaseHandle;
+  clock: Clock;
+  ids: IdSource;
+  users: TestUsers;
+  /** Base URL of the emulator's pages, for redirectUrl. */
+  publicUrl: () => string;
+  sinks?: EventSink[];
+}
+
+type ModifyOperation = 'capture' | 'refund' | 'cancel';
+
+const fromProblem = (p: Problem): Reply => ({ status: p.status, problem: p });
+
+/**
+ * The ePayment commands. Each runs as one unit in the group-commit queue: load, decide (pure),
+ * write payment + events + outbox + idempotency record, all in the same transaction.
+ */
+export class EpaymentService {
+  constructor(private readonly deps: EpaymentDeps) {}
+
+  private ctx(): Context {
+    return { now: this.deps.clock.now(), newPspReference: this.deps.ids.eventPspReference };
+  }
+
+  create(merchant: Merchant, body: CreatePaymentRequest, key: string): Promise<Reply> {
+    const scope = { msn: merchant.msn, operation: 'create', reference: body.reference, key };
+    return this.idempotent(scope, body, async (trx) => {
+      if (await paymentStore.load(trx, merchant.msn, body.reference)) return fromProblem(errors.referenceExists(body.reference));
+      const phone = body.customer?.phoneNumber;
+      if (phone && !(await this.deps.users.find(phone, trx))) return fromProblem(errors.customerNotFound(phone));
+      const ctx = this.ctx();
+      const token = this.deps.ids.token();
+      const outcome = create(
+        {
+          msn: merchant.msn,
+          reference: body.reference,
+          amount: body.amount,
+          paymentMethod: body.paymentMethod.type,
+          userFlow: body.userFlow,
+          ...(body.customer ? { customer: body.customer } : {}),
+          ...(body.customerInteraction ? { customerInteraction: body.customerInteraction } : {}),
+          ...(body.returnUrl === undefined ? {} : { returnUrl: body.returnUrl }),
+          ...(body.paymentDescription === undefined ? {} : { paymentDescription: body.paymentDescription }),
+          ...(body.profile?.scope === undefined ? {} : { profileScope: body.profile.scope }),
+          ...(body.metadata === undefined ? {} : { metadata: body.metadata }),
+          ...(body.receiptUrl === undefined ? {} : { receiptUrl: body.receiptUrl }),
+          hasReceipt: body.receipt !== undefined,
+          expiresAt: body.expiresAt ?? null,
+          qrFormat: body.qrFormat ?? null,
+          idempotencyKey: key,
+          pspReference: this.deps.ids.uuid(),
+          redirectToken: token,
+          merchant,
+        },
+        ctx,
+      );
+      if (!outcome.ok) return fromProblem(outcome.problem);
+      const redirectUrl = this.redirectUrl(outcome.payment);
+      const payment: Payment = redirectUrl ? { ...outcome.payment, redirectUrl } : outcome.payment;
+      await paymentStore.insert(trx, payment, outcome.events);
+      await this.emit(trx, payment, outcome.events);
+      return { status: 201, body: { ...(redirectUrl ? { redirectUrl } : {}), reference: payment.reference } };
+    });
+  }
+
+  async get(msn: string, reference: string): Promise<Reply> {
+    const stored = await paymentStore.load(this.deps.database.db, msn, reference);
+    if (!stored) return fromProblem(errors.referenceNotFound(reference, msn));
+    return { status: 200, body: paymentView(stored.payment) };
+  }
+
+  async events(msn: string, reference: string): Promise<Reply> {
+    const events = await paymentStore.events(this.deps.database.db, msn, reference);
+    if (events.length === 0) return fromProblem(errors.referenceNotFound(reference, msn));
+    return { status: 200, body: events };
+  }
+
+  modify(merchant: Merchant, reference: string, operation: ModifyOperation, body: ModificationRequest | { cancelTransactionOnly?: boolean } | null, key: string): Promise<Reply> {
+    const scope = { msn: merchant.msn, operation, reference, key };
+    return this.idempotent(scope, body, async (trx) => {
+      const command: Command =
+        operation === 'cancel'
+          ? { type: 'cancel', idempotencyKey: key, cancelTransactionOnly: (body as { cancelTransactionOnly?: boolean } | null)?.cancelTransactionOnly === true }
+          : { type: operation, amount: (body as ModificationRequest).modificationAmount, idempotencyKey: key };
+      const result = await this.transition(trx, merchant.msn, reference, command);
+      return 'problem' in result ? fromProblem(result.problem) : { status: 200, body: modificationView(result.payment) };
+    });
+  }
+
+  /** MT's test-only approve: moves a CREATED payment to AUTHORIZED without the app. */
+  forceApprove(merchant: Merchant, reference: string, body: ForceApproveRequest): Promise<Reply> {
+    return this.deps.database.commands.run(async (trx) => {
+      const stored = await paymentStore.load(trx, merchant.msn, reference);
+      if (!stored) return fromProblem(errors.referenceNotFound(reference, merchant.msn));
+      if (body?.token !== undefined && body.token !== stored.payment.redirectToken) {
+        return fromProblem(problem(400, 'Approve failed', 'The token does not belong to this payment.', '10010'));
+      }
+      const phone = body?.customer?.phoneNumber ?? stored.payment.customer?.phoneNumber;
+      const user = phone ? await this.deps.users.find(phone, trx) : (await this.deps.users.list(trx))[0];
+      if (!user) return fromProblem(phone ? errors.customerNotFound(phone) : problem(400, 'Approve failed', 'There is no test user to approve as.', '10010'));
+      const result = await this.transition(trx, merchant.msn, reference, { type: 'approve', phoneNumber: user.phoneNumber, sub: user.sub });
+      return 'problem' in result ? fromProblem(result.problem) : { status: 200, body: undefined };
+    });
+  }
+
+  /** The user's side (simulated app, control API): approve or reject as a given test user. */
+  userDecision(msn: string, reference: string, decision: 'approve' | 'reject', phoneNumber: string): Promise<Reply> {
+    return this.deps.database.commands.run(async (trx) => {
+      const user = await this.deps.users.find(phoneNumber, trx);
+      if (!user) return fromProblem(errors.customerNotFound(phoneNumber));
+      const command: Command = decision === 'approve' ? { type: 'approve', phoneNumber, sub: user.sub } : { type: 'reject', phoneNumber };
+      const result = await this.transition(trx, msn, reference, command);
+      return 'problem' in result ? fromProblem(result.problem) : { status: 200, body: paymentView(result.payment) };
+    });
+  }
+
+  /** Expires every CREATED payment whose time is up; returns how many. */
+  async expireDue(): Promise<number> {
+    const due = await paymentStore.dueForExpiry(this.deps.database.db, this.deps.clock.now());
+    const results = await Promise.all(
+      due.map(({ msn, reference }) =>
+        this.deps.database.commands.run(async (trx) => {
+          const stored = await paymentStore.load(trx, msn, reference);
+          if (!stored) return false;
+          const expired = await this.catchUp(trx, stored);
+          return expired !== stored;
+        }),
+      ),
+    );
+    return results.filter(Boolean).length;
+  }
+
+  /** Applies a command to a stored payment inside the caller's transaction. */
+  private async transition(trx: Transaction<Database>, msn: string, reference: string, command: Command): Promise<{ payment: Payment } | { problem: Problem }> {
+    const loaded = await paymentStore.load(trx, msn, reference);
+    if (!loaded) return { problem: errors.referenceNotFound(reference, msn) };
+    const stored = await this.catchUp(trx, loaded);
+    const outcome = decide(stored.payment, command, this.ctx());
+    if (!outcome.ok) return { problem: outcome.problem };
+    await paymentStore.update(trx, stored, outcome.payment, outcome.events, this.deps.clock.now());
+    await this.emit(trx, outcome.payment, outcome.events);
+    return { payment: outcome.payment };
+  }
+
+  /** A payment whose time ran out is expired before anything else happens to it. */
+  private async catchUp(trx: Transaction<Database>, stored: StoredPayment): Promise<StoredPayment> {
+    const p = stored.payment;
+    if (p.state !== 'CREATED' || this.deps.clock.now().getTime() < Date.parse(p.expiresAt)) return stored;
+    const outcome = decide(p, { type: 'expire' }, this.ctx());
+    if (!outcome.ok) return stored;
+    const next = await paymentStore.update(trx, stored, outcome.payment, outcome.events, this.deps.clock.now());
+    await this.emit(trx, outcome.payment, outcome.events);
+    return next;
+  }
+
+  private async emit(trx: Transaction<Database>, payment: Payment, events: PaymentEvent[]) {
+    if (events.length === 0) return;
+    for (const sink of this.deps.sinks ?? []) await sink(trx, payment, events);
+  }
+
+  /** Runs a command once per Idempotency-Key: a replay returns the stored first response. */
+  private idempotent(scope: IdempotencyScope, body: unknown, run: (trx: Transaction<Database>) => Promise<Reply>): Promise<Reply> {
+    const hash = requestHash(body);
+    return this.deps.database.commands.run(async (trx) => {
+      const previous = await idempotency.find(trx, scope);
+      if (previous) {
+        if (previous.requestHash !== hash) return fromProblem(errors.idempotencyConflict(scope.key, scope.operation));
+        return previous.status >= 400 ? { status: previous.status, problem: previous.body as Problem } : { status: previous.status, body: previous.body };
+      }
+      const reply = await run(trx);
+      await idempotency.store(trx, scope, { requestHash: hash, status: reply.status, body: reply.problem ?? reply.body }, this.deps.clock.now());
+      return reply;
+    });
+  }
+
+  private redirectUrl(p: Payment): string | undefined {
+    const base = this.deps.publicUrl();
+    const token = encodeURIComponent(p.redirectToken);
+    switch (p.userFlow) {
+      case 'PUSH_MESSAGE':
+        return undefined;
+      case 'WEB_REDIRECT':
+        return `${base}/landing?token=${token}`;
+      case 'NATIVE_REDIRECT':
+        return `${base}/app-switch?token=${token}`;
+      case 'QR':
+        return `${base}/qr/v1?token=${token}`;
+    }
+  }
+}
+
+export { ProblemError };

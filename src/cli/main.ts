@@ -1,0 +1,23 @@
+import { Command } from 'commander';
+import { serveCommand } from './serve.js';
+import { serversCommand } from './servers.js';
+
+/** Builds the `vipps-devkit` program. Each sub-command lives in its own file under src/cli/. */
+export function buildProgram(): Command {
+  const program = new Command('vipps-devkit')
+    .description('The Vipps developer environment on your own machine: emulator, simulated app and merchant tools.')
+    .showHelpAfterError()
+    .exitOverride((err) => {
+      // commander throws on --help/--version too; those are not failures.
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') process.exit(0);
+      process.exit(err.exitCode || 1);
+    });
+  program.addCommand(serveCommand());
+  // Further command groups are added below, one line each.
+  program.addCommand(serversCommand());
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  await buildProgram().parseAsync(argv);
+}

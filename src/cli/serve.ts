@@ -1,0 +1,77 @@
+import path from 'node:path';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import type { DatabaseConfig } from '../db/open.js';
+import { ids } from '../platform/ids.js';
+import { startEmulator } from '../server/emulator.js';
+import { isLoopbackHost } from '../server/loopback.js';
+
+export const DEFAULT_PORT = 8765;
+
+const port = (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('must be a port number (0-65535; 0 picks a free one)');
+  return n;
+};
+
+export function serveCommand(): Command {
+  return new Command('serve')
+    .description('start the emulator: Access Token and ePayment APIs, control API, on one port')
+    .addOption(new Option('-p, --port <port>', 'port to listen on (0 picks a free one)').default(DEFAULT_PORT).env('VIPPS_DEVKIT_PORT').argParser(port))
+    .addOption(new Option('-H, --host <address>', 'address to listen on; beyond loopback the control API needs the admin token').default('127.0.0.1').env('VIPPS_DEVKIT_HOST'))
+    .addOption(new Option('-d, --data-dir <dir>', 'where the embedded SQLite database and keys live').default('./.vipps-devkit').env('VIPPS_DEVKIT_DATA_DIR'))
+    .option('--ephemeral', 'keep everything in memory; nothing survives the process')
+    .addOption(new Option('--database-url <url>', 'use PostgreSQL (postgres://...) instead of SQLite, for shared deployments').env('VIPPS_DEVKIT_DATABASE_URL'))
+    .addOption(new Option('--admin-token <token>', 'token the control API requires (default: generated when not on loopback)').env('VIPPS_DEVKIT_ADMIN_TOKEN'))
+    .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'))
+    .option('--json', 'print the start-up banner (URL, credentials) as one JSON line')
+    .action(async (opts: { port: number; host: string; dataDir: string; ephemeral?: boolean; databaseUrl?: string; adminToken?: string; logLevel: string; json?: boolean }) => {
+      const database: DatabaseConfig = opts.databaseUrl
+        ? { kind: 'postgres', url: opts.databaseUrl }
+        : { kind: 'sqlite', file: opts.ephemeral ? ':memory:' : path.join(opts.dataDir, 'devkit.sqlite') };
+      const adminToken = opts.adminToken ?? (isLoopbackHost(opts.host) ? undefined : ids.token(24));
+      const emulator = await startEmulator({
+        database,
+        host: opts.host,
+        port: opts.port,
+        logLevel: opts.logLevel,
+        ...(adminToken ? { adminToken } : {}),
+      });
+      const merchant = emulator.ctx.merchants.all()[0]!;
+      const user = (await emulator.ctx.users.list())[0];
+      const banner = {
+        url: emulator.url,
+        storage: database.kind === 'postgres' ? 'postgresql' : opts.ephemeral ? 'memory' : path.resolve(opts.dataDir),
+        merchantSerialNumber: merchant.msn,
+        clientId: merchant.clientId,
+        clientSecret: merchant.clientSecret,
+        subscriptionKey: merchant.subscriptionKey,
+        testUserPhoneNumber: user?.phoneNumber,
+        ...(adminToken ? { adminToken } : {}),
+      };
+      if (opts.json) {
+        process.stdout.write(`${JSON.stringify(banner)}\n`);
+      } else {
+        const lines = [
+          `Vipps Devkit is running at ${banner.url}  (data: ${banner.storage})`,
+          '',
+          'Test merchant (use these as apitest.vipps.no credentials):',
+          `  Merchant-Serial-Number       ${banner.merchantSerialNumber}`,
+          `  client_id                    ${banner.clientId}`,
+          `  client_secret                ${banner.clientSecret}`,
+          `  Ocp-Apim-Subscription-Key    ${banner.subscriptionKey}`,
+          `Test user phone number:        ${banner.testUserPhoneNumber ?? '(none)'}`,
+          ...(adminToken ? ['', `Control API admin token:       ${adminToken}`] : []),
+          '',
+          `Control API: ${banner.url}/devkit/v1/merchants   Stop with Ctrl+C.`,
+        ];
+        process.stdout.write(`${lines.join('\n')}\n`);
+      }
+      const stop = async (signal: string) => {
+        emulator.app.log.info(`${signal}: shutting down`);
+        await emulator.close();
+        process.exit(0);
+      };
+      process.once('SIGINT', () => void stop('SIGINT'));
+      process.once('SIGTERM', () => void stop('SIGTERM'));
+    });
+}

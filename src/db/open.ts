@@ -1,0 +1,72 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import pg from 'pg';
+import { CommandQueue } from './command-queue.js';
+import { migrationProvider } from './migrations.js';
+import type { Database } from './schema.js';
+import { withStatementCache } from './sqlite-statement-cache.js';
+
+export type DatabaseConfig =
+  | { kind: 'sqlite'; /** a file path, or ':memory:' for an ephemeral database */ file: string }
+  | { kind: 'postgres'; url: string; /** PostgreSQL schema to use (created if missing) */ schema?: string };
+
+export interface DatabaseHandle {
+  db: Kysely<Database>;
+  kind: DatabaseConfig['kind'];
+  commands: CommandQueue;
+  close(): Promise<void>;
+}
+
+export async function openDatabase(config: DatabaseConfig): Promise<DatabaseHandle> {
+  const db = config.kind === 'sqlite' ? openSqlite(config.file) : await openPostgres(config.url, config.schema);
+  const migrator = new Migrator({ db, provider: migrationProvider });
+  const { error } = await migrator.migrateToLatest();
+  if (error) {
+    await db.destroy();
+    throw error instanceof Error ? error : new Error(String(error));
+  }
+  const commands = new CommandQueue(db);
+  return {
+    db,
+    kind: config.kind,
+    commands,
+    async close() {
+      await commands.drain();
+      await db.destroy();
+    },
+  };
+}
+
+function openSqlite(file: string): Kysely<Database> {
+  if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  const raw = new BetterSqlite3(file);
+  // WAL + synchronous=FULL: a committed transaction survives a power cut; group commit
+  // (CommandQueue) keeps the fsync count per request low.
+  raw.pragma('journal_mode = WAL');
+  raw.pragma('synchronous = FULL');
+  raw.pragma('busy_timeout = 5000');
+  return new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(raw) as never }) });
+}
+
+async function openPostgres(url: string, schema?: string): Promise<Kysely<Database>> {
+  if (schema) {
+    if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`invalid PostgreSQL schema name: ${schema}`);
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      await client.query(`create schema if not exists ${schema}`);
+    } finally {
+      await client.end();
+    }
+  }
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: 10,
+    ...(schema ? { options: `-c search_path=${schema}` } : {}),
+  });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  await sql`select 1`.execute(db);
+  return db;
+}

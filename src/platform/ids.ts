@@ -1,0 +1,17 @@
+import { randomBytes, randomInt, randomUUID } from 'node:crypto';
+
+/** Identifier formats of the real platform, so that clients' parsers see familiar values. */
+export const ids = {
+  uuid: (): string => randomUUID(),
+  /** Event-level pspReference: 10-digit strings in the documented examples. */
+  eventPspReference: (): string => String(randomInt(1_000_000_000, 9_999_999_999)),
+  /** An opaque URL-safe token (landing page links). */
+  token: (bytes = 24): string => randomBytes(bytes).toString('base64url'),
+  hex: (bytes: number): string => randomBytes(bytes).toString('hex'),
+  /** W3C trace-context style id, as the real API puts in Problem.traceId. */
+  traceId: (): string => `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-01`,
+  /** Merchant serial numbers are 4-6 digits; ours are 6. */
+  msn: (): string => String(randomInt(100_000, 999_999)),
+};
+
+export type IdSource = typeof ids;

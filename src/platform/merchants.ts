@@ -1,0 +1,92 @@
+import { randomBytes } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { Database, MerchantsTable } from '../db/schema.js';
+import { ids } from './ids.js';
+
+/** A test sales unit and its API keys, as a merchant sees them in the portal. */
+export interface Merchant {
+  msn: string;
+  name: string;
+  country: string;
+  clientId: string;
+  clientSecret: string;
+  subscriptionKey: string;
+  allowSkipLandingPage: boolean;
+  allowLongLiving: boolean;
+}
+
+export interface NewMerchant {
+  name?: string;
+  msn?: string;
+  country?: string;
+  allowSkipLandingPage?: boolean;
+  allowLongLiving?: boolean;
+}
+
+const fromRow = (r: MerchantsTable): Merchant => ({
+  msn: r.msn,
+  name: r.name,
+  country: r.country,
+  clientId: r.client_id,
+  clientSecret: r.client_secret,
+  subscriptionKey: r.subscription_key,
+  allowSkipLandingPage: r.allow_skip_landing_page === 1,
+  allowLongLiving: r.allow_long_living === 1,
+});
+
+/**
+ * Every merchant, held in memory: credentials are checked on every request, and there are few
+ * merchants. Writes go to the database first, then refresh the cache.
+ */
+export class MerchantDirectory {
+  private byClientId = new Map<string, Merchant>();
+  private byMsn = new Map<string, Merchant>();
+  private bySubscription = new Map<string, Merchant>();
+
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async load(): Promise<void> {
+    const rows = await this.db.selectFrom('merchants').selectAll().orderBy('created_at').orderBy('msn').execute();
+    this.byClientId = new Map(rows.map((r) => [r.client_id, fromRow(r)]));
+    this.byMsn = new Map(rows.map((r) => [r.msn, fromRow(r)]));
+    this.bySubscription = new Map(rows.map((r) => [r.subscription_key, fromRow(r)]));
+  }
+
+  all(): Merchant[] {
+    return [...this.byMsn.values()];
+  }
+  byClient(clientId: string): Merchant | undefined {
+    return this.byClientId.get(clientId);
+  }
+  bySubscriptionKey(key: string): Merchant | undefined {
+    return this.bySubscription.get(key);
+  }
+  get(msn: string): Merchant | undefined {
+    return this.byMsn.get(msn);
+  }
+
+  async create(input: NewMerchant, now: Date): Promise<Merchant> {
+    let msn = input.msn ?? ids.msn();
+    while (!input.msn && this.byMsn.has(msn)) msn = ids.msn();
+    const row: MerchantsTable = {
+      msn,
+      name: input.name ?? `Devkit Test Shop ${msn}`,
+      country: input.country ?? 'NO',
+      client_id: ids.uuid(),
+      client_secret: randomBytes(16).toString('base64'),
+      subscription_key: ids.hex(16),
+      allow_skip_landing_page: input.allowSkipLandingPage === false ? 0 : 1,
+      allow_long_living: input.allowLongLiving === false ? 0 : 1,
+      created_at: now.toISOString(),
+    };
+    await this.db.insertInto('merchants').values(row).execute();
+    await this.load();
+    return fromRow(row);
+  }
+
+  /** The first start of a data directory creates one merchant; later starts find it again. */
+  async ensureSeeded(now: Date): Promise<void> {
+    await this.load();
+    if (this.byMsn.size === 0) await this.create({ name: 'Devkit Test Shop' }, now);
+  }
+}

@@ -1,0 +1,70 @@
+import { ids } from './ids.js';
+
+/** One field-level reason, as in the real API's `extraDetails`. */
+export interface ExtraDetail {
+  name: string;
+  reason: string;
+}
+
+/** A failure as the domain and routes describe it; rendered in each API's own error shape. */
+export interface Problem {
+  status: number;
+  title: string;
+  detail?: string;
+  /** The platform's numeric error code, sent as extraDetails ErrorCode (ePayment style). */
+  code?: string;
+  extraDetails?: ExtraDetail[];
+}
+
+export class ProblemError extends Error {
+  constructor(readonly problem: Problem) {
+    super(problem.detail ? `${problem.title}: ${problem.detail}` : problem.title);
+  }
+}
+
+export const problem = (status: number, title: string, detail?: string, code?: string): Problem => ({
+  status,
+  title,
+  ...(detail === undefined ? {} : { detail }),
+  ...(code === undefined ? {} : { code }),
+});
+
+/** The RFC 7807 body of ePayment, Recurring and Webhooks. */
+export interface ProblemBody {
+  type: string;
+  title: string;
+  detail?: string;
+  instance?: string;
+  status: number;
+  traceId: string;
+  extraDetails?: ExtraDetail[];
+}
+
+export function problemBody(p: Problem, instance?: string): ProblemBody {
+  const extra = [...(p.extraDetails ?? []), ...(p.code ? [{ name: 'ErrorCode', reason: p.code }] : [])];
+  return {
+    // The real API points `type` at the HTTP status' description.
+    type: `https://httpstatuses.io/${p.status}`,
+    title: p.title,
+    ...(p.detail === undefined ? {} : { detail: p.detail }),
+    ...(instance === undefined ? {} : { instance }),
+    status: p.status,
+    traceId: ids.traceId(),
+    ...(extra.length ? { extraDetails: extra } : {}),
+  };
+}
+
+/** Body of errors raised by the Azure API Management gateway in front of the real API. */
+export interface GatewayErrorBody {
+  statusCode: number;
+  message: string;
+}
+
+export class GatewayError extends Error {
+  constructor(readonly statusCode: number, message: string) {
+    super(message);
+  }
+  body(): GatewayErrorBody {
+    return { statusCode: this.statusCode, message: this.message };
+  }
+}

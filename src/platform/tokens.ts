@@ -1,0 +1,124 @@
+import { SignJWT, exportJWK, generateKeyPair, importJWK, jwtVerify, type CryptoKey, type JWK } from 'jose';
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/schema.js';
+import type { Clock } from './clock.js';
+import { ids } from './ids.js';
+import type { Merchant } from './merchants.js';
+
+/** The constant `resource`/`aud` of Vipps access tokens (an Azure AD resource id). */
+export const TOKEN_RESOURCE = '00000002-0000-0000-c000-000000000000';
+/** MT tokens live one hour (production: 24 hours). */
+export const TOKEN_LIFETIME_SECONDS = 3599;
+/** The real `not_before` lies about five minutes before issue. */
+const NOT_BEFORE_SKEW_SECONDS = 300;
+
+export interface AccessTokenResponse {
+  token_type: 'Bearer';
+  expires_in: string;
+  ext_expires_in: string;
+  expires_on: string;
+  not_before: string;
+  resource: string;
+  access_token: string;
+}
+
+export type Verification = { ok: true; clientId: string; expiresAt: number } | { ok: false; reason: 'invalid' | 'expired' };
+
+/**
+ * Issues and verifies RS256 access tokens. The signing key is generated on first start and kept
+ * in the database, so tokens outlive a restart of the same data directory. Verification results
+ * are cached per token string: a signature is checked once, expiry on every use.
+ */
+export class TokenService {
+  private privateKey!: CryptoKey | Uint8Array;
+  private publicKey!: CryptoKey | Uint8Array;
+  private publicJwk!: JWK;
+  private kid!: string;
+  private tenant!: string;
+  private cache = new Map<string, { clientId: string; exp: number }>();
+
+  constructor(private readonly db: Kysely<Database>, private readonly clock: Clock) {}
+
+  async init(): Promise<void> {
+    let row = await this.db.selectFrom('signing_keys').selectAll().orderBy('created_at', 'desc').executeTakeFirst();
+    if (!row) {
+      const pair = await generateKeyPair('RS256', { extractable: true, modulusLength: 2048 });
+      const kid = ids.hex(16);
+      const priv = { ...(await exportJWK(pair.privateKey)), kid, alg: 'RS256' };
+      const pub = { ...(await exportJWK(pair.publicKey)), kid, alg: 'RS256', use: 'sig' };
+      row = { kid, private_jwk: JSON.stringify(priv), public_jwk: JSON.stringify(pub), created_at: this.clock.now().toISOString() };
+      await this.db.insertInto('signing_keys').values(row).execute();
+    }
+    this.kid = row.kid;
+    this.publicJwk = JSON.parse(row.public_jwk) as JWK;
+    this.privateKey = await importJWK(JSON.parse(row.private_jwk) as JWK, 'RS256');
+    this.publicKey = await importJWK(this.publicJwk, 'RS256');
+    this.tenant = await this.tenantId();
+  }
+
+  jwks(): { keys: JWK[] } {
+    return { keys: [this.publicJwk] };
+  }
+
+  async issue(merchant: Merchant): Promise<AccessTokenResponse> {
+    const issued = Math.floor(this.clock.now().getTime() / 1000);
+    const notBefore = issued - NOT_BEFORE_SKEW_SECONDS;
+    const expiresOn = issued + TOKEN_LIFETIME_SECONDS;
+    const jwt = await new SignJWT({
+      appid: merchant.clientId,
+      appidacr: '1',
+      idp: `https://sts.windows.net/${this.tenant}/`,
+      tid: this.tenant,
+      uti: ids.token(16),
+      ver: '1.0',
+    })
+      .setProtectedHeader({ typ: 'JWT', alg: 'RS256', kid: this.kid, x5t: this.kid })
+      .setAudience(TOKEN_RESOURCE)
+      .setIssuer(`https://sts.windows.net/${this.tenant}/`)
+      .setSubject(merchant.clientId)
+      .setIssuedAt(notBefore)
+      .setNotBefore(notBefore)
+      .setExpirationTime(expiresOn)
+      .sign(this.privateKey);
+    return {
+      token_type: 'Bearer',
+      expires_in: String(TOKEN_LIFETIME_SECONDS),
+      ext_expires_in: String(TOKEN_LIFETIME_SECONDS),
+      expires_on: String(expiresOn),
+      not_before: String(notBefore),
+      resource: TOKEN_RESOURCE,
+      access_token: jwt,
+    };
+  }
+
+  async verify(token: string): Promise<Verification> {
+    const nowSeconds = this.clock.now().getTime() / 1000;
+    const cached = this.cache.get(token);
+    if (cached) return nowSeconds < cached.exp ? { ok: true, clientId: cached.clientId, expiresAt: cached.exp } : { ok: false, reason: 'expired' };
+    try {
+      // Expiry is checked against the emulator's clock below, not by jose against the system time.
+      const { payload } = await jwtVerify(token, this.publicKey, {
+        algorithms: ['RS256'],
+        audience: TOKEN_RESOURCE,
+        issuer: `https://sts.windows.net/${this.tenant}/`,
+        currentDate: this.clock.now(),
+        clockTolerance: Number.MAX_SAFE_INTEGER,
+      });
+      const clientId = typeof payload.appid === 'string' ? payload.appid : undefined;
+      if (!clientId || typeof payload.exp !== 'number') return { ok: false, reason: 'invalid' };
+      if (this.cache.size > 10_000) this.cache.clear();
+      this.cache.set(token, { clientId, exp: payload.exp });
+      return nowSeconds < payload.exp ? { ok: true, clientId, expiresAt: payload.exp } : { ok: false, reason: 'expired' };
+    } catch {
+      return { ok: false, reason: 'invalid' };
+    }
+  }
+
+  private async tenantId(): Promise<string> {
+    const row = await this.db.selectFrom('settings').select('value').where('key', '=', 'tenant_id').executeTakeFirst();
+    if (row) return row.value;
+    const value = ids.uuid();
+    await this.db.insertInto('settings').values({ key: 'tenant_id', value }).execute();
+    return value;
+  }
+}

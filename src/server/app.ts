@@ -1,0 +1,42 @@
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { accessTokenRoutes } from '../apis/accesstoken/routes.js';
+import { devkitRoutes } from '../apis/devkit/routes.js';
+import { epaymentRoutes } from '../apis/epayment/routes.js';
+import { problem } from '../platform/problems.js';
+import type { AppContext } from './context.js';
+import { sendProblem } from './errors.js';
+
+export interface AppOptions {
+  logLevel: string;
+  /** Largest request body accepted, in bytes. */
+  bodyLimit?: number;
+}
+
+/** Builds the HTTP app: one encapsulated plugin per API, each with its own error shape. */
+export async function buildApp(ctx: AppContext, options: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: { level: options.logLevel },
+    // One log line per request only when asked for (debug): it costs on every request.
+    logController: new LogController({ disableRequestLogging: options.logLevel !== 'debug' && options.logLevel !== 'trace' }),
+    bodyLimit: options.bodyLimit ?? 1024 * 1024,
+    forceCloseConnections: true,
+    ajv: {
+      // Real Vipps rejects "1000" where it wants 1000: no type coercion, no silent stripping.
+      customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: true },
+    },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  await app.register(accessTokenRoutes, { ctx });
+  await app.register(epaymentRoutes, { ctx });
+  await app.register(devkitRoutes, { ctx });
+  app.get('/', async () => ({
+    name: 'vipps-devkit',
+    apis: ['/accesstoken/get', '/epayment/v1/payments', '/devkit/v1/merchants'],
+    docs: 'https://github.com/ (see docs/ in the repository)',
+  }));
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(reply, problem(404, 'Not Found', `No API answers ${request.method} ${request.url.split('?')[0]} on this emulator.`), request.url.split('?')[0]!),
+  );
+  return app;
+}

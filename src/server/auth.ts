@@ -1,0 +1,52 @@
+import type { FastifyRequest } from 'fastify';
+import type { Merchant } from '../platform/merchants.js';
+import { GatewayError, ProblemError, problem } from '../platform/problems.js';
+import type { AppContext } from './context.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    merchant?: Merchant;
+  }
+}
+
+const MISSING_KEY = 'Access denied due to missing subscription key. Make sure to include subscription key when making requests to an API.';
+const INVALID_KEY = 'Access denied due to invalid subscription key. Make sure to provide a valid key for an active subscription.';
+
+/**
+ * What the real API gateway checks before a request reaches an API: the subscription key, then
+ * the bearer token, then that both belong to the same sales unit. Gateway failures use the
+ * gateway's own body ({statusCode, message}), as on apitest.vipps.no.
+ */
+export async function authenticate(ctx: AppContext, request: FastifyRequest, options: { requireMsn: boolean }): Promise<Merchant> {
+  const key = header(request, 'ocp-apim-subscription-key');
+  if (!key) throw new GatewayError(401, MISSING_KEY);
+  const keyOwner = ctx.merchants.bySubscriptionKey(key);
+  if (!keyOwner) throw new GatewayError(401, INVALID_KEY);
+
+  const authorization = header(request, 'authorization');
+  if (!authorization || !authorization.startsWith('Bearer ')) throw new GatewayError(401, 'Unauthorized. Access token is missing or invalid.');
+  const verified = await ctx.tokens.verify(authorization.slice(7).trim());
+  if (!verified.ok) {
+    throw new GatewayError(401, verified.reason === 'expired' ? 'Unauthorized. Access token has expired.' : 'Unauthorized. Access token is missing or invalid.');
+  }
+  const merchant = ctx.merchants.byClient(verified.clientId);
+  if (!merchant) throw new GatewayError(401, 'Unauthorized. Access token is missing or invalid.');
+  if (merchant.msn !== keyOwner.msn) throw new GatewayError(401, `${INVALID_KEY} The subscription key does not belong to the sales unit of the access token.`);
+
+  const msn = header(request, 'merchant-serial-number');
+  if (msn === undefined) {
+    if (options.requireMsn) {
+      throw new ProblemError({ ...problem(400, 'Missing required parameter', 'The Merchant-Serial-Number header is required.', '4140'), extraDetails: [{ name: 'Merchant-Serial-Number', reason: 'is required' }] });
+    }
+  } else if (!/^[0-9]{4,6}$/.test(msn)) {
+    throw new ProblemError({ ...problem(400, 'Bad Request', 'Merchant-Serial-Number must be 4 to 6 digits.'), extraDetails: [{ name: 'Merchant-Serial-Number', reason: 'must match ^[0-9]{4,6}$' }] });
+  } else if (msn !== merchant.msn) {
+    throw new ProblemError(problem(403, 'Forbidden', `The Merchant-Serial-Number ${msn} is not linked to the API keys in use (they belong to ${merchant.msn}).`));
+  }
+  return merchant;
+}
+
+function header(request: FastifyRequest, name: string): string | undefined {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}

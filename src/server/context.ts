@@ -1,0 +1,24 @@
+import type { EpaymentService } from '../apis/epayment/service.js';
+import type { DatabaseHandle } from '../db/open.js';
+import type { OffsetClock } from '../platform/clock.js';
+import type { IdSource } from '../platform/ids.js';
+import type { MerchantDirectory } from '../platform/merchants.js';
+import type { TestUsers } from '../platform/test-users.js';
+import type { TokenService } from '../platform/tokens.js';
+
+/** Everything the HTTP layer needs, built once by `createEmulator`. */
+export interface AppContext {
+  database: DatabaseHandle;
+  clock: OffsetClock;
+  ids: IdSource;
+  merchants: MerchantDirectory;
+  users: TestUsers;
+  tokens: TokenService;
+  epayment: EpaymentService;
+  /** Base URL that clients reach the emulator at (known once the server listens). */
+  publicUrl: () => string;
+  /** When set, the control API requires it (the server listens beyond loopback). */
+  adminToken?: string;
+  /** Wipes API state (payments, events, idempotency keys) and resets the clock; keeps merchants, users and keys. */
+  reset(): Promise<void>;
+}
