@@ -1,0 +1,83 @@
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestEmulator, type TestEmulator } from '../helpers/emulator.js';
+
+/** The shared-deployment mode: several emulator instances on one PostgreSQL database. */
+const url = process.env.VIPPS_DEVKIT_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
+const schema = `devkit_test_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+
+async function reachable(): Promise<string | undefined> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
+  try {
+    await client.connect();
+    await client.query('select 1');
+    return undefined;
+  } catch (err) {
+    return (err as Error).message;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+// Decided before the suite is collected, so that a machine without PostgreSQL reports these tests as skipped.
+const skipReason = await reachable();
+if (skipReason) console.log(`PostgreSQL tests skipped: no database at ${url} (${skipReason})`);
+let a: TestEmulator | undefined;
+let b: TestEmulator | undefined;
+
+beforeAll(async () => {
+  if (skipReason) return;
+  const database = { kind: 'postgres' as const, url, schema };
+  a = await startTestEmulator({ database });
+  b = await startTestEmulator({ database });
+});
+
+afterAll(async () => {
+  await a?.close();
+  await b?.close();
+  if (!skipReason) {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    await client.query(`drop schema if exists ${schema} cascade`);
+    await client.end();
+  }
+});
+
+describe.skipIf(skipReason !== undefined)('PostgreSQL shared deployment', () => {
+  it('two instances share merchants, keys and payments', async () => {
+    expect(b!.merchant.clientId).toBe(a!.merchant.clientId);
+    const { reference, response } = await a!.createPayment();
+    expect(response.status).toBe(201);
+    // A token from instance A is accepted by instance B: one signing key in the database.
+    const seen = await b!.call('GET', `/epayment/v1/payments/${reference}`, { headers: { authorization: `Bearer ${a!.token}` } });
+    expect(seen.status).toBe(200);
+    expect(seen.body.state).toBe('CREATED');
+  });
+
+  it('runs the flow and never over-captures under concurrent captures from both instances', async () => {
+    const { reference } = await a!.createPayment({ amount: { currency: 'NOK', value: 1000 } });
+    expect((await b!.call('POST', `/epayment/v1/test/payments/${reference}/approve`, { body: {} })).status).toBe(200);
+    const attempts = Array.from({ length: 12 }, (_, i) =>
+      (i % 2 ? a! : b!).call('POST', `/epayment/v1/payments/${reference}/capture`, { idempotencyKey: randomUUID(), body: { modificationAmount: { currency: 'NOK', value: 200 } } }),
+    );
+    const results = await Promise.all(attempts);
+    for (const r of results) expect([200, 400, 423]).toContain(r.status);
+    const ok = results.filter((r) => r.status === 200).length;
+    const payment = await a!.call('GET', `/epayment/v1/payments/${reference}`);
+    expect(payment.body.aggregate.capturedAmount.value).toBe(ok * 200);
+    expect(payment.body.aggregate.capturedAmount.value).toBeLessThanOrEqual(1000);
+    const events = await b!.call('GET', `/epayment/v1/payments/${reference}/events`);
+    expect(events.body.filter((e: any) => e.name === 'CAPTURED')).toHaveLength(ok);
+
+    const refund = await b!.call('POST', `/epayment/v1/payments/${reference}/refund`, { idempotencyKey: randomUUID(), body: { modificationAmount: { currency: 'NOK', value: 100 } } });
+    expect(refund.status).toBe(200);
+    expect(refund.body.aggregate.refundedAmount.value).toBe(100);
+  });
+
+  it('expires payments through the clock on PostgreSQL too', async () => {
+    const { reference } = await a!.createPayment();
+    await a!.call('POST', '/devkit/v1/clock/advance', { body: { duration: '11m' } });
+    expect((await a!.call('GET', `/epayment/v1/payments/${reference}`)).body.state).toBe('EXPIRED');
+  });
+});
