@@ -12,8 +12,10 @@
  * only difference between the two figures is what the emulator does per request.
  *
  * Everything listens on 127.0.0.1; every load run is bounded (WARMUP_S + MEASURE_S seconds).
- * Set BENCH_CPU_PROF=<dir> to write a V8 CPU profile of the emulator child into <dir>
- * (summarise it with `node dist/bench/profile-summary.js <dir>/*.cpuprofile`).
+ * Each measured run is bracketed by a "phase" in the server child, which reports the server's
+ * event-loop utilisation to stderr. BENCH_CPU_PROF=<dir> adds a V8 CPU profile per measured run,
+ * <dir>/<server>-<op>.cpuprofile (summarise: `node dist/bench/profile-summary.js <file>`), and
+ * BENCH_INSTRUMENT=1 a breakdown of SQLite, Kysely and group-commit time (bench/instrument.ts).
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -24,7 +26,7 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { BenchFailure } from './failure.js';
 import type { BenchFigure } from './figure.js';
-import type { ChildCount, ChildReady, ParentMessage } from './server-child.js';
+import type { ChildCount, ChildPhase, ChildReady, ParentMessage } from './server-child.js';
 
 const WARMUP_S = 1;
 const MEASURE_S = 5;
@@ -40,16 +42,18 @@ const progress = (line: string) => process.stderr.write(`  [epayment] ${line}\n`
 type Merchant = NonNullable<ChildReady['merchant']>;
 
 interface ServerChild {
+  name: string;
   url: string;
   merchant?: Merchant;
   child: ChildProcess;
   count(): Promise<number>;
+  phase(type: 'phase-start' | 'phase-stop', name: string): Promise<string>;
   stop(): Promise<void>;
 }
 
-function startServer(args: string[], execArgv: string[] = []): Promise<ServerChild> {
+function startServer(args: string[]): Promise<ServerChild> {
   // Child stdout goes to our stderr: stdout carries the runner's table or JSON only.
-  const child = fork(path.join(here, 'server-child.js'), args, { stdio: ['ignore', 2, 2, 'ipc'], execArgv });
+  const child = fork(path.join(here, 'server-child.js'), args, { stdio: ['ignore', 2, 2, 'ipc'], execArgv: [] });
   let exited = false;
   const exit = new Promise<void>((resolve) => child.once('exit', () => ((exited = true), resolve())));
   const stop = async () => {
@@ -62,16 +66,18 @@ function startServer(args: string[], execArgv: string[] = []): Promise<ServerChi
       await exit;
     }
   };
-  const count = () =>
-    new Promise<number>((resolve, reject) => {
-      const onMessage = (m: ChildCount | ChildReady) => {
-        if (m.type !== 'count') return;
+  const ask = <T extends ChildCount | ChildPhase>(message: ParentMessage, reply: T['type']) =>
+    new Promise<T>((resolve, reject) => {
+      const onMessage = (m: ChildCount | ChildPhase | ChildReady) => {
+        if (m.type !== reply) return;
         child.off('message', onMessage);
-        resolve(m.payments);
+        resolve(m as T);
       };
       child.on('message', onMessage);
-      child.send({ type: 'count' } satisfies ParentMessage, (err) => err && reject(err));
+      child.send(message, (err) => err && reject(err));
     });
+  const count = async () => (await ask<ChildCount>({ type: 'count' }, 'count')).payments;
+  const phase = async (type: 'phase-start' | 'phase-stop', name: string) => (await ask<ChildPhase>({ type, name }, 'phase')).report;
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
@@ -88,7 +94,7 @@ function startServer(args: string[], execArgv: string[] = []): Promise<ServerChi
     child.once('message', (m: ChildReady) => {
       clearTimeout(timer);
       if (m.type !== 'ready') return reject(new Error(`unexpected first message from server child: ${JSON.stringify(m)}`));
-      resolve({ url: m.url, ...(m.merchant ? { merchant: m.merchant } : {}), child, count, stop });
+      resolve({ name: args[0]!, url: m.url, ...(m.merchant ? { merchant: m.merchant } : {}), child, count, phase, stop });
     });
   });
 }
@@ -133,11 +139,15 @@ async function load(url: string, headers: Record<string, string>, requests: () =
   return { rps: result.requests.average, p99: result.latency.p99, statuses, responses, errors: result.errors, timeouts: result.timeouts };
 }
 
-/** Warm-up, then the measured run; the warm-up's responses are checked too. */
-async function measure(label: string, url: string, headers: Record<string, string>, requests: () => Requests) {
-  const warm = await load(url, headers, requests, WARMUP_S);
-  const run = await load(url, headers, requests, MEASURE_S);
-  progress(`${label}: ${run.rps.toFixed(0)} req/s, p99 ${run.p99} ms, statuses ${JSON.stringify(run.statuses)}, errors ${run.errors}`);
+/** Warm-up, then the measured run (a phase in the server child); the warm-up's responses are checked too. */
+async function measure(op: string, server: ServerChild, headers: Record<string, string>, requests: () => Requests) {
+  const warm = await load(server.url, headers, requests, WARMUP_S);
+  const phase = `${server.name}-${op}`;
+  await server.phase('phase-start', phase);
+  const run = await load(server.url, headers, requests, MEASURE_S);
+  const report = await server.phase('phase-stop', phase);
+  progress(`${op}, ${server.name}: ${run.rps.toFixed(0)} req/s, p99 ${run.p99} ms, statuses ${JSON.stringify(run.statuses)}, errors ${run.errors}`);
+  progress(report.replace(/\n/g, '\n  [epayment] '));
   return { warm, run };
 }
 
@@ -154,13 +164,12 @@ export default async function epaymentBench(): Promise<BenchFigure[]> {
   process.once('exit', onExit);
   try {
     const profileDir = process.env.BENCH_CPU_PROF;
-    const profileArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(profileDir)}`] : [];
     const bare = await startServer(['bare']);
     children.push(bare);
-    const emulator = await startServer(['emulator', path.join(dir, 'devkit.sqlite')], profileArgs);
+    const emulator = await startServer(['emulator', path.join(dir, 'devkit.sqlite')]);
     children.push(emulator);
     const m = emulator.merchant!;
-    progress(`bare node:http at ${bare.url}, emulator at ${emulator.url} (SQLite file in ${dir})${profileDir ? `, CPU profile to ${profileDir}` : ''}`);
+    progress(`bare node:http at ${bare.url}, emulator at ${emulator.url} (SQLite file in ${dir})${profileDir ? `, CPU profiles to ${profileDir}` : ''}`);
 
     const token = await accessToken(emulator.url, m);
     const headers = {
@@ -208,10 +217,10 @@ export default async function epaymentBench(): Promise<BenchFigure[]> {
     const getHeaders = { ...headers };
     delete (getHeaders as Partial<typeof getHeaders>)['Content-Type'];
 
-    const bareCreate = await measure('create, bare node:http', bare.url, headers, creates);
-    const emuCreate = await measure('create, emulator', emulator.url, headers, creates);
-    const bareGet = await measure('get, bare node:http', bare.url, getHeaders, gets);
-    const emuGet = await measure('get, emulator', emulator.url, getHeaders, gets);
+    const bareCreate = await measure('create', bare, headers, creates);
+    const emuCreate = await measure('create', emulator, headers, creates);
+    const bareGet = await measure('get', bare, getHeaders, gets);
+    const emuGet = await measure('get', emulator, getHeaders, gets);
 
     const created = (emuCreate.warm.statuses['201'] ?? 0) + (emuCreate.run.statuses['201'] ?? 0);
     const stored = await emulator.count();

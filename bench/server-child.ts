@@ -5,11 +5,16 @@
  * Talks to its parent over the IPC channel only:
  *   child → parent  { type: 'ready', url, merchant? }   once listening on 127.0.0.1
  *   parent → child  { type: 'count' } → { type: 'count', payments }   (emulator: rows in the table)
+ *   parent → child  { type: 'phase-start' | 'phase-stop', name } → { type: 'phase', name, report }
+ *                   around a measured run: event-loop utilisation always; with BENCH_CPU_PROF=<dir>
+ *                   a CPU profile <dir>/<name>.cpuprofile; with BENCH_INSTRUMENT=1 (emulator) time
+ *                   per SQL statement and group-commit batch figures (see bench/instrument.ts)
  *   parent → child  { type: 'close' }                   close the server and exit 0
  * If the parent goes away (IPC disconnect), the child closes and exits too: no orphans.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { startPhase, type Phase } from './instrument.js';
 
 export type ChildReady = {
   type: 'ready';
@@ -17,7 +22,8 @@ export type ChildReady = {
   merchant?: { msn: string; clientId: string; clientSecret: string; subscriptionKey: string };
 };
 export type ChildCount = { type: 'count'; payments: number };
-export type ParentMessage = { type: 'close' } | { type: 'count' };
+export type ChildPhase = { type: 'phase'; name: string; report: string };
+export type ParentMessage = { type: 'close' } | { type: 'count' } | { type: 'phase-start'; name: string } | { type: 'phase-stop'; name: string };
 
 type Running = { url: string; merchant?: ChildReady['merchant']; count(): Promise<number>; close(): Promise<void> };
 
@@ -64,6 +70,7 @@ async function startBare(): Promise<Running> {
 }
 
 async function startEmulatorChild(file: string): Promise<Running> {
+  if (process.env.BENCH_INSTRUMENT === '1') await (await import('./instrument.js')).instrumentEmulator();
   const { startEmulator } = await import('../src/server/emulator.js');
   const emulator = await startEmulator({ database: { kind: 'sqlite', file }, host: '127.0.0.1', port: 0, logLevel: 'warn' });
   const m = emulator.ctx.merchants.all()[0];
@@ -97,8 +104,25 @@ async function main() {
     return closing;
   };
   process.on('disconnect', () => void shutdown());
+  const phases = new Map<string, Phase>();
   process.on('message', (message: ParentMessage) => {
     if (message.type === 'close') void shutdown();
+    else if (message.type === 'phase-start') {
+      startPhase(message.name).then(
+        (phase) => {
+          phases.set(message.name, phase);
+          process.send?.({ type: 'phase', name: message.name, report: 'started' } satisfies ChildPhase);
+        },
+        (err) => console.error('server-child: phase start failed', err),
+      );
+    } else if (message.type === 'phase-stop') {
+      const phase = phases.get(message.name);
+      phases.delete(message.name);
+      (phase ? phase.stop() : Promise.resolve(`no phase ${message.name}`)).then(
+        (report) => process.send?.({ type: 'phase', name: message.name, report } satisfies ChildPhase),
+        (err) => console.error('server-child: phase stop failed', err),
+      );
+    }
     else if (message.type === 'count') {
       running.count().then(
         (payments) => process.send?.({ type: 'count', payments } satisfies ChildCount),
