@@ -47,7 +47,7 @@ interface ServerChild {
   merchant?: Merchant;
   child: ChildProcess;
   count(): Promise<number>;
-  phase(type: 'phase-start' | 'phase-stop', name: string): Promise<string>;
+  phase(type: 'phase-start' | 'phase-stop', name: string): Promise<ChildPhase>;
   stop(): Promise<void>;
 }
 
@@ -77,7 +77,7 @@ function startServer(args: string[]): Promise<ServerChild> {
       child.send(message, (err) => err && reject(err));
     });
   const count = async () => (await ask<ChildCount>({ type: 'count' }, 'count')).payments;
-  const phase = async (type: 'phase-start' | 'phase-stop', name: string) => (await ask<ChildPhase>({ type, name }, 'phase')).report;
+  const phase = (type: 'phase-start' | 'phase-stop', name: string) => ask<ChildPhase>({ type, name }, 'phase');
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
@@ -145,10 +145,13 @@ async function measure(op: string, server: ServerChild, headers: Record<string, 
   const phase = `${server.name}-${op}`;
   await server.phase('phase-start', phase);
   const run = await load(server.url, headers, requests, MEASURE_S);
-  const report = await server.phase('phase-stop', phase);
-  progress(`${op}, ${server.name}: ${run.rps.toFixed(0)} req/s, p99 ${run.p99} ms, statuses ${JSON.stringify(run.statuses)}, errors ${run.errors}`);
-  progress(report.replace(/\n/g, '\n  [epayment] '));
-  return { warm, run };
+  const usage = await server.phase('phase-stop', phase);
+  // Server CPU time per response: robust against the load generator (or anything else on the
+  // machine) taking CPU from the server, which lowers req/s but not the work done per request.
+  const cpuPerRequest = usage.cpuUs / Math.max(1, run.responses);
+  progress(`${op}, ${server.name}: ${run.rps.toFixed(0)} req/s, p99 ${run.p99} ms, server CPU ${cpuPerRequest.toFixed(1)} µs/request, statuses ${JSON.stringify(run.statuses)}, errors ${run.errors}`);
+  progress(usage.report.replace(/\n/g, '\n  [epayment] '));
+  return { warm, run, cpuPerRequest };
 }
 
 const others = (f: LoadFigures, ok: string) => f.responses - (f.statuses[ok] ?? 0) + f.errors;
@@ -240,6 +243,8 @@ export default async function epaymentBench(): Promise<BenchFigure[]> {
       ratio('epayment create p99', 'ms', emuCreate.run.p99, 'bare node:http POST p99', bareCreate.run.p99),
       ratio('epayment get', 'req/s', emuGet.run.rps, 'bare node:http GET', bareGet.run.rps),
       ratio('epayment get p99', 'ms', emuGet.run.p99, 'bare node:http GET p99', bareGet.run.p99),
+      ratio('epayment create server CPU', 'µs/req', emuCreate.cpuPerRequest, 'bare node:http POST CPU', bareCreate.cpuPerRequest),
+      ratio('epayment get server CPU', 'µs/req', emuGet.cpuPerRequest, 'bare node:http GET CPU', bareGet.cpuPerRequest),
       { name: 'epayment create non-201 responses', value: non201, unit: 'responses' },
       { name: 'epayment get non-200 responses', value: getNon200, unit: 'responses' },
       { name: 'epayment payments stored', value: stored, unit: 'rows' },

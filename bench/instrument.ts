@@ -14,7 +14,7 @@ import { Session } from 'node:inspector';
 import path from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 
-type Stat = { count: number; ns: bigint };
+type Stat = { count: number; ns: bigint; maxNs?: bigint };
 const sql = new Map<string, Stat>();
 const compile: Stat = { count: 0, ns: 0n };
 const flushes = { count: 0, commands: 0, max: 0, ns: 0n };
@@ -47,8 +47,10 @@ export async function instrumentEmulator(): Promise<void> {
       } finally {
         const key = normalise(this.source);
         let s = sql.get(key);
-        if (!s) sql.set(key, (s = { count: 0, ns: 0n }));
-        add(s, process.hrtime.bigint() - t0);
+        if (!s) sql.set(key, (s = { count: 0, ns: 0n, maxNs: 0n }));
+        const ns = process.hrtime.bigint() - t0;
+        add(s, ns);
+        if (ns > s.maxNs!) s.maxNs = ns;
       }
     };
   }
@@ -94,8 +96,17 @@ export async function instrumentEmulator(): Promise<void> {
   };
 }
 
+export interface PhaseResult {
+  report: string;
+  /** CPU time (user + system) the process used during the phase, in microseconds */
+  cpuUs: number;
+  wallMs: number;
+  /** event-loop utilisation, 0..1 */
+  elu: number;
+}
+
 export interface Phase {
-  stop(): Promise<string>;
+  stop(): Promise<PhaseResult>;
 }
 
 function post<T>(session: Session, method: string, params?: object): Promise<T> {
@@ -119,6 +130,7 @@ export async function startPhase(name: string): Promise<Phase> {
   const delay = monitorEventLoopDelay({ resolution: 10 });
   delay.enable();
   const elu = performance.eventLoopUtilization();
+  const cpu = process.cpuUsage();
   const started = process.hrtime.bigint();
   recording = true;
 
@@ -127,11 +139,13 @@ export async function startPhase(name: string): Promise<Phase> {
       recording = false;
       const wallNs = process.hrtime.bigint() - started;
       const utilisation = performance.eventLoopUtilization(elu).utilization;
+      const used = process.cpuUsage(cpu);
       delay.disable();
       const ms = (ns: bigint | number) => Number(ns) / 1e6;
       const share = (ns: bigint) => `${((100 * Number(ns)) / Number(wallNs)).toFixed(1)}%`;
       const lines = [
-        `phase ${name}: ${ms(wallNs).toFixed(0)} ms; event loop utilisation ${(100 * utilisation).toFixed(1)}%, loop delay p50 ${ms(delay.percentile(50)).toFixed(1)} ms, p99 ${ms(delay.percentile(99)).toFixed(1)} ms, max ${ms(delay.max).toFixed(1)} ms`,
+        `phase ${name}: ${ms(wallNs).toFixed(0)} ms; event loop utilisation ${(100 * utilisation).toFixed(1)}%, loop delay p50 ${ms(delay.percentile(50)).toFixed(1)} ms, p99 ${ms(delay.percentile(99)).toFixed(1)} ms, max ${ms(delay.max).toFixed(1)} ms; ` +
+          `CPU ${((used.user + used.system) / 1000 / ms(wallNs)).toFixed(2)} cores (user ${(used.user / 1000 / ms(wallNs)).toFixed(2)}, system ${(used.system / 1000 / ms(wallNs)).toFixed(2)})`,
       ];
       if (instrumented) {
         if (flushes.count > 0) {
@@ -144,9 +158,9 @@ export async function startPhase(name: string): Promise<Phase> {
         const sqlTotal = [...sql.values()].reduce((a, s) => a + s.ns, 0n);
         lines.push(`  SQLite (synchronous, main thread): ${ms(sqlTotal).toFixed(0)} ms = ${share(sqlTotal)} of the phase`);
         lines.push(`  kysely compileQuery: ${compile.count} calls, ${ms(compile.ns).toFixed(0)} ms = ${share(compile.ns)}, mean ${((ms(compile.ns) * 1000) / Math.max(1, compile.count)).toFixed(1)} µs`);
-        lines.push('      count    total ms   mean µs  statement');
+        lines.push('      count    total ms   mean µs    max ms  statement');
         for (const [text, s] of [...sql].sort((a, b) => Number(b[1].ns - a[1].ns)).slice(0, 14)) {
-          lines.push(`    ${String(s.count).padStart(7)}  ${ms(s.ns).toFixed(0).padStart(10)}  ${((ms(s.ns) * 1000) / s.count).toFixed(1).padStart(8)}  ${text}`);
+          lines.push(`    ${String(s.count).padStart(7)}  ${ms(s.ns).toFixed(0).padStart(10)}  ${((ms(s.ns) * 1000) / s.count).toFixed(1).padStart(8)}  ${ms(s.maxNs ?? 0n).toFixed(2).padStart(8)}  ${text}`);
         }
       }
       if (session && profileDir) {
@@ -157,7 +171,7 @@ export async function startPhase(name: string): Promise<Phase> {
         writeFileSync(file, JSON.stringify(profile));
         lines.push(`  CPU profile: ${file}`);
       }
-      return lines.join('\n');
+      return { report: lines.join('\n'), cpuUs: used.user + used.system, wallMs: ms(wallNs), elu: utilisation };
     },
   };
 }

@@ -75,6 +75,32 @@ function summarise(file: string, top: number) {
     const key = `${functionName || '(anonymous)'}  ${url ? `${area(url)}:${lineNumber + 1}` : `[${a}]`}`;
     byFn.set(key, (byFn.get(key) ?? 0) + us);
   }
+  // Inclusive: a sample counts once for every area that appears anywhere on its stack.
+  const inclusive = new Map<string, number>();
+  const fnInclusive = new Map<string, number>();
+  const stackAreas = new Map<number, { areas: Set<string>; fns: Set<string> }>();
+  const stackOf = (id: number) => {
+    let cached = stackAreas.get(id);
+    if (cached) return cached;
+    const areas = new Set<string>();
+    const fns = new Set<string>();
+    for (let n: number | undefined = id; n !== undefined; n = parent.get(n)) {
+      const { url, functionName, lineNumber } = byId.get(n)!.callFrame;
+      if (url) {
+        areas.add(area(url));
+        fns.add(`${functionName || '(anonymous)'}  ${area(url)}:${lineNumber + 1}`);
+      }
+    }
+    cached = { areas, fns };
+    stackAreas.set(id, cached);
+    return cached;
+  };
+  for (const [id, us] of selfById) {
+    if (byId.get(id)!.callFrame.functionName === '(idle)') continue;
+    const { areas, fns } = stackOf(id);
+    for (const a of areas) inclusive.set(a, (inclusive.get(a) ?? 0) + us);
+    for (const f of fns) fnInclusive.set(f, (fnInclusive.get(f) ?? 0) + us);
+  }
   const pct = (us: number) => `${((100 * us) / busy).toFixed(1).padStart(5)}%`;
   const ms = (us: number) => `${(us / 1000).toFixed(0).padStart(7)} ms`;
   const out: string[] = [];
@@ -82,6 +108,10 @@ function summarise(file: string, top: number) {
   out.push(`  wall ${(total / 1e6).toFixed(1)} s, busy ${(busy / 1e6).toFixed(1)} s (${((100 * busy) / total).toFixed(0)}%), idle ${(idle / 1e6).toFixed(1)} s — percentages are of busy time`);
   out.push('  self time by area:');
   for (const [a, us] of [...byArea].filter(([a]) => a !== '(idle)').sort((x, y) => y[1] - x[1]).slice(0, top)) out.push(`    ${pct(us)} ${ms(us)}  ${a}`);
+  out.push('  inclusive time by area (anywhere on the stack; areas overlap):');
+  for (const [a, us] of [...inclusive].sort((x, y) => y[1] - x[1]).slice(0, top)) out.push(`    ${pct(us)} ${ms(us)}  ${a}`);
+  out.push('  inclusive time of our own functions (src/):');
+  for (const [f, us] of [...fnInclusive].filter(([f]) => f.includes(' src/')).sort((x, y) => y[1] - x[1]).slice(0, top)) out.push(`    ${pct(us)} ${ms(us)}  ${f}`);
   out.push('  hottest functions (self):');
   for (const [f, us] of [...byFn].filter(([f]) => !f.startsWith('(idle)')).sort((x, y) => y[1] - x[1]).slice(0, top)) out.push(`    ${pct(us)} ${ms(us)}  ${f}`);
   return out.join('\n');

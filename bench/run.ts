@@ -9,6 +9,7 @@
  * Progress goes to stderr, so stdout is the result alone. Exit code 1 if any module failed; the
  * figures a failing module measured before failing are still printed.
  */
+import os from 'node:os';
 import { BenchFailure } from './failure.js';
 import type { BenchFigure } from './figure.js';
 
@@ -71,9 +72,17 @@ function table(results: ModuleResult[]): string {
 }
 
 async function main() {
+  // Exit through process.exit on Ctrl-C / SIGTERM so that modules' 'exit' handlers run (they
+  // stop their server children and remove their temp dirs).
+  process.once('SIGINT', () => process.exit(130));
+  process.once('SIGTERM', () => process.exit(143));
   const options = parseArgs(process.argv.slice(2));
   const selected = options.only.length > 0 ? MODULES.filter((m) => options.only.includes(m.name)) : MODULES;
   const started = performance.now();
+  // Figures are only as quiet as the machine: say how busy it was (other work skews req/s).
+  const load = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
+  const loadBefore = load();
+  process.stderr.write(`bench: ${os.cpus().length} CPUs, load average ${loadBefore}\n`);
   const results: ModuleResult[] = [];
   for (const mod of selected) {
     process.stderr.write(`bench ${mod.name}: running\n`);
@@ -92,10 +101,18 @@ async function main() {
     results.push(result);
   }
   const seconds = (performance.now() - started) / 1000;
-  process.stderr.write(`bench: ${results.length} module(s) in ${seconds.toFixed(1)} s\n`);
+  const loadAfter = load();
+  process.stderr.write(`bench: ${results.length} module(s) in ${seconds.toFixed(1)} s, load average ${loadAfter}\n`);
 
   if (options.json) {
-    const doc = { node: process.version, platform: `${process.platform}-${process.arch}`, seconds, modules: results };
+    const doc = {
+      node: process.version,
+      platform: `${process.platform}-${process.arch}`,
+      cpus: os.cpus().length,
+      loadAverage: { before: loadBefore, after: loadAfter },
+      seconds,
+      modules: results,
+    };
     process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
   } else {
     process.stdout.write(table(results));

@@ -14,7 +14,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { startPhase, type Phase } from './instrument.js';
+import { startPhase, type Phase, type PhaseResult } from './instrument.js';
 
 export type ChildReady = {
   type: 'ready';
@@ -22,7 +22,7 @@ export type ChildReady = {
   merchant?: { msn: string; clientId: string; clientSecret: string; subscriptionKey: string };
 };
 export type ChildCount = { type: 'count'; payments: number };
-export type ChildPhase = { type: 'phase'; name: string; report: string };
+export type ChildPhase = { type: 'phase'; name: string } & PhaseResult;
 export type ParentMessage = { type: 'close' } | { type: 'count' } | { type: 'phase-start'; name: string } | { type: 'phase-stop'; name: string };
 
 type Running = { url: string; merchant?: ChildReady['merchant']; count(): Promise<number>; close(): Promise<void> };
@@ -111,15 +111,15 @@ async function main() {
       startPhase(message.name).then(
         (phase) => {
           phases.set(message.name, phase);
-          process.send?.({ type: 'phase', name: message.name, report: 'started' } satisfies ChildPhase);
+          process.send?.({ type: 'phase', name: message.name, report: 'started', cpuUs: 0, wallMs: 0, elu: 0 } satisfies ChildPhase);
         },
         (err) => console.error('server-child: phase start failed', err),
       );
     } else if (message.type === 'phase-stop') {
       const phase = phases.get(message.name);
       phases.delete(message.name);
-      (phase ? phase.stop() : Promise.resolve(`no phase ${message.name}`)).then(
-        (report) => process.send?.({ type: 'phase', name: message.name, report } satisfies ChildPhase),
+      (phase ? phase.stop() : Promise.resolve({ report: `no phase ${message.name}`, cpuUs: 0, wallMs: 0, elu: 0 })).then(
+        (result) => process.send?.({ type: 'phase', name: message.name, ...result } satisfies ChildPhase),
         (err) => console.error('server-child: phase stop failed', err),
       );
     }

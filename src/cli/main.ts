@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { deliveriesCommand } from './deliveries.js';
 import { serveCommand } from './serve.js';
 import { serversCommand } from './servers.js';
 
@@ -15,6 +16,7 @@ export function buildProgram(): Command {
   program.addCommand(serveCommand());
   // Further command groups are added below, one line each.
   program.addCommand(serversCommand());
+  program.addCommand(deliveriesCommand());
   return program;
 }
 

@@ -13,6 +13,12 @@ const port = (value: string) => {
   return n;
 };
 
+const positiveNumber = (value: string) => {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a positive number');
+  return n;
+};
+
 export function serveCommand(): Command {
   return new Command('serve')
     .description('start the emulator: Access Token and ePayment APIs, control API, on one port')
@@ -23,8 +29,16 @@ export function serveCommand(): Command {
     .addOption(new Option('--database-url <url>', 'use PostgreSQL (postgres://...) instead of SQLite, for shared deployments').env('VIPPS_DEVKIT_DATABASE_URL'))
     .addOption(new Option('--admin-token <token>', 'token the control API requires (default: generated when not on loopback)').env('VIPPS_DEVKIT_ADMIN_TOKEN'))
     .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'))
+    .addOption(new Option('--dns-port <port>', 'port of the built-in DNS server on 127.0.0.1 (request-server names, apitest.vipps.no)').default(8053).env('VIPPS_DEVKIT_DNS_PORT').argParser(port))
+    .option('--no-dns', 'do not start the built-in DNS server')
+    .addOption(new Option('--environment <env>', 'environment the emulator plays; webhooks come from its request servers').choices(['mt', 'prod']).default('mt'))
+    .addOption(new Option('--retry-compression <factor>', 'divide webhook retry delays by this factor (demos, tests)').default(1).argParser(positiveNumber))
+    .addOption(new Option('--delivery-timeout <ms>', 'how long a webhook receiver may take to answer').default(10_000).argParser(positiveNumber))
     .option('--json', 'print the start-up banner (URL, credentials) as one JSON line')
-    .action(async (opts: { port: number; host: string; dataDir: string; ephemeral?: boolean; databaseUrl?: string; adminToken?: string; logLevel: string; json?: boolean }) => {
+    .action(async (opts: {
+      port: number; host: string; dataDir: string; ephemeral?: boolean; databaseUrl?: string; adminToken?: string; logLevel: string; json?: boolean;
+      dnsPort: number; dns: boolean; environment: 'mt' | 'prod'; retryCompression: number; deliveryTimeout: number;
+    }) => {
       const database: DatabaseConfig = opts.databaseUrl
         ? { kind: 'postgres', url: opts.databaseUrl }
         : { kind: 'sqlite', file: opts.ephemeral ? ':memory:' : path.join(opts.dataDir, 'devkit.sqlite') };
@@ -35,6 +49,10 @@ export function serveCommand(): Command {
         port: opts.port,
         logLevel: opts.logLevel,
         ...(adminToken ? { adminToken } : {}),
+        ...(opts.dns ? { dnsPort: opts.dnsPort } : {}),
+        environment: opts.environment,
+        retryCompression: opts.retryCompression,
+        deliveryTimeoutMs: opts.deliveryTimeout,
       });
       const merchant = emulator.ctx.merchants.all()[0]!;
       const user = (await emulator.ctx.users.list())[0];
@@ -46,6 +64,7 @@ export function serveCommand(): Command {
         clientSecret: merchant.clientSecret,
         subscriptionKey: merchant.subscriptionKey,
         testUserPhoneNumber: user?.phoneNumber,
+        dns: emulator.ctx.dns ? `${emulator.ctx.dns.host}:${emulator.ctx.dns.port}` : null,
         ...(adminToken ? { adminToken } : {}),
       };
       if (opts.json) {
@@ -60,6 +79,7 @@ export function serveCommand(): Command {
           `  client_secret                ${banner.clientSecret}`,
           `  Ocp-Apim-Subscription-Key    ${banner.subscriptionKey}`,
           `Test user phone number:        ${banner.testUserPhoneNumber ?? '(none)'}`,
+          ...(banner.dns ? [`Built-in DNS (request servers): ${banner.dns}`] : []),
           ...(adminToken ? ['', `Control API admin token:       ${adminToken}`] : []),
           '',
           `Control API: ${banner.url}/devkit/v1/merchants   Stop with Ctrl+C.`,

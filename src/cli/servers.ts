@@ -19,6 +19,7 @@ import { FORMATS, rendererFor, type RenderOptions } from '../tools/allowlist/ren
 import { resolveRequestServers, type ResolveReport } from '../tools/allowlist/resolver.js';
 import { EXIT_CODES, isStale, readStatus } from '../tools/allowlist/status.js';
 import { createWatcher } from '../tools/allowlist/watcher.js';
+import { activeServersCommand } from './servers-emulator.js';
 
 const DEFAULT_NAME = 'vipps-request-servers';
 
@@ -273,5 +274,6 @@ export function serversCommand(): Command {
     .addCommand(resolveCommand())
     .addCommand(rulesCommand())
     .addCommand(watchCommand())
-    .addCommand(statusCommand());
+    .addCommand(statusCommand())
+    .addCommand(activeServersCommand());
 }

@@ -21,6 +21,7 @@ export class CommandQueue {
   private scheduled = false;
   private running = false;
   private idle: Array<() => void> = [];
+  private committed: Array<() => void> = [];
 
   constructor(private readonly db: Kysely<Database>, private readonly maxBatch = 256) {}
 
@@ -29,6 +30,11 @@ export class CommandQueue {
       this.pending.push({ run: command as Command<unknown>, resolve: resolve as (v: unknown) => void, reject });
       this.schedule();
     });
+  }
+
+  /** Called after every batch that committed: lets the delivery dispatcher look for new outbox rows at once. */
+  onCommit(listener: () => void): void {
+    this.committed.push(listener);
   }
 
   /** Resolves once every command queued so far has been committed (used on shutdown). */
@@ -76,6 +82,7 @@ export class CommandQueue {
         if (outcome.ok) item.resolve(outcome.value);
         else item.reject(outcome.error);
       });
+      for (const listener of this.committed) listener();
     } catch (error) {
       // The commit itself failed (or the single command threw): nothing of this batch is durable.
       batch.forEach((item, i) => {

@@ -78,6 +78,76 @@ const migrations: Record<string, Migration> = {
       void sql; // keep the import available for later data migrations
     },
   },
+  '0002_delivery': {
+    async up(db: Kysely<any>) {
+      await db.schema.createTable('webhooks')
+        .addColumn('id', 'varchar(36)', (c) => c.primaryKey())
+        .addColumn('msn', 'varchar(6)', (c) => c.notNull())
+        .addColumn('url', 'text', (c) => c.notNull())
+        .addColumn('events', 'text', (c) => c.notNull())
+        .addColumn('secret', 'varchar(128)', (c) => c.notNull())
+        .addColumn('created_at', 'varchar(40)', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('webhooks_msn').on('webhooks').column('msn').execute();
+      await db.schema.createTable('deliveries')
+        .addColumn('id', 'varchar(36)', (c) => c.primaryKey())
+        .addColumn('event_id', 'varchar(36)', (c) => c.notNull())
+        .addColumn('webhook_id', 'varchar(36)', (c) => c.notNull())
+        .addColumn('msn', 'varchar(6)', (c) => c.notNull())
+        .addColumn('reference', 'varchar(64)', (c) => c.notNull())
+        .addColumn('event_seq', 'integer', (c) => c.notNull())
+        .addColumn('event_type', 'varchar(100)', (c) => c.notNull())
+        .addColumn('payload', 'text', (c) => c.notNull())
+        .addColumn('status', 'varchar(20)', (c) => c.notNull())
+        .addColumn('attempts', 'integer', (c) => c.notNull())
+        .addColumn('next_attempt_at', 'varchar(40)', (c) => c.notNull())
+        .addColumn('lease_until', 'varchar(40)')
+        .addColumn('last_error', 'text')
+        .addColumn('created_at', 'varchar(40)', (c) => c.notNull())
+        .addColumn('delivered_at', 'varchar(40)')
+        .execute();
+      await db.schema.createIndex('deliveries_due').on('deliveries').columns(['status', 'next_attempt_at']).execute();
+      await db.schema.createIndex('deliveries_order').on('deliveries').columns(['webhook_id', 'msn', 'reference', 'status', 'event_seq']).execute();
+      await db.schema.createTable('delivery_attempts')
+        .addColumn('id', 'varchar(36)', (c) => c.primaryKey())
+        .addColumn('delivery_id', 'varchar(36)', (c) => c.notNull())
+        .addColumn('attempt', 'integer', (c) => c.notNull())
+        .addColumn('at', 'varchar(40)', (c) => c.notNull())
+        .addColumn('source_environment', 'varchar(10)', (c) => c.notNull())
+        .addColumn('source_hostname', 'varchar(100)', (c) => c.notNull())
+        .addColumn('source_address', 'varchar(45)', (c) => c.notNull())
+        .addColumn('url', 'text', (c) => c.notNull())
+        .addColumn('request_headers', 'text', (c) => c.notNull())
+        .addColumn('status_code', 'integer')
+        .addColumn('latency_ms', 'integer', (c) => c.notNull())
+        .addColumn('error', 'text')
+        .addColumn('response_body', 'text')
+        .execute();
+      await db.schema.createIndex('delivery_attempts_delivery').on('delivery_attempts').columns(['delivery_id', 'attempt']).execute();
+      await db.schema.createIndex('delivery_attempts_at').on('delivery_attempts').columns(['at']).execute();
+      await db.schema.createTable('request_server_state')
+        .addColumn('environment', 'varchar(10)', (c) => c.primaryKey())
+        .addColumn('anchor', 'varchar(40)', (c) => c.notNull())
+        .addColumn('manual_rotations', 'integer', (c) => c.notNull())
+        .addColumn('down', 'integer', (c) => c.notNull())
+        .execute();
+    },
+  },
+  '0003_user_side': {
+    async up(db: Kysely<any>) {
+      // Payment requests sent to a test user's simulated app (push message, landing page, app
+      // switch, QR scan): the app's inbox and history. One recipient per payment at a time.
+      await db.schema.createTable('app_requests')
+        .addColumn('msn', 'varchar(6)', (c) => c.notNull())
+        .addColumn('reference', 'varchar(64)', (c) => c.notNull())
+        .addColumn('phone_number', 'varchar(15)', (c) => c.notNull())
+        .addColumn('via', 'varchar(20)', (c) => c.notNull())
+        .addColumn('sent_at', 'varchar(40)', (c) => c.notNull())
+        .addPrimaryKeyConstraint('app_requests_pk', ['msn', 'reference'])
+        .execute();
+      await db.schema.createIndex('app_requests_phone').on('app_requests').columns(['phone_number', 'sent_at']).execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

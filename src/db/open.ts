@@ -21,7 +21,8 @@ export interface DatabaseHandle {
 
 export async function openDatabase(config: DatabaseConfig): Promise<DatabaseHandle> {
   const db = config.kind === 'sqlite' ? openSqlite(config.file) : await openPostgres(config.url, config.schema);
-  const migrator = new Migrator({ db, provider: migrationProvider });
+  // Migrations of parallel work may land in any order; each runs once whatever its position.
+  const migrator = new Migrator({ db, provider: migrationProvider, allowUnorderedMigrations: true });
   const { error } = await migrator.migrateToLatest();
   if (error) {
     await db.destroy();

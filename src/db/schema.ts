@@ -74,6 +74,71 @@ export interface IdempotencyKeysTable {
   created_at: string;
 }
 
+export interface WebhooksTable {
+  id: string;
+  msn: string;
+  url: string;
+  /** JSON array of event type names. */
+  events: string;
+  secret: string;
+  created_at: string;
+}
+
+/** One event owed to one webhook: the transactional outbox. */
+export interface DeliveriesTable {
+  id: string;
+  event_id: string;
+  webhook_id: string;
+  msn: string;
+  reference: string;
+  /** Position of the event in its payment's log: deliveries of one payment to one webhook go in this order. */
+  event_seq: number;
+  event_type: string;
+  payload: string;
+  status: 'pending' | 'delivered' | 'dropped';
+  attempts: number;
+  next_attempt_at: string;
+  /** A dispatcher holds the row until then (several instances share PostgreSQL). */
+  lease_until: string | null;
+  last_error: string | null;
+  created_at: string;
+  delivered_at: string | null;
+}
+
+export interface DeliveryAttemptsTable {
+  id: string;
+  delivery_id: string;
+  attempt: number;
+  at: string;
+  source_environment: string;
+  source_hostname: string;
+  source_address: string;
+  url: string;
+  request_headers: string;
+  status_code: number | null;
+  latency_ms: number;
+  error: string | null;
+  response_body: string | null;
+}
+
+export interface RequestServerStateTable {
+  environment: string;
+  /** Clock time from which scheduled rotations are counted. */
+  anchor: string;
+  manual_rotations: number;
+  down: number;
+}
+
+/** A payment request in a test user's simulated app (issue 3, the user side). */
+export interface AppRequestsTable {
+  msn: string;
+  reference: string;
+  phone_number: string;
+  /** How it got there: PUSH_MESSAGE, LANDING, APP_SWITCH, QR or CONTROL_API. */
+  via: string;
+  sent_at: string;
+}
+
 export interface Database {
   settings: SettingsTable;
   signing_keys: SigningKeysTable;
@@ -82,6 +147,11 @@ export interface Database {
   epayment_payments: EpaymentPaymentsTable;
   epayment_events: EpaymentEventsTable;
   idempotency_keys: IdempotencyKeysTable;
+  webhooks: WebhooksTable;
+  deliveries: DeliveriesTable;
+  delivery_attempts: DeliveryAttemptsTable;
+  request_server_state: RequestServerStateTable;
+  app_requests: AppRequestsTable;
 }
 
 // Kept for later tables with generated keys; re-exported so stores can type them.

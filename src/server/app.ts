@@ -2,10 +2,14 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { accessTokenRoutes } from '../apis/accesstoken/routes.js';
 import { devkitRoutes } from '../apis/devkit/routes.js';
+import { userControlRoutes } from '../apis/devkit/user-routes.js';
+import { deliveryControlRoutes } from '../apis/devkit/delivery-routes.js';
 import { epaymentRoutes } from '../apis/epayment/routes.js';
+import { webhookRoutes } from '../apis/webhooks/routes.js';
 import { problem } from '../platform/problems.js';
 import type { AppContext } from './context.js';
 import { sendProblem } from './errors.js';
+import { webRoutes } from '../web/routes.js';
 
 export interface AppOptions {
   logLevel: string;
@@ -16,7 +20,8 @@ export interface AppOptions {
 /** Builds the HTTP app: one encapsulated plugin per API, each with its own error shape. */
 export async function buildApp(ctx: AppContext, options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: { level: options.logLevel },
+    // Logs go to stderr: stdout carries what scripts read (the --json banner).
+    logger: { level: options.logLevel, stream: process.stderr },
     // One log line per request only when asked for (debug): it costs on every request.
     logController: new LogController({ disableRequestLogging: options.logLevel !== 'debug' && options.logLevel !== 'trace' }),
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
@@ -29,10 +34,14 @@ export async function buildApp(ctx: AppContext, options: AppOptions): Promise<Fa
 
   await app.register(accessTokenRoutes, { ctx });
   await app.register(epaymentRoutes, { ctx });
+  await app.register(webhookRoutes, { ctx });
   await app.register(devkitRoutes, { ctx });
+  await app.register(userControlRoutes, { ctx });
+  await app.register(webRoutes, { ctx });
+  await app.register(deliveryControlRoutes, { ctx });
   app.get('/', async () => ({
     name: 'vipps-devkit',
-    apis: ['/accesstoken/get', '/epayment/v1/payments', '/devkit/v1/merchants'],
+    apis: ['/accesstoken/get', '/epayment/v1/payments', '/webhooks/v1/webhooks', '/devkit/v1/merchants'],
     docs: 'https://github.com/ (see docs/ in the repository)',
   }));
   app.setNotFoundHandler((request, reply) =>

@@ -1,5 +1,8 @@
 import type { EpaymentService } from '../apis/epayment/service.js';
 import type { DatabaseHandle } from '../db/open.js';
+import type { Dispatcher } from '../delivery/dispatcher.js';
+import type { DnsServer } from '../environments/dns-server.js';
+import type { RequestServerDirectory } from '../environments/request-server-directory.js';
 import type { OffsetClock } from '../platform/clock.js';
 import type { IdSource } from '../platform/ids.js';
 import type { MerchantDirectory } from '../platform/merchants.js';
@@ -15,6 +18,10 @@ export interface AppContext {
   users: TestUsers;
   tokens: TokenService;
   epayment: EpaymentService;
+  servers: RequestServerDirectory;
+  dispatcher: Dispatcher;
+  /** The built-in DNS server, when it runs. */
+  dns?: DnsServer;
   /** Base URL that clients reach the emulator at (known once the server listens). */
   publicUrl: () => string;
   /** When set, the control API requires it (the server listens beyond loopback). */

@@ -1,6 +1,12 @@
 import type { FastifyInstance } from 'fastify';
+import { appInbox, appInboxSink } from '../apis/epayment/app-inbox.js';
 import { EpaymentService } from '../apis/epayment/service.js';
 import { openDatabase, type DatabaseConfig, type DatabaseHandle } from '../db/open.js';
+import { Dispatcher } from '../delivery/dispatcher.js';
+import { epaymentOutbox } from '../delivery/outbox.js';
+import { startDnsServer, type DnsLookupResult, type DnsServer } from '../environments/dns-server.js';
+import { RequestServerDirectory } from '../environments/request-server-directory.js';
+import type { EnvironmentName } from '../environments/request-servers.js';
 import { OffsetClock } from '../platform/clock.js';
 import { ids } from '../platform/ids.js';
 import { MerchantDirectory } from '../platform/merchants.js';
@@ -19,6 +25,16 @@ export interface EmulatorOptions {
   /** How often payments past their expiry are swept, in real milliseconds. */
   expirySweepMs?: number;
   bodyLimit?: number;
+  /** The environment the emulator plays (deliveries come from its request servers). Default mt. */
+  environment?: EnvironmentName;
+  /** Simulated time between request-server rotations (default ~90 days). */
+  rotationPeriodMs?: number;
+  /** Port of the built-in DNS server on 127.0.0.1 (0 picks one); not started when undefined. */
+  dnsPort?: number;
+  /** Divides webhook retry delays, so retries come quickly in tests and demos. */
+  retryCompression?: number;
+  /** How long a webhook receiver may take to answer. */
+  deliveryTimeoutMs?: number;
 }
 
 export interface Emulator {
@@ -54,8 +70,36 @@ async function start(database: DatabaseHandle, options: EmulatorOptions): Promis
   await users.ensureSeeded(clock.now());
   await tokens.init();
 
+  const servers = new RequestServerDirectory(db, clock, options.environment ?? 'mt', options.rotationPeriodMs);
+  await servers.load();
+
   let publicUrl = '';
-  const epayment = new EpaymentService({ database, clock, ids, users, publicUrl: () => publicUrl });
+  let owed = false;
+  // `app` exists by the time anything is delivered.
+  const log = { warn: (o: object, m: string) => app.log.warn(o, m), error: (o: object, m: string) => app.log.error(o, m) };
+  const dispatcher = new Dispatcher({
+    database,
+    clock,
+    ids,
+    servers,
+    log,
+    ...(options.deliveryTimeoutMs ? { timeoutMs: options.deliveryTimeoutMs } : {}),
+    ...(options.retryCompression ? { retryCompression: options.retryCompression } : {}),
+  });
+  // The outbox rows are written inside the command; the dispatcher looks once they are committed.
+  database.commands.onCommit(() => {
+    if (!owed) return;
+    owed = false;
+    dispatcher.wake();
+  });
+  const epayment = new EpaymentService({
+    database,
+    clock,
+    ids,
+    users,
+    publicUrl: () => publicUrl,
+    sinks: [epaymentOutbox(clock, ids, () => (owed = true)), appInboxSink(() => clock.now())],
+  });
 
   const saveOffset = () =>
     database.commands.run(async (trx) => {
@@ -67,6 +111,7 @@ async function start(database: DatabaseHandle, options: EmulatorOptions): Promis
   clock.onAdvance(async () => {
     await saveOffset();
     await epayment.expireDue();
+    dispatcher.wake();
   });
 
   const ctx: AppContext = {
@@ -77,16 +122,23 @@ async function start(database: DatabaseHandle, options: EmulatorOptions): Promis
     users,
     tokens,
     epayment,
+    servers,
+    dispatcher,
     publicUrl: () => publicUrl,
     ...(options.adminToken ? { adminToken: options.adminToken } : {}),
     async reset() {
       await database.commands.run(async (trx) => {
+        await appInbox.clear(trx);
         await trx.deleteFrom('epayment_events').execute();
         await trx.deleteFrom('epayment_payments').execute();
         await trx.deleteFrom('idempotency_keys').execute();
+        await trx.deleteFrom('delivery_attempts').execute();
+        await trx.deleteFrom('deliveries').execute();
+        await trx.deleteFrom('webhooks').execute();
       });
       clock.reset();
       await saveOffset();
+      await servers.reset();
     },
   };
 
@@ -97,6 +149,21 @@ async function start(database: DatabaseHandle, options: EmulatorOptions): Promis
   const port = typeof address === 'object' && address ? address.port : (options.port ?? 0);
   const urlHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
   publicUrl = `http://${urlHost}:${port}`;
+
+  let dns: DnsServer | undefined;
+  if (options.dnsPort !== undefined) {
+    const apiAddress = urlHost.startsWith('[') ? '127.0.0.1' : urlHost;
+    const lookup = (name: string): DnsLookupResult => {
+      // The API hosts resolve to the emulator, so an unmodified client can be pointed at it by DNS.
+      if (name === 'apitest.vipps.no' || name === 'api.vipps.no') return { addresses: [apiAddress], ttl: 60 };
+      const address = servers.lookup(name);
+      // A short TTL: a rotation reaches resolvers within seconds.
+      return address ? { addresses: [address], ttl: 5 } : undefined;
+    };
+    dns = await startDnsServer({ lookup, host: '127.0.0.1', port: options.dnsPort, onError: (err) => app.log.warn({ err }, 'dns') });
+    ctx.dns = dns;
+  }
+  await dispatcher.start();
 
   let sweeping = false;
   const sweep = setInterval(() => {
@@ -118,6 +185,8 @@ async function start(database: DatabaseHandle, options: EmulatorOptions): Promis
     async close() {
       clearInterval(sweep);
       await app.close();
+      await dispatcher.stop();
+      await dns?.close();
       await database.close();
     },
   };

@@ -15,6 +15,7 @@ export interface Banner {
   subscriptionKey: string;
   testUserPhoneNumber: string;
   adminToken?: string;
+  dns: string | null;
 }
 
 /** Runs the built CLI to completion (tests run after `npm run build`). */
@@ -30,12 +31,18 @@ export async function runCli(args: string[], timeoutMs = 20_000): Promise<{ code
   return { code: code as number | null, stdout, stderr };
 }
 
+// A failed test must not leave emulators running behind it.
+const children = new Set<ChildProcess>();
+process.on('exit', () => children.forEach((c) => c.kill('SIGKILL')));
+
 /** Starts `vipps-devkit serve --json` as a real process and waits for its banner line. */
 export async function startServeProcess(args: string[]): Promise<{ child: ChildProcess; banner: Banner; stderr: () => string }> {
-  const child = spawn(process.execPath, [cliPath, 'serve', '--port', '0', '--json', '--log-level', 'warn', ...args], {
+  const child = spawn(process.execPath, [cliPath, 'serve', '--port', '0', '--dns-port', '0', '--json', '--log-level', process.env.DEVKIT_TEST_LOG ?? 'warn', ...args], {
     cwd: repoRoot,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  children.add(child);
+  child.once('exit', () => children.delete(child));
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr += d));
   const lines = createInterface({ input: child.stdout! });

@@ -1,4 +1,3 @@
-import { timingSafeEqual } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { Merchant } from '../../platform/merchants.js';
@@ -8,6 +7,7 @@ import type { TestUser } from '../../platform/test-users.js';
 import type { AppContext } from '../../server/context.js';
 import { problemErrorHandler } from '../../server/errors.js';
 import { acceptJsonBodies } from '../../server/json-body.js';
+import { adminGuard } from './admin-guard.js';
 
 const merchantView = (m: Merchant, testUsers: TestUser[]) => ({
   msn: m.msn,
@@ -44,12 +44,6 @@ const NewMerchantBody = Type.Union([
   ),
 ]);
 
-function sameSecret(given: string, expected: string): boolean {
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
-
 /**
  * The control API (`/devkit/v1`): what tests and users need that the real platform does not
  * offer — credentials, the clock, a reset. Open on loopback; with an admin token otherwise.
@@ -57,14 +51,7 @@ function sameSecret(given: string, expected: string): boolean {
 export const devkitRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (app, { ctx }) => {
   acceptJsonBodies(app);
   app.setErrorHandler(problemErrorHandler);
-  app.addHook('onRequest', async (request) => {
-    if (!ctx.adminToken) return;
-    const auth = request.headers.authorization ?? '';
-    const given = auth.startsWith('Bearer ') ? auth.slice(7).trim() : (request.headers['devkit-admin-token'] as string | undefined) ?? '';
-    if (!sameSecret(given, ctx.adminToken)) {
-      throw new ProblemError(problem(401, 'Unauthorized', 'The control API needs the admin token (Authorization: Bearer <token>) when the emulator listens beyond loopback.'));
-    }
-  });
+  app.addHook('onRequest', adminGuard(ctx));
 
   app.get('/devkit/v1/merchants', async () => {
     const users = await ctx.users.list();
@@ -78,7 +65,7 @@ export const devkitRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asyn
     return reply.code(201).send(merchantView(merchant, await ctx.users.list()));
   });
 
-  app.get('/devkit/v1/users', async () => ({ users: await ctx.users.list() }));
+  // /devkit/v1/users lives in user-routes.ts (the user side).
 
   const clockView = () => ({ now: ctx.clock.now().toISOString(), offsetMilliseconds: ctx.clock.offset });
   app.get('/devkit/v1/clock', async () => clockView());

@@ -3,6 +3,7 @@
  * a problem. No I/O and no clock reads; every instant and id comes in through `ctx`.
  */
 import type { Problem } from '../../platform/problems.js';
+import { testAmountOutcome } from '../../platform/test-amounts.js';
 import { errors } from './errors.js';
 
 export type Currency = 'NOK' | 'DKK' | 'EUR';
@@ -51,6 +52,19 @@ export interface Payment {
   userPhoneNumber?: string;
   /** Idempotency key of the create request; the CREATED and AUTHORIZED events carry it. */
   createIdempotencyKey: string;
+  /** QR flow: the image format asked for at create (IMAGE/SVG+XML when not given). */
+  qrFormat?: { format: string; size?: number | null };
+  /** The last failed approval attempt in the app (test amounts); the payment stays CREATED. */
+  lastDecline?: Decline;
+}
+
+/** A failed approval attempt: a test amount's documented card failure. */
+export interface Decline {
+  amountValue: number;
+  reason: string;
+  message: string;
+  phoneNumber?: string;
+  at: string;
 }
 
 export interface PaymentEvent {
@@ -93,14 +107,16 @@ export interface CreateInput {
 }
 
 export type Command =
-  | { type: 'approve'; phoneNumber?: string; sub?: string }
+  /** `testAmounts`: the user approves in the app, where the test environment's special amounts fail. */
+  | { type: 'approve'; phoneNumber?: string; sub?: string; testAmounts?: boolean }
   | { type: 'reject'; phoneNumber?: string }
   | { type: 'expire' }
   | { type: 'cancel'; idempotencyKey: string; cancelTransactionOnly?: boolean }
   | { type: 'capture'; amount: Amount; idempotencyKey: string }
   | { type: 'refund'; amount: Amount; idempotencyKey: string };
 
-export type Outcome = { ok: true; payment: Payment; events: PaymentEvent[] } | { ok: false; problem: Problem };
+/** `declined`: the approval attempt failed (a test amount); its `success: false` event is in `events`. */
+export type Outcome = { ok: true; payment: Payment; events: PaymentEvent[]; declined?: Decline } | { ok: false; problem: Problem };
 
 /** Without `expiresAt` the user has 5 + 5 minutes: landing page, then confirmation in the app. */
 export const DEFAULT_EXPIRY_MS = 10 * 60_000;
@@ -115,6 +131,8 @@ const fail = (problem: Problem): Outcome => ({ ok: false, problem });
 
 /** Applies one event to a payment: the only place where state and sums change. */
 export function evolve(payment: Payment, event: PaymentEvent): Payment {
+  // A failed attempt (success: false) is logged but changes neither state nor sums.
+  if (!event.success) return payment;
   const a = payment.aggregate;
   const v = event.amount.value;
   switch (event.name) {
@@ -163,6 +181,7 @@ export function create(input: CreateInput, ctx: Context): Outcome {
     ...(input.profileScope === undefined ? {} : { profileScope: input.profileScope }),
     ...(input.metadata === undefined ? {} : { metadata: input.metadata }),
     ...(input.receiptUrl === undefined ? {} : { receiptUrl: input.receiptUrl }),
+    ...(input.qrFormat ? { qrFormat: input.qrFormat } : {}),
     redirectToken: input.redirectToken,
     createdAt,
     expiresAt,
@@ -275,6 +294,20 @@ export function decide(payment: Payment, command: Command, ctx: Context): Outcom
       if (payment.state === 'AUTHORIZED') return fail(errors.alreadyReserved());
       if (expired || payment.state === 'EXPIRED') return fail(errors.paymentExpired());
       if (payment.state !== 'CREATED') return fail(errors.cannotApprove(payment.state));
+      const test = command.testAmounts ? testAmountOutcome(payment.amount.value) : undefined;
+      if (test) {
+        // The card payment fails: logged as an unsuccessful AUTHORIZED attempt; the payment stays
+        // CREATED so the user can try again, reject, or let it expire (docs/decisions.md).
+        const declined: Decline = {
+          amountValue: test.value,
+          reason: test.reason,
+          message: test.message,
+          ...(command.phoneNumber ? { phoneNumber: command.phoneNumber } : {}),
+          at: ctx.now.toISOString(),
+        };
+        const attempt = { ...emit('AUTHORIZED', payment.amount.value, payment.createIdempotencyKey), success: false };
+        return { ok: true, payment: { ...payment, lastDecline: declined }, events: [attempt], declined };
+      }
       const extra: Partial<Payment> = {
         ...(command.phoneNumber ? { userPhoneNumber: command.phoneNumber } : {}),
         ...(payment.profileScope && command.sub ? { sub: command.sub } : {}),

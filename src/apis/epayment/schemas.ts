@@ -28,9 +28,9 @@ const OrderLine = Type.Object({
   totalTaxAmount: Type.Integer(),
   taxPercentage: Type.Optional(Type.Integer({ minimum: 0, maximum: 100 })),
   taxRate: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000 })),
-});
+}, { anyOf: [{ required: ['taxRate'] }, { required: ['taxPercentage'] }] });
 const Receipt = Type.Object({
-  orderLines: Type.Array(OrderLine),
+  orderLines: Type.Array(OrderLine, { minItems: 1 }),
   bottomLine: Type.Object({ currency: Currency }),
 });
 

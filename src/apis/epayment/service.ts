@@ -7,7 +7,7 @@ import type { IdSource } from '../../platform/ids.js';
 import type { Merchant } from '../../platform/merchants.js';
 import { ProblemError, problem, type Problem } from '../../platform/problems.js';
 import type { TestUsers } from '../../platform/test-users.js';
-import { create, decide, type Command, type Context, type Payment, type PaymentEvent } from './domain.js';
+import { create, decide, type Command, type Context, type Decline, type Payment, type PaymentEvent } from './domain.js';
 import { errors } from './errors.js';
 import type { CreatePaymentRequest, ForceApproveRequest, ModificationRequest } from './schemas.js';
 import { paymentStore, type StoredPayment } from './store.js';
@@ -16,8 +16,11 @@ import { modificationView, paymentView } from './views.js';
 /** What a route sends back: a success body, or a problem to render in the API's error shape. */
 export type Reply = { status: number; body: unknown; problem?: undefined } | { status: number; problem: Problem; body?: undefined };
 
-/** Called inside the command's transaction for every batch of new events (the outbox hooks in here). */
-export type EventSink = (trx: Transaction<Database>, payment: Payment, events: PaymentEvent[]) => Promise<void>;
+/**
+ * Called inside the command's transaction for every batch of new events (the outbox hooks in
+ * here). `firstSeq` is the position of the first event in the payment's log.
+ */
+export type EventSink = (trx: Transaction<Database>, payment: Payment, events: PaymentEvent[], firstSeq: number) => Promise<void>;
 
 export interface EpaymentDeps {
   database: DatabaseHandle;
@@ -80,18 +83,21 @@ export class EpaymentService {
       const redirectUrl = this.redirectUrl(outcome.payment);
       const payment: Payment = redirectUrl ? { ...outcome.payment, redirectUrl } : outcome.payment;
       await paymentStore.insert(trx, payment, outcome.events);
-      await this.emit(trx, payment, outcome.events);
+      await this.emit(trx, payment, outcome.events, 0);
       return { status: 201, body: { ...(redirectUrl ? { redirectUrl } : {}), reference: payment.reference } };
     });
   }
 
   async get(msn: string, reference: string): Promise<Reply> {
-    const stored = await paymentStore.load(this.deps.database.db, msn, reference);
+    let stored = await paymentStore.load(this.deps.database.db, msn, reference);
+    if (stored && this.overdue(stored.payment)) stored = await this.expireNow(msn, reference);
     if (!stored) return fromProblem(errors.referenceNotFound(reference, msn));
     return { status: 200, body: paymentView(stored.payment) };
   }
 
   async events(msn: string, reference: string): Promise<Reply> {
+    const stored = await paymentStore.load(this.deps.database.db, msn, reference);
+    if (stored && this.overdue(stored.payment)) await this.expireNow(msn, reference);
     const events = await paymentStore.events(this.deps.database.db, msn, reference);
     if (events.length === 0) return fromProblem(errors.referenceNotFound(reference, msn));
     return { status: 200, body: events };
@@ -130,9 +136,32 @@ export class EpaymentService {
     return this.deps.database.commands.run(async (trx) => {
       const user = await this.deps.users.find(phoneNumber, trx);
       if (!user) return fromProblem(errors.customerNotFound(phoneNumber));
-      const command: Command = decision === 'approve' ? { type: 'approve', phoneNumber, sub: user.sub } : { type: 'reject', phoneNumber };
+      // In the app the test environment's special amounts fail (force approve ignores them).
+      const command: Command = decision === 'approve' ? { type: 'approve', phoneNumber, sub: user.sub, testAmounts: true } : { type: 'reject', phoneNumber };
       const result = await this.transition(trx, msn, reference, command);
+      if ('problem' in result) return fromProblem(result.problem);
+      if (result.declined) return fromProblem(declinedProblem(result.declined));
+      return { status: 200, body: paymentView(result.payment) };
+    });
+  }
+
+  /** "Cancel" on the landing page: the user stops the payment before choosing who pays (ABORTED). */
+  cancelByUser(msn: string, reference: string): Promise<Reply> {
+    return this.deps.database.commands.run(async (trx) => {
+      const result = await this.transition(trx, msn, reference, { type: 'reject' });
       return 'problem' in result ? fromProblem(result.problem) : { status: 200, body: paymentView(result.payment) };
+    });
+  }
+
+  private overdue(p: Payment): boolean {
+    return p.state === 'CREATED' && this.deps.clock.now().getTime() >= Date.parse(p.expiresAt);
+  }
+
+  /** A read must not show CREATED past expiry while the sweeper has not come by yet. */
+  private expireNow(msn: string, reference: string): Promise<StoredPayment | undefined> {
+    return this.deps.database.commands.run(async (trx) => {
+      const stored = await paymentStore.load(trx, msn, reference);
+      return stored && this.catchUp(trx, stored);
     });
   }
 
@@ -153,15 +182,15 @@ export class EpaymentService {
   }
 
   /** Applies a command to a stored payment inside the caller's transaction. */
-  private async transition(trx: Transaction<Database>, msn: string, reference: string, command: Command): Promise<{ payment: Payment } | { problem: Problem }> {
+  private async transition(trx: Transaction<Database>, msn: string, reference: string, command: Command): Promise<{ payment: Payment; declined?: Decline } | { problem: Problem }> {
     const loaded = await paymentStore.load(trx, msn, reference);
     if (!loaded) return { problem: errors.referenceNotFound(reference, msn) };
     const stored = await this.catchUp(trx, loaded);
     const outcome = decide(stored.payment, command, this.ctx());
     if (!outcome.ok) return { problem: outcome.problem };
     await paymentStore.update(trx, stored, outcome.payment, outcome.events, this.deps.clock.now());
-    await this.emit(trx, outcome.payment, outcome.events);
-    return { payment: outcome.payment };
+    await this.emit(trx, outcome.payment, outcome.events, stored.eventCount);
+    return outcome.declined ? { payment: outcome.payment, declined: outcome.declined } : { payment: outcome.payment };
   }
 
   /** A payment whose time ran out is expired before anything else happens to it. */
@@ -171,13 +200,14 @@ export class EpaymentService {
     const outcome = decide(p, { type: 'expire' }, this.ctx());
     if (!outcome.ok) return stored;
     const next = await paymentStore.update(trx, stored, outcome.payment, outcome.events, this.deps.clock.now());
-    await this.emit(trx, outcome.payment, outcome.events);
+    await this.emit(trx, outcome.payment, outcome.events, stored.eventCount);
     return next;
   }
 
-  private async emit(trx: Transaction<Database>, payment: Payment, events: PaymentEvent[]) {
-    if (events.length === 0) return;
-    for (const sink of this.deps.sinks ?? []) await sink(trx, payment, events);
+  private async emit(trx: Transaction<Database>, payment: Payment, events: PaymentEvent[], firstSeq: number) {
+    // A failed approval attempt (test amount, success: false) is only logged: no webhook event exists for it.
+    if (events.length === 0 || events.every((e) => !e.success)) return;
+    for (const sink of this.deps.sinks ?? []) await sink(trx, payment, events, firstSeq);
   }
 
   /** Runs a command once per Idempotency-Key: a replay returns the stored first response. */
@@ -206,9 +236,18 @@ export class EpaymentService {
       case 'NATIVE_REDIRECT':
         return `${base}/app-switch?token=${token}`;
       case 'QR':
-        return `${base}/qr/v1?token=${token}`;
+        // TEXT/TARGETURL: the URL to encode yourself, which opens the payment (our landing page).
+        return p.qrFormat?.format === 'TEXT/TARGETURL' ? `${base}/landing?token=${token}` : `${base}/qr/v1?token=${token}`;
     }
   }
+}
+
+/** The control API's answer when a test amount makes the approval fail (402, titled with the reason). */
+export function declinedProblem(d: Decline): Problem {
+  return {
+    ...problem(402, d.reason, `${d.message.replace(/\.$/, '')} (test amount ${d.amountValue}). The payment stays CREATED: the user can try again, reject it, or let it expire.`),
+    extraDetails: [{ name: 'testAmount', reason: String(d.amountValue) }],
+  };
 }
 
 export { ProblemError };

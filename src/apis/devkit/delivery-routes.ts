@@ -1,0 +1,98 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import { ENVIRONMENT_NAMES, type EnvironmentName } from '../../environments/request-servers.js';
+import type { AppContext } from '../../server/context.js';
+import { problemErrorHandler } from '../../server/errors.js';
+import { acceptJsonBodies } from '../../server/json-body.js';
+import { adminGuard } from './admin-guard.js';
+
+const DeliveryQuery = Type.Object(
+  {
+    reference: Type.Optional(Type.String({ maxLength: 64 })),
+    webhookId: Type.Optional(Type.String({ maxLength: 36 })),
+    /** Only attempts after this cursor (the `cursor` of an earlier answer), for `deliveries tail`. */
+    after: Type.Optional(Type.String({ maxLength: 100 })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+  },
+  { additionalProperties: false },
+);
+const EnvironmentParams = Type.Object({ environment: Type.Union(ENVIRONMENT_NAMES.map((e) => Type.Literal(e))) });
+
+/** Control API for the platform talking back: the delivery log and the request servers. */
+export const deliveryControlRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (app, { ctx }) => {
+  acceptJsonBodies(app);
+  app.setErrorHandler(problemErrorHandler);
+  app.addHook('onRequest', adminGuard(ctx));
+
+  app.get('/devkit/v1/deliveries', { schema: { querystring: DeliveryQuery } }, async (request) => {
+    const { reference, webhookId, after, limit = 200 } = request.query;
+    const db = ctx.database.db;
+    let deliveries = db.selectFrom('deliveries').selectAll().orderBy('created_at').orderBy('event_seq').orderBy('id');
+    if (reference) deliveries = deliveries.where('reference', '=', reference);
+    if (webhookId) deliveries = deliveries.where('webhook_id', '=', webhookId);
+    let attempts = db
+      .selectFrom('delivery_attempts as a')
+      .innerJoin('deliveries as d', 'd.id', 'a.delivery_id')
+      .select(['a.id', 'a.delivery_id', 'a.attempt', 'a.at', 'a.source_environment', 'a.source_hostname', 'a.source_address', 'a.url', 'a.request_headers', 'a.status_code', 'a.latency_ms', 'a.error', 'a.response_body', 'd.event_id', 'd.event_type', 'd.webhook_id', 'd.reference', 'd.payload'])
+      .orderBy('a.at')
+      .orderBy('a.id')
+      .limit(limit);
+    if (reference) attempts = attempts.where('d.reference', '=', reference);
+    if (webhookId) attempts = attempts.where('d.webhook_id', '=', webhookId);
+    if (after) {
+      const [at, id = ''] = after.split('|');
+      attempts = attempts.where((eb) => eb.or([eb('a.at', '>', at!), eb.and([eb('a.at', '=', at!), eb('a.id', '>', id)])]));
+    }
+    const [drows, arows] = await Promise.all([deliveries.limit(limit).execute(), attempts.execute()]);
+    const last = arows.at(-1);
+    return {
+      deliveries: drows.map((d) => ({
+        id: d.id,
+        eventId: d.event_id,
+        eventType: d.event_type,
+        webhookId: d.webhook_id,
+        reference: d.reference,
+        status: d.status,
+        attempts: d.attempts,
+        nextAttemptAt: d.status === 'pending' ? d.next_attempt_at : null,
+        deliveredAt: d.delivered_at,
+        lastError: d.last_error,
+      })),
+      attempts: arows.map((a) => ({
+        id: a.id,
+        deliveryId: a.delivery_id,
+        eventId: a.event_id,
+        eventType: a.event_type,
+        webhookId: a.webhook_id,
+        reference: a.reference,
+        attempt: a.attempt,
+        at: a.at,
+        source: { environment: a.source_environment, hostname: a.source_hostname, address: a.source_address },
+        request: { method: 'POST', url: a.url, headers: JSON.parse(a.request_headers) as Record<string, string>, body: a.payload },
+        response: a.status_code === null ? null : { status: a.status_code, body: a.response_body },
+        latencyMs: a.latency_ms,
+        error: a.error,
+      })),
+      cursor: last ? `${last.at}|${last.id}` : (after ?? null),
+    };
+  });
+
+  const serversView = () => ({
+    home: ctx.servers.home,
+    deliveringFrom: ctx.servers.deliveryServer(),
+    dns: ctx.dns ? { host: ctx.dns.host, port: ctx.dns.port } : null,
+    environments: ctx.servers.all(),
+  });
+  app.get('/devkit/v1/request-servers', async () => serversView());
+  app.post('/devkit/v1/request-servers/:environment/rotate', { schema: { params: EnvironmentParams } }, async (request) => {
+    await ctx.servers.rotate(request.params.environment as EnvironmentName);
+    return serversView();
+  });
+  for (const [action, down] of [['down', true], ['up', false]] as const) {
+    app.post(`/devkit/v1/request-servers/:environment/${action}`, { schema: { params: EnvironmentParams } }, async (request) => {
+      await ctx.servers.setDown(request.params.environment as EnvironmentName, down);
+      ctx.dispatcher.wake();
+      return serversView();
+    });
+  }
+};

@@ -1,0 +1,76 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { Database } from '../../db/schema.js';
+import type { Payment } from './domain.js';
+import type { EventSink } from './service.js';
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+export type AppRequestVia = 'PUSH_MESSAGE' | 'LANDING' | 'APP_SWITCH' | 'QR' | 'CONTROL_API';
+
+export interface AppRequest {
+  payment: Payment;
+  phoneNumber: string;
+  via: AppRequestVia;
+  sentAt: string;
+}
+
+/**
+ * The simulated Vipps app's inbox: which test user's app a payment request was sent to. Inside
+ * a command pass its transaction (SQLite has one connection, held by the transaction).
+ */
+export const appInbox = {
+  /** Sends the request to a user's app; a request sent again (another number) moves to that user. */
+  async deliver(db: Db, payment: Pick<Payment, 'msn' | 'reference'>, phoneNumber: string, via: AppRequestVia, now: Date): Promise<void> {
+    const updated = await db
+      .updateTable('app_requests')
+      .set({ phone_number: phoneNumber, via, sent_at: now.toISOString() })
+      .where('msn', '=', payment.msn)
+      .where('reference', '=', payment.reference)
+      .executeTakeFirst();
+    if (Number(updated.numUpdatedRows) === 0) {
+      await db.insertInto('app_requests').values({ msn: payment.msn, reference: payment.reference, phone_number: phoneNumber, via, sent_at: now.toISOString() }).execute();
+    }
+  },
+
+  /** The phone number whose app holds the request, if it was sent to one. */
+  async recipient(db: Db, msn: string, reference: string): Promise<string | undefined> {
+    const row = await db.selectFrom('app_requests').select('phone_number').where('msn', '=', msn).where('reference', '=', reference).executeTakeFirst();
+    return row?.phone_number;
+  },
+
+  /** Every request a user's app has received, newest first: the inbox (still CREATED) and the history. */
+  async forUser(db: Db, phoneNumber: string, limit = 200): Promise<AppRequest[]> {
+    const rows = await db
+      .selectFrom('app_requests as r')
+      .innerJoin('epayment_payments as p', (j) => j.onRef('p.msn', '=', 'r.msn').onRef('p.reference', '=', 'r.reference'))
+      .select(['r.phone_number', 'r.via', 'r.sent_at', 'p.document'])
+      .where('r.phone_number', '=', phoneNumber)
+      .orderBy('r.sent_at', 'desc')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({ payment: JSON.parse(r.document) as Payment, phoneNumber: r.phone_number, via: r.via as AppRequestVia, sentAt: r.sent_at }));
+  },
+
+  /** Payments with this reference, of any merchant (references are unique per MSN only). */
+  async byReference(db: Db, reference: string): Promise<Payment[]> {
+    const rows = await db.selectFrom('epayment_payments').select('document').where('reference', '=', reference).orderBy('msn').execute();
+    return rows.map((r) => JSON.parse(r.document) as Payment);
+  },
+
+  async removeUser(db: Db, phoneNumber: string): Promise<void> {
+    await db.deleteFrom('app_requests').where('phone_number', '=', phoneNumber).execute();
+  },
+
+  async clear(db: Db): Promise<void> {
+    await db.deleteFrom('app_requests').execute();
+  },
+};
+
+/** PUSH_MESSAGE payments go straight to the customer's app, in the same transaction as their creation. */
+export function appInboxSink(now: () => Date): EventSink {
+  return async (trx, payment, events) => {
+    if (payment.userFlow !== 'PUSH_MESSAGE' || !payment.customer?.phoneNumber) return;
+    if (!events.some((e) => e.name === 'CREATED')) return;
+    await appInbox.deliver(trx, payment, payment.customer.phoneNumber, 'PUSH_MESSAGE', now());
+  };
+}

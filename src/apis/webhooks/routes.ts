@@ -1,0 +1,88 @@
+import { randomBytes } from 'node:crypto';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import { ProblemError, problem, type Problem } from '../../platform/problems.js';
+import { authenticate } from '../../server/auth.js';
+import type { AppContext } from '../../server/context.js';
+import { problemErrorHandler } from '../../server/errors.js';
+import { acceptJsonBodies } from '../../server/json-body.js';
+import { KNOWN_EVENT_TYPES, MAX_WEBHOOKS_PER_EVENT } from './events.js';
+import { webhookStore } from './store.js';
+
+const RegisterRequest = Type.Object(
+  { url: Type.String({ minLength: 1, maxLength: 2048 }), events: Type.Array(Type.String(), { minItems: 1 }) },
+  { additionalProperties: false },
+);
+const RegisterResponse = Type.Object({ id: Type.String(), secret: Type.String() });
+const Webhook = Type.Object({ id: Type.String(), url: Type.String(), events: Type.Array(Type.String()) });
+const QueryResponse = Type.Object({ webhooks: Type.Array(Webhook) });
+const IdParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
+
+const badRequest = (name: string, reason: string): Problem => ({
+  ...problem(400, 'Bad Request', 'One or more validation errors occurred.'),
+  extraDetails: [{ name, reason }],
+});
+
+/**
+ * Where webhooks may point. Real MT wants public HTTPS; the emulator also takes http://localhost
+ * and http://127.0.0.1 so that a shop on the developer's machine can receive them.
+ */
+function urlProblem(value: string): Problem | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return badRequest('url', 'The url must be an absolute URI.');
+  }
+  if (url.username || url.password) return badRequest('url', 'The url must not contain credentials.');
+  if (url.protocol === 'https:') return undefined;
+  const loopback = url.hostname === 'localhost' || url.hostname === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(url.hostname);
+  if (url.protocol === 'http:' && loopback) return undefined;
+  return badRequest('url', 'The url must use HTTPS (the emulator also accepts http://localhost and http://127.0.0.1).');
+}
+
+/** Webhooks API v1: register, list and delete a sales unit's webhooks. */
+export const webhookRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (app, { ctx }) => {
+  acceptJsonBodies(app);
+  app.setErrorHandler(problemErrorHandler);
+  app.addHook('onRequest', async (request) => {
+    request.merchant = await authenticate(ctx, request, { requireMsn: false });
+  });
+
+  app.post('/webhooks/v1/webhooks', { schema: { body: RegisterRequest, response: { 201: RegisterResponse } } }, async (request, reply) => {
+    const { url, events } = request.body;
+    const msn = request.merchant!.msn;
+    const invalidUrl = urlProblem(url);
+    if (invalidUrl) throw new ProblemError(invalidUrl);
+    const unknown = events.filter((e) => !KNOWN_EVENT_TYPES.has(e));
+    if (unknown.length) throw new ProblemError(badRequest('events', `Unknown event type(s): ${unknown.join(', ')}.`));
+    const id = ctx.ids.uuid();
+    // 64 random bytes, base64: the shape of the secrets the real API hands out.
+    const secret = randomBytes(64).toString('base64');
+    await ctx.database.commands.run(async (trx) => {
+      const existing = await webhookStore.list(trx, msn);
+      for (const event of new Set(events)) {
+        if (existing.filter((w) => w.events.includes(event)).length >= MAX_WEBHOOKS_PER_EVENT) {
+          throw new ProblemError(badRequest('events', `At most ${MAX_WEBHOOKS_PER_EVENT} webhooks may be registered for ${event}.`));
+        }
+      }
+      await webhookStore.insert(trx, { id, msn, url, events: [...new Set(events)], secret }, ctx.clock.now());
+    });
+    return reply.code(201).send({ id, secret });
+  });
+
+  app.get('/webhooks/v1/webhooks', { schema: { response: { 200: QueryResponse } } }, async (request) => ({
+    webhooks: (await webhookStore.list(ctx.database.db, request.merchant!.msn)).map(({ id, url, events }) => ({ id, url, events })),
+  }));
+
+  app.delete('/webhooks/v1/webhooks/:id', { schema: { params: IdParams } }, async (request, reply) => {
+    const found = await ctx.database.commands.run(async (trx) => {
+      const hook = await webhookStore.get(trx, request.params.id);
+      if (!hook || hook.msn !== request.merchant!.msn) return false;
+      await webhookStore.delete(trx, hook.id);
+      return true;
+    });
+    if (!found) throw new ProblemError(problem(404, 'Not Found', `No webhook ${request.params.id} is registered for this merchant.`));
+    return reply.code(204).send();
+  });
+};

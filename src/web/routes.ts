@@ -1,0 +1,249 @@
+import type { FastifyError, FastifyPluginAsync, FastifyReply } from 'fastify';
+import { appInbox, type AppRequestVia } from '../apis/epayment/app-inbox.js';
+import type { Payment } from '../apis/epayment/domain.js';
+import { paymentStore } from '../apis/epayment/store.js';
+import type { TestUser } from '../platform/test-users.js';
+import type { AppContext } from '../server/context.js';
+import { appHomePage } from './app-home.js';
+import { appSwitchPage } from './app-switch.js';
+import { appUserPage, type AppUserView } from './app-user.js';
+import { errorPage } from './error-page.js';
+import { formatPhone, normalizePhone, visibleState } from './format.js';
+import type { Html } from './html.js';
+import { landingPage } from './landing.js';
+import { qrImage } from './qr.js';
+
+/** The test users' PIN in MT ("Verify your number", "Enter your code"). */
+export const TEST_PIN = '1236';
+
+const TOKEN = /^[A-Za-z0-9_-]{8,128}$/;
+
+/** A form or query field, only when it is a string (bodies may be JSON or repeat a field). */
+function field(source: unknown, name: string): string | undefined {
+  const v = source && typeof source === 'object' ? (source as Record<string, unknown>)[name] : undefined;
+  return typeof v === 'string' ? v : undefined;
+}
+
+/** A URL for the Location header: normalised and percent-encoded (the domain already validated it). */
+function location(url: string): string {
+  try {
+    return new URL(url).href;
+  } catch {
+    return '/';
+  }
+}
+
+/**
+ * The user side in the browser: the landing page, the app-switch stand-in, QR images and the
+ * simulated Vipps app. Server-rendered, every value escaped, no external assets.
+ */
+export const webRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, { ctx }) => {
+  const db = ctx.database.db;
+  const merchantName = (msn: string) => ctx.merchants.get(msn)?.name ?? `Merchant ${msn}`;
+
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 16 * 1024 }, (_request, body, done) => {
+    done(null, Object.fromEntries(new URLSearchParams(body as string)));
+  });
+
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (String(reply.getHeader('content-type') ?? '').startsWith('text/html')) {
+      reply.header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'");
+      reply.header('x-content-type-options', 'nosniff');
+      // The token in the URL must not travel to the merchant's page in a Referer header.
+      reply.header('referrer-policy', 'no-referrer');
+      reply.header('cache-control', 'no-store');
+    }
+    return payload;
+  });
+
+  const page = (reply: FastifyReply, status: number, body: Html) => reply.code(status).type('text/html; charset=utf-8').send(body.value);
+  const fail = (reply: FastifyReply, status: number, title: string, message: string) => page(reply, status, errorPage(title, message));
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+    if (status === 500) request.log.error({ err: error }, 'page failed');
+    const message = status === 500 ? 'The emulator failed on this page; the error is in its log.' : error.message;
+    return fail(reply, status, status === 500 ? 'Something went wrong' : 'Bad request', message);
+  });
+
+  /** The payment behind a link's token, or an error page already sent. */
+  async function byToken(reply: FastifyReply, token: string | undefined): Promise<Payment | undefined> {
+    if (!token || !TOKEN.test(token)) {
+      fail(reply, 400, 'Invalid payment link', 'The link has no valid token. Use the redirectUrl exactly as the ePayment API returned it.');
+      return undefined;
+    }
+    const stored = await paymentStore.loadByToken(db, token);
+    if (!stored) {
+      fail(reply, 404, 'Payment not found', 'No payment belongs to this link. It may be from another emulator, or the data was reset.');
+      return undefined;
+    }
+    return stored.payment;
+  }
+
+  /** The test user of a phone number in a path, or an error page already sent. */
+  async function userOf(reply: FastifyReply, raw: string): Promise<TestUser | undefined> {
+    const phone = normalizePhone(raw);
+    if (!phone) {
+      fail(reply, 400, 'Invalid phone number', `${raw} is not a phone number. Use 8 digits or the MSISDN form, e.g. 4797777776.`);
+      return undefined;
+    }
+    const user = await ctx.users.find(phone);
+    if (!user) {
+      fail(reply, 404, 'Unknown user', `There is no Vipps test user with the number ${formatPhone(phone)}.`);
+      return undefined;
+    }
+    return user;
+  }
+
+  const deliver = (p: Payment, phone: string, via: AppRequestVia) =>
+    ctx.database.commands.run((trx) => appInbox.deliver(trx, p, phone, via, ctx.clock.now()));
+
+  // ---- landing page (WEB_REDIRECT, and QR's TEXT/TARGETURL) ----
+
+  app.get('/landing', async (request, reply) => {
+    const p = await byToken(reply, field(request.query, 'token'));
+    if (!p) return reply;
+    const sentTo = await appInbox.recipient(db, p.msn, p.reference);
+    const state = visibleState(p, ctx.clock.now());
+    // The waiting page (it reloads itself) sends the browser on to the merchant once the user has acted in the app.
+    if (sentTo && state !== 'CREATED' && p.returnUrl && p.userFlow === 'WEB_REDIRECT') return reply.redirect(location(p.returnUrl), 303);
+    return page(reply, 200, landingPage({
+      payment: p,
+      merchantName: merchantName(p.msn),
+      state,
+      phoneNumber: sentTo ?? p.customer?.phoneNumber ?? '',
+      ...(sentTo ? { sentTo } : {}),
+    }));
+  });
+
+  app.post('/landing', async (request, reply) => {
+    const p = await byToken(reply, field(request.body, 'token'));
+    if (!p) return reply;
+    const typed = field(request.body, 'phoneNumber') ?? '';
+    const again = (status: number, error: string) =>
+      page(reply, status, landingPage({ payment: p, merchantName: merchantName(p.msn), state: visibleState(p, ctx.clock.now()), phoneNumber: typed, error }));
+    if (visibleState(p, ctx.clock.now()) !== 'CREATED') return again(409, 'This payment is no longer waiting.');
+
+    if (field(request.body, 'action') === 'cancel') {
+      const r = await ctx.epayment.cancelByUser(p.msn, p.reference);
+      if (r.problem) return again(r.status, `${r.problem.title}: ${r.problem.detail ?? ''}`);
+      return p.returnUrl ? reply.redirect(location(p.returnUrl), 303) : reply.redirect(`/landing?token=${encodeURIComponent(p.redirectToken)}`, 303);
+    }
+
+    const phone = normalizePhone(typed);
+    if (!phone) return again(400, 'Enter a phone number: 8 digits, e.g. 97777776.');
+    if (!(await ctx.users.find(phone))) {
+      return again(400, `${formatPhone(phone)} is not a Vipps user. Check the number, or create a test user (POST /devkit/v1/users).`);
+    }
+    await deliver(p, phone, p.userFlow === 'QR' ? 'QR' : 'LANDING');
+    return reply.redirect(`/app/${phone}`, 303);
+  });
+
+  // ---- NATIVE_REDIRECT: stands in for the switch to the app ----
+
+  app.get('/app-switch', async (request, reply) => {
+    const p = await byToken(reply, field(request.query, 'token'));
+    if (!p) return reply;
+    const first = (await ctx.users.list())[0]?.phoneNumber ?? '';
+    return page(reply, 200, appSwitchPage({ payment: p, merchantName: merchantName(p.msn), state: visibleState(p, ctx.clock.now()), phoneNumber: p.customer?.phoneNumber ?? first }));
+  });
+
+  app.post('/app-switch', async (request, reply) => {
+    const p = await byToken(reply, field(request.body, 'token'));
+    if (!p) return reply;
+    const typed = field(request.body, 'phoneNumber') ?? '';
+    const again = (status: number, error: string) =>
+      page(reply, status, appSwitchPage({ payment: p, merchantName: merchantName(p.msn), state: visibleState(p, ctx.clock.now()), phoneNumber: typed, error }));
+    if (visibleState(p, ctx.clock.now()) !== 'CREATED') return again(409, 'This payment is no longer waiting.');
+    const phone = normalizePhone(typed);
+    if (!phone) return again(400, 'Enter a phone number: 8 digits, e.g. 97777776.');
+    if (!(await ctx.users.find(phone))) return again(400, `${formatPhone(phone)} is not a Vipps user.`);
+    await deliver(p, phone, 'APP_SWITCH');
+    return reply.redirect(`/app/${phone}`, 303);
+  });
+
+  // ---- QR: a real QR code of the payment link ----
+
+  app.get('/qr/v1', async (request, reply) => {
+    const p = await byToken(reply, field(request.query, 'token'));
+    if (!p) return reply;
+    if (p.userFlow !== 'QR') return fail(reply, 404, 'Not a QR payment', 'This payment was not created with userFlow QR.');
+    const image = await qrImage(`${ctx.publicUrl()}/landing?token=${encodeURIComponent(p.redirectToken)}`, p.qrFormat);
+    return reply.code(200).type(image.contentType).header('cache-control', 'no-store').send(image.body);
+  });
+
+  // ---- the simulated Vipps app ----
+
+  async function renderApp(reply: FastifyReply, status: number, user: TestUser, extra: Partial<AppUserView> = {}) {
+    const requests = await appInbox.forUser(db, user.phoneNumber);
+    return page(reply, status, appUserPage({ user, requests, merchantName, now: ctx.clock.now(), ...extra }));
+  }
+
+  app.get('/app', async (request, reply) => {
+    const typed = field(request.query, 'phone');
+    const users = await ctx.users.list();
+    if (typed === undefined) return page(reply, 200, appHomePage(users));
+    const phone = normalizePhone(typed);
+    if (!phone) return page(reply, 400, appHomePage(users, 'Enter a phone number: 8 digits, e.g. 97777776.', typed));
+    if (!users.some((u) => u.phoneNumber === phone)) return page(reply, 404, appHomePage(users, `${formatPhone(phone)} is not a Vipps test user.`, typed));
+    return reply.redirect(`/app/${phone}`, 303);
+  });
+
+  const NOTICES: Record<string, { kind: 'ok' | 'info'; text: (ref: string) => string }> = {
+    approved: { kind: 'ok', text: (ref) => `Payment ${ref} approved.` },
+    rejected: { kind: 'info', text: (ref) => `Payment ${ref} rejected.` },
+  };
+
+  app.get<{ Params: { phone: string } }>('/app/:phone', async (request, reply) => {
+    const user = await userOf(reply, request.params.phone);
+    if (!user) return reply;
+    if (user.phoneNumber !== request.params.phone) return reply.redirect(`/app/${user.phoneNumber}`, 301);
+    const kind = NOTICES[field(request.query, 'notice') ?? ''];
+    const ref = field(request.query, 'ref') ?? '';
+    return renderApp(reply, 200, user, kind ? { notice: { kind: kind.kind, text: kind.text(ref) } } : {});
+  });
+
+  app.post<{ Params: { phone: string } }>('/app/:phone/scan', async (request, reply) => {
+    const user = await userOf(reply, request.params.phone);
+    if (!user) return reply;
+    const link = (field(request.body, 'link') ?? '').trim();
+    let token: string | undefined;
+    try {
+      token = new URL(link).searchParams.get('token') ?? undefined;
+    } catch {
+      token = TOKEN.test(link) ? link : undefined;
+    }
+    const error = (text: string) => renderApp(reply, 400, user, { notice: { kind: 'error', text }, scanLink: link });
+    if (!token || !TOKEN.test(token)) return error('That is not a Vipps payment link: paste the QR code link (…/qr/v1?token=…) or the payment link.');
+    const stored = await paymentStore.loadByToken(db, token);
+    if (!stored) return error('No payment belongs to that link.');
+    const state = visibleState(stored.payment, ctx.clock.now());
+    if (state !== 'CREATED') return error(`This payment can no longer be paid (it is ${state}).`);
+    await deliver(stored.payment, user.phoneNumber, 'QR');
+    return reply.redirect(`/app/${user.phoneNumber}`, 303);
+  });
+
+  for (const decision of ['approve', 'reject'] as const) {
+    app.post<{ Params: { phone: string; token: string } }>(`/app/:phone/requests/:token/${decision}`, async (request, reply) => {
+      const user = await userOf(reply, request.params.phone);
+      if (!user) return reply;
+      const p = await byToken(reply, request.params.token);
+      if (!p) return reply;
+      const error = (status: number, text: string) => renderApp(reply, status, user, { notice: { kind: 'error', text }, focus: p.redirectToken });
+      if ((await appInbox.recipient(db, p.msn, p.reference)) !== user.phoneNumber) {
+        return error(404, `Payment ${p.reference} is not in ${formatPhone(user.phoneNumber)}'s app.`);
+      }
+      if (decision === 'approve' && field(request.body, 'pin') !== TEST_PIN) {
+        return error(400, 'Wrong PIN. Try again.');
+      }
+      const r = await ctx.epayment.userDecision(p.msn, p.reference, decision, user.phoneNumber);
+      if (r.problem) {
+        const text = r.problem.status === 402 ? `Payment failed: ${r.problem.title}. ${r.problem.detail ?? ''}` : `${r.problem.title}. ${r.problem.detail ?? ''}`;
+        return error(r.problem.status, text);
+      }
+      // The browser goes on to the merchant (best effort, as in the real flow); push and QR payments end in the app.
+      if (p.returnUrl && (p.userFlow === 'WEB_REDIRECT' || p.userFlow === 'NATIVE_REDIRECT')) return reply.redirect(location(p.returnUrl), 303);
+      return reply.redirect(`/app/${user.phoneNumber}?notice=${decision === 'approve' ? 'approved' : 'rejected'}&ref=${encodeURIComponent(p.reference)}`, 303);
+    });
+  }
+};
