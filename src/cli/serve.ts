@@ -82,7 +82,8 @@ export function serveCommand(): Command {
           ...(banner.dns ? [`Built-in DNS (request servers): ${banner.dns}`] : []),
           ...(adminToken ? ['', `Control API admin token:       ${adminToken}`] : []),
           '',
-          `Control API: ${banner.url}/devkit/v1/merchants   Stop with Ctrl+C.`,
+          `Simulated Vipps app: ${banner.url}/app   Control API: ${banner.url}/devkit/v1/merchants`,
+          'Stop with Ctrl+C.',
         ];
         process.stdout.write(`${lines.join('\n')}\n`);
       }

@@ -1,7 +1,12 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
+import { bindBatch, prepared } from './prepared.js';
 import type { Database } from './schema.js';
 
 export type Command<T> = (trx: Transaction<Database>) => Promise<T>;
+
+const SAVEPOINT = prepared('savepoint cmd');
+const RELEASE = prepared('release savepoint cmd');
+const ROLLBACK = prepared('rollback to savepoint cmd');
 
 interface Pending {
   run: Command<unknown>;
@@ -59,20 +64,21 @@ export class CommandQueue {
     const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
     try {
       await this.db.transaction().execute(async (trx) => {
+        bindBatch(this.db, trx);
         for (const item of batch) {
           if (batch.length === 1) {
             // A batch of one needs no savepoint: its failure rolls back the transaction instead.
             outcomes.push({ ok: true, value: await item.run(trx) });
             continue;
           }
-          await sql`savepoint cmd`.execute(trx);
+          await SAVEPOINT.run(trx);
           try {
             const value = await item.run(trx);
-            await sql`release savepoint cmd`.execute(trx);
+            await RELEASE.run(trx);
             outcomes.push({ ok: true, value });
           } catch (error) {
-            await sql`rollback to savepoint cmd`.execute(trx);
-            await sql`release savepoint cmd`.execute(trx);
+            await ROLLBACK.run(trx);
+            await RELEASE.run(trx);
             outcomes.push({ ok: false, error });
           }
         }

@@ -5,6 +5,7 @@ import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import { CommandQueue } from './command-queue.js';
 import { migrationProvider } from './migrations.js';
+import { bindSqlite } from './prepared.js';
 import type { Database } from './schema.js';
 import { withStatementCache } from './sqlite-statement-cache.js';
 
@@ -48,7 +49,9 @@ function openSqlite(file: string): Kysely<Database> {
   raw.pragma('journal_mode = WAL');
   raw.pragma('synchronous = FULL');
   raw.pragma('busy_timeout = 5000');
-  return new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(raw) as never }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(raw) as never }) });
+  bindSqlite(db, raw);
+  return db;
 }
 
 async function openPostgres(url: string, schema?: string): Promise<Kysely<Database>> {

@@ -12,7 +12,8 @@ const DeliveryQuery = Type.Object(
     webhookId: Type.Optional(Type.String({ maxLength: 36 })),
     /** Only attempts after this cursor (the `cursor` of an earlier answer), for `deliveries tail`. */
     after: Type.Optional(Type.String({ maxLength: 100 })),
-    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+    // Query strings are not coerced (no coercion anywhere, see decisions.md): a digit string.
+    limit: Type.Optional(Type.String({ pattern: '^(1000|[1-9][0-9]{0,2})$' })),
   },
   { additionalProperties: false },
 );
@@ -25,7 +26,8 @@ export const deliveryControlRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext 
   app.addHook('onRequest', adminGuard(ctx));
 
   app.get('/devkit/v1/deliveries', { schema: { querystring: DeliveryQuery } }, async (request) => {
-    const { reference, webhookId, after, limit = 200 } = request.query;
+    const { reference, webhookId, after } = request.query;
+    const limit = Number(request.query.limit ?? 200);
     const db = ctx.database.db;
     let deliveries = db.selectFrom('deliveries').selectAll().orderBy('created_at').orderBy('event_seq').orderBy('id');
     if (reference) deliveries = deliveries.where('reference', '=', reference);

@@ -1,0 +1,102 @@
+import type BetterSqlite3 from 'better-sqlite3';
+import { CompiledQuery, PostgresAdapter, type Kysely, type Transaction } from 'kysely';
+import type { Database } from './schema.js';
+
+type Db = Kysely<Database> | Transaction<Database>;
+export type Param = string | number | null;
+
+/**
+ * How a Kysely instance reaches its database for prepared queries. SQLite: the raw connection,
+ * used directly (`inBatch`: the group-commit transaction that holds it; otherwise the root, which
+ * may only use it while no transaction is open). PostgreSQL: Kysely's executor.
+ */
+interface Binding {
+  raw?: BetterSqlite3.Database;
+  inBatch: boolean;
+  postgres: boolean;
+}
+
+const bindings = new WeakMap<object, Binding>();
+
+/** Lets prepared queries on `db` (the root Kysely instance) use the better-sqlite3 connection directly. */
+export function bindSqlite(db: Kysely<Database>, raw: BetterSqlite3.Database): void {
+  bindings.set(db, { raw, inBatch: false, postgres: false });
+}
+
+/** The command queue's batch transaction: on SQLite it holds the one connection, so it may use it directly. */
+export function bindBatch(root: Kysely<Database>, trx: Transaction<Database>): void {
+  const parent = binding(root);
+  bindings.set(trx, { ...parent, inBatch: true });
+}
+
+function binding(db: Db): Binding {
+  let b = bindings.get(db);
+  if (!b) {
+    b = { inBatch: false, postgres: db.getExecutor().adapter instanceof PostgresAdapter };
+    bindings.set(db, b);
+  }
+  return b;
+}
+
+/**
+ * A hot-path query written once as SQL with `?` placeholders (no `?` elsewhere in the text),
+ * for both dialects. Kysely builds, compiles and runs every query anew, which cost more than the
+ * database work itself on create-payment; this runs a prepared better-sqlite3 statement held
+ * here (SQLite) or the text rewritten to `$1..` through the transaction's executor (PostgreSQL).
+ * Cold queries (migrations, control API, sweeps) stay on Kysely's builder.
+ */
+export class PreparedQuery<Row = unknown> {
+  private readonly pgText: string;
+  private lastRaw: BetterSqlite3.Database | undefined;
+  private lastStatement: BetterSqlite3.Statement | undefined;
+  private readonly statements = new WeakMap<BetterSqlite3.Database, BetterSqlite3.Statement>();
+
+  constructor(readonly text: string) {
+    let n = 0;
+    this.pgText = text.replace(/\?/g, () => `$${(n += 1)}`);
+  }
+
+  /** Every row. */
+  async all(db: Db, params: readonly Param[] = []): Promise<Row[]> {
+    const stmt = this.direct(db);
+    if (stmt) return stmt.all(...params) as Row[];
+    return (await this.viaKysely(db, params)).rows;
+  }
+
+  /** The first row, if any. */
+  async first(db: Db, params: readonly Param[] = []): Promise<Row | undefined> {
+    const stmt = this.direct(db);
+    if (stmt) return stmt.get(...params) as Row | undefined;
+    return (await this.viaKysely(db, params)).rows[0];
+  }
+
+  /** Runs a statement that returns no rows; resolves to the number of rows it changed. */
+  async run(db: Db, params: readonly Param[] = []): Promise<number> {
+    const stmt = this.direct(db);
+    if (stmt) return stmt.run(...params).changes;
+    return Number((await this.viaKysely(db, params)).numAffectedRows ?? 0n);
+  }
+
+  /** The cached statement when `db` may use the SQLite connection directly now, else undefined. */
+  private direct(db: Db): BetterSqlite3.Statement | undefined {
+    const b = binding(db);
+    const raw = b.raw;
+    // The root waits for an open batch through Kysely's connection mutex: never read uncommitted rows.
+    if (!raw || (!b.inBatch && raw.inTransaction)) return undefined;
+    if (raw === this.lastRaw) return this.lastStatement;
+    let stmt = this.statements.get(raw);
+    if (!stmt) {
+      stmt = raw.prepare(this.text);
+      this.statements.set(raw, stmt);
+    }
+    this.lastRaw = raw;
+    this.lastStatement = stmt;
+    return stmt;
+  }
+
+  private viaKysely(db: Db, params: readonly Param[]) {
+    return db.executeQuery<Row>(CompiledQuery.raw(binding(db).postgres ? this.pgText : this.text, params as Param[]));
+  }
+}
+
+export const prepared = <Row = unknown>(text: string) => new PreparedQuery<Row>(text);
