@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
+import { prepared } from '../db/prepared.js';
 import type { Database } from '../db/schema.js';
 
 /** Which request an Idempotency-Key belongs to: keys are scoped per merchant, operation and reference. */
@@ -30,6 +31,13 @@ function canonicalJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
+const FIND = prepared<{ request_hash: string; status: number; body: string }>(
+  'select request_hash, status, body from idempotency_keys where msn = ? and operation = ? and reference = ? and idempotency_key = ?',
+);
+const STORE = prepared(
+  'insert into idempotency_keys (msn, operation, reference, idempotency_key, request_hash, status, body, created_at) values (?, ?, ?, ?, ?, ?, ?, ?)',
+);
+
 /**
  * The first response to a key is stored in the same transaction as the command's effect, so a
  * replay returns exactly what the first attempt returned and repeats no side effect. 4xx
@@ -37,30 +45,11 @@ function canonicalJson(value: unknown): string {
  */
 export const idempotency = {
   async find(db: Kysely<Database> | Transaction<Database>, s: IdempotencyScope): Promise<StoredResponse | undefined> {
-    const row = await db
-      .selectFrom('idempotency_keys')
-      .select(['request_hash', 'status', 'body'])
-      .where('msn', '=', s.msn)
-      .where('operation', '=', s.operation)
-      .where('reference', '=', s.reference)
-      .where('idempotency_key', '=', s.key)
-      .executeTakeFirst();
+    const row = await FIND.first(db, [s.msn, s.operation, s.reference, s.key]);
     return row && { requestHash: row.request_hash, status: row.status, body: JSON.parse(row.body) };
   },
 
   async store(trx: Transaction<Database>, s: IdempotencyScope, response: StoredResponse, now: Date): Promise<void> {
-    await trx
-      .insertInto('idempotency_keys')
-      .values({
-        msn: s.msn,
-        operation: s.operation,
-        reference: s.reference,
-        idempotency_key: s.key,
-        request_hash: response.requestHash,
-        status: response.status,
-        body: JSON.stringify(response.body),
-        created_at: now.toISOString(),
-      })
-      .execute();
+    await STORE.run(trx, [s.msn, s.operation, s.reference, s.key, response.requestHash, response.status, JSON.stringify(response.body), now.toISOString()]);
   },
 };

@@ -50,9 +50,12 @@ export class EpaymentService {
   create(merchant: Merchant, body: CreatePaymentRequest, key: string): Promise<Reply> {
     const scope = { msn: merchant.msn, operation: 'create', reference: body.reference, key };
     return this.idempotent(scope, body, async (trx) => {
-      if (await paymentStore.load(trx, merchant.msn, body.reference)) return fromProblem(errors.referenceExists(body.reference));
+      // A taken reference is found by the insert itself (one statement less per create); a
+      // request refused before the insert still reports the taken reference first, as ever.
+      const refuse = async (p: Problem) =>
+        fromProblem((await paymentStore.load(trx, merchant.msn, body.reference)) ? errors.referenceExists(body.reference) : p);
       const phone = body.customer?.phoneNumber;
-      if (phone && !(await this.deps.users.find(phone, trx))) return fromProblem(errors.customerNotFound(phone));
+      if (phone && !(await this.deps.users.find(phone, trx))) return refuse(errors.customerNotFound(phone));
       const ctx = this.ctx();
       const token = this.deps.ids.token();
       const outcome = create(
@@ -79,10 +82,10 @@ export class EpaymentService {
         },
         ctx,
       );
-      if (!outcome.ok) return fromProblem(outcome.problem);
+      if (!outcome.ok) return refuse(outcome.problem);
       const redirectUrl = this.redirectUrl(outcome.payment);
       const payment: Payment = redirectUrl ? { ...outcome.payment, redirectUrl } : outcome.payment;
-      await paymentStore.insert(trx, payment, outcome.events);
+      if (!(await paymentStore.insert(trx, payment, outcome.events))) return fromProblem(errors.referenceExists(body.reference));
       await this.emit(trx, payment, outcome.events, 0);
       return { status: 201, body: { ...(redirectUrl ? { redirectUrl } : {}), reference: payment.reference } };
     });

@@ -1,4 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
+import { prepared } from '../../db/prepared.js';
 import type { Database } from '../../db/schema.js';
 import { ProblemError, problem } from '../../platform/problems.js';
 import type { Payment, PaymentEvent } from './domain.js';
@@ -10,15 +11,20 @@ export interface StoredPayment {
   eventCount: number;
 }
 
+// The hot path's statements (create, get, every modification), prepared once: see src/db/prepared.ts.
+const LOAD = prepared<{ document: string; event_count: number }>('select document, event_count from epayment_payments where msn = ? and reference = ?');
+const INSERT = prepared(
+  'insert into epayment_payments (msn, reference, state, expires_at, redirect_token, event_count, document, created_at, updated_at) ' +
+    'values (?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict (msn, reference) do nothing',
+);
+// Optimistic check on event_count: another instance (shared PostgreSQL) may have changed the payment meanwhile.
+const UPDATE = prepared('update epayment_payments set state = ?, event_count = ?, document = ?, updated_at = ? where msn = ? and reference = ? and event_count = ?');
+const INSERT_EVENT = prepared('insert into epayment_events (msn, reference, seq, name, document) values (?, ?, ?, ?, ?)');
+
 /** ePayment's tables: the payment document, indexed by what queries need, and its event log. */
 export const paymentStore = {
   async load(db: Db, msn: string, reference: string): Promise<StoredPayment | undefined> {
-    const row = await db
-      .selectFrom('epayment_payments')
-      .select(['document', 'event_count'])
-      .where('msn', '=', msn)
-      .where('reference', '=', reference)
-      .executeTakeFirst();
+    const row = await LOAD.first(db, [msn, reference]);
     return row && { payment: JSON.parse(row.document) as Payment, eventCount: row.event_count };
   },
 
@@ -27,36 +33,20 @@ export const paymentStore = {
     return row && { payment: JSON.parse(row.document) as Payment, eventCount: row.event_count };
   },
 
-  async insert(trx: Transaction<Database>, payment: Payment, events: PaymentEvent[]): Promise<void> {
-    await trx
-      .insertInto('epayment_payments')
-      .values({
-        msn: payment.msn,
-        reference: payment.reference,
-        state: payment.state,
-        expires_at: payment.expiresAt,
-        redirect_token: payment.redirectToken,
-        event_count: events.length,
-        document: JSON.stringify(payment),
-        created_at: payment.createdAt,
-        updated_at: payment.createdAt,
-      })
-      .execute();
+  /** Inserts a new payment and its events; false (nothing written) when the reference is taken. */
+  async insert(trx: Transaction<Database>, payment: Payment, events: PaymentEvent[]): Promise<boolean> {
+    const p = payment;
+    const inserted = await INSERT.run(trx, [p.msn, p.reference, p.state, p.expiresAt, p.redirectToken, events.length, JSON.stringify(p), p.createdAt, p.createdAt]);
+    if (inserted === 0) return false;
     await appendEvents(trx, payment, events, 0);
+    return true;
   },
 
   async update(trx: Transaction<Database>, before: StoredPayment, payment: Payment, events: PaymentEvent[], now: Date): Promise<StoredPayment> {
     if (events.length === 0) return before;
     const eventCount = before.eventCount + events.length;
-    const result = await trx
-      .updateTable('epayment_payments')
-      .set({ state: payment.state, event_count: eventCount, document: JSON.stringify(payment), updated_at: now.toISOString() })
-      .where('msn', '=', payment.msn)
-      .where('reference', '=', payment.reference)
-      // Optimistic check: another instance (shared PostgreSQL) may have changed the payment meanwhile.
-      .where('event_count', '=', before.eventCount)
-      .executeTakeFirst();
-    if (Number(result.numUpdatedRows) !== 1) {
+    const updated = await UPDATE.run(trx, [payment.state, eventCount, JSON.stringify(payment), now.toISOString(), payment.msn, payment.reference, before.eventCount]);
+    if (updated !== 1) {
       throw new ProblemError(problem(423, 'Order processing', 'Another operation on this payment is in progress; retry with the same Idempotency-Key.', '6160'));
     }
     await appendEvents(trx, payment, events, before.eventCount);
@@ -87,9 +77,8 @@ export const paymentStore = {
 };
 
 async function appendEvents(trx: Transaction<Database>, payment: Payment, events: PaymentEvent[], firstSeq: number) {
-  if (events.length === 0) return;
-  await trx
-    .insertInto('epayment_events')
-    .values(events.map((e, i) => ({ msn: payment.msn, reference: payment.reference, seq: firstSeq + i, name: e.name, document: JSON.stringify(e) })))
-    .execute();
+  for (let i = 0; i < events.length; i += 1) {
+    const e = events[i]!;
+    await INSERT_EVENT.run(trx, [payment.msn, payment.reference, firstSeq + i, e.name, JSON.stringify(e)]);
+  }
 }
