@@ -19,6 +19,7 @@ type BenchModule = { name: string; load: () => Promise<{ default: () => Promise<
 const MODULES: BenchModule[] = [
   { name: 'guard', load: () => import('./guard.js') },
   { name: 'epayment', load: () => import('./epayment.js') },
+  { name: 'delivery', load: () => import('./delivery.js') },
 ];
 
 interface ModuleResult {

@@ -22,6 +22,13 @@ export interface DispatcherOptions {
   concurrency?: number;
   /** How often due retries are looked for, in real milliseconds. */
   pollMs?: number;
+  /** Injected faults (slow or failing callbacks), consulted before each attempt. */
+  faults?: DeliveryFaults;
+}
+
+/** A hook for fault injection: a delay before an attempt, or an error recorded instead of sending. */
+export interface DeliveryFaults {
+  beforeAttempt(target: { url: string; eventType: string }): { delayMs: number; fail?: string } | undefined;
 }
 
 interface Claimed {
@@ -130,22 +137,29 @@ export class Dispatcher {
           ),
         ),
       )
-      .orderBy('d.created_at')
-      .orderBy('d.event_seq')
+      // The (status, next_attempt_at) index yields rows in this order, so the scan stops as soon
+      // as enough eligible rows are found, however long the backlog is.
+      .orderBy('d.next_attempt_at')
       .limit(room + this.inFlight.size)
       .execute();
+    const candidates = due.filter((row) => !this.inFlight.has(row.id)).slice(0, room);
+    if (candidates.length === 0) return;
+    // One conditional update claims the whole batch (and shares its commit with other work):
+    // rows another instance leased meanwhile are not returned.
     const leaseUntil = new Date(Date.now() + LEASE_MS).toISOString();
-    for (const row of due) {
-      if (this.inFlight.size >= this.concurrency) break;
-      if (this.inFlight.has(row.id)) continue;
-      const claimed = await db
+    const claimed = await this.o.database.commands.run((trx) =>
+      trx
         .updateTable('deliveries')
         .set({ lease_until: leaseUntil })
-        .where('id', '=', row.id)
+        .where('id', 'in', candidates.map((c) => c.id))
         .where('status', '=', 'pending')
         .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', realNow)]))
-        .executeTakeFirst();
-      if (Number(claimed.numUpdatedRows) !== 1) continue; // another instance took it
+        .returning('id')
+        .execute(),
+    );
+    const ids = new Set(claimed.map((c) => c.id));
+    for (const row of candidates) {
+      if (!ids.has(row.id)) continue;
       this.inFlight.add(row.id);
       void this.send(row as Claimed).finally(() => {
         this.inFlight.delete(row.id);
@@ -170,6 +184,8 @@ export class Dispatcher {
   }
 
   private async send(d: Claimed): Promise<void> {
+    const injected = this.o.faults?.beforeAttempt({ url: d.url, eventType: d.event_type });
+    if (injected && injected.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, injected.delayMs));
     const source = this.o.servers.deliveryServer();
     const sentAt = this.o.clock.now();
     const signed = signWebhookRequest(d.url, d.payload, d.secret, sentAt);
@@ -188,7 +204,8 @@ export class Dispatcher {
     let statusCode: number | null = null;
     let error: string | null = null;
     let responseBody: string | null = null;
-    try {
+    if (injected?.fail) error = injected.fail;
+    else try {
       const res = await request(target.hostname === 'localhost' ? withHost(target, '127.0.0.1') : d.url, {
         method: 'POST',
         headers: { ...headers, host: target.host },
