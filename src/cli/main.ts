@@ -1,7 +1,9 @@
 import { Command } from 'commander';
 import { deliveriesCommand } from './deliveries.js';
+import { faultsCommand } from './faults.js';
 import { serveCommand } from './serve.js';
 import { serversCommand } from './servers.js';
+import { statusCommand } from './status.js';
 
 /** Builds the `vipps-devkit` program. Each sub-command lives in its own file under src/cli/. */
 export function buildProgram(): Command {
@@ -17,6 +19,8 @@ export function buildProgram(): Command {
   // Further command groups are added below, one line each.
   program.addCommand(serversCommand());
   program.addCommand(deliveriesCommand());
+  program.addCommand(faultsCommand());
+  program.addCommand(statusCommand());
   return program;
 }
 

@@ -148,6 +148,30 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('app_requests_phone').on('app_requests').columns(['phone_number', 'sent_at']).execute();
     },
   },
+  '0004_operations': {
+    async up(db: Kysely<any>) {
+      // Operations (issue 6): injected faults, the status page's incidents and maintenance windows.
+      // Each is a JSON document owned by src/environments/operations.ts plus the columns queries need.
+      await db.schema.createTable('faults')
+        .addColumn('id', 'varchar(36)', (c) => c.primaryKey())
+        .addColumn('document', 'text', (c) => c.notNull())
+        .addColumn('active', 'integer', (c) => c.notNull())
+        .addColumn('created_at', 'varchar(40)', (c) => c.notNull())
+        .execute();
+      await db.schema.createTable('status_incidents')
+        .addColumn('id', 'varchar(36)', (c) => c.primaryKey())
+        .addColumn('document', 'text', (c) => c.notNull())
+        .addColumn('resolved', 'integer', (c) => c.notNull())
+        .addColumn('created_at', 'varchar(40)', (c) => c.notNull())
+        .execute();
+      await db.schema.createTable('status_maintenances')
+        .addColumn('id', 'varchar(36)', (c) => c.primaryKey())
+        .addColumn('document', 'text', (c) => c.notNull())
+        .addColumn('scheduled_for', 'varchar(40)', (c) => c.notNull())
+        .addColumn('scheduled_until', 'varchar(40)', (c) => c.notNull())
+        .execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

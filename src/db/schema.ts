@@ -139,6 +139,31 @@ export interface AppRequestsTable {
   sent_at: string;
 }
 
+/** An injected fault (issue 6, operations): the document is the `Fault` of src/environments/operations.ts. */
+export interface FaultsTable {
+  id: string;
+  document: string;
+  /** 1 until the fault is cleared. */
+  active: number;
+  created_at: string;
+}
+
+/** A status-page incident (opened by a fault, resolved when it is cleared). */
+export interface StatusIncidentsTable {
+  id: string;
+  document: string;
+  resolved: number;
+  created_at: string;
+}
+
+/** A scheduled maintenance window; its status follows the clock. */
+export interface StatusMaintenancesTable {
+  id: string;
+  document: string;
+  scheduled_for: string;
+  scheduled_until: string;
+}
+
 export interface Database {
   settings: SettingsTable;
   signing_keys: SigningKeysTable;
@@ -152,6 +177,9 @@ export interface Database {
   delivery_attempts: DeliveryAttemptsTable;
   request_server_state: RequestServerStateTable;
   app_requests: AppRequestsTable;
+  faults: FaultsTable;
+  status_incidents: StatusIncidentsTable;
+  status_maintenances: StatusMaintenancesTable;
 }
 
 // Kept for later tables with generated keys; re-exported so stores can type them.

@@ -2,7 +2,7 @@ import type { Transaction } from 'kysely';
 import type { Payment, PaymentEvent } from '../apis/epayment/domain.js';
 import type { EventSink } from '../apis/epayment/service.js';
 import { EPAYMENT_EVENT_TYPES } from '../apis/webhooks/events.js';
-import { webhookStore } from '../apis/webhooks/store.js';
+import type { WebhookSubscriptions } from '../apis/webhooks/subscriptions.js';
 import type { Database } from '../db/schema.js';
 import type { Clock } from '../platform/clock.js';
 import type { IdSource } from '../platform/ids.js';
@@ -25,9 +25,9 @@ export function epaymentWebhookPayload(msn: string, event: PaymentEvent) {
  * Writes what is owed to webhooks in the same transaction as the payment's change: if the
  * change commits, the deliveries exist; if it rolls back, they never did.
  */
-export function epaymentOutbox(clock: Clock, ids: IdSource, written: () => void): EventSink {
+export function epaymentOutbox(clock: Clock, ids: IdSource, webhooks: WebhookSubscriptions, written: () => void): EventSink {
   return async (trx: Transaction<Database>, payment: Payment, events: PaymentEvent[], firstSeq: number) => {
-    const hooks = await webhookStore.list(trx, payment.msn);
+    const hooks = await webhooks.list(trx, payment.msn);
     if (hooks.length === 0) return;
     const now = clock.now().toISOString();
     const rows = events.flatMap((event, i) => {

@@ -1,5 +1,6 @@
 import { randomInt } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
+import { prepared } from '../db/prepared.js';
 import type { Database, TestUsersTable } from '../db/schema.js';
 import { ids } from './ids.js';
 import { generateNin, ninProblem, parseNin } from './nin.js';
@@ -90,6 +91,9 @@ const fromRow = (r: TestUsersTable): TestUser => ({
   address: { streetAddress: r.street_address, postalCode: r.postal_code, city: r.city, country: r.country },
 });
 
+// Read by every create with a customer phone number: prepared (src/db/prepared.ts).
+const FIND = prepared<TestUsersTable>('select * from test_users where phone_number = ?');
+
 export class TestUsers {
   constructor(private readonly db: Kysely<Database>) {}
 
@@ -100,7 +104,7 @@ export class TestUsers {
   }
 
   async find(phoneNumber: string, db: Kysely<Database> | Transaction<Database> = this.db): Promise<TestUser | undefined> {
-    const row = await db.selectFrom('test_users').selectAll().where('phone_number', '=', phoneNumber).executeTakeFirst();
+    const row = await FIND.first(db, [phoneNumber]);
     return row && fromRow(row);
   }
 

@@ -4,11 +4,14 @@ import { accessTokenRoutes } from '../apis/accesstoken/routes.js';
 import { devkitRoutes } from '../apis/devkit/routes.js';
 import { userControlRoutes } from '../apis/devkit/user-routes.js';
 import { deliveryControlRoutes } from '../apis/devkit/delivery-routes.js';
+import { operationsControlRoutes } from '../apis/devkit/operations-routes.js';
 import { epaymentRoutes } from '../apis/epayment/routes.js';
+import { statusRoutes } from '../apis/status/routes.js';
 import { webhookRoutes } from '../apis/webhooks/routes.js';
 import { problem } from '../platform/problems.js';
 import type { AppContext } from './context.js';
 import { sendProblem } from './errors.js';
+import { faultHook } from './fault-hook.js';
 import { webRoutes } from '../web/routes.js';
 
 export interface AppOptions {
@@ -32,6 +35,8 @@ export async function buildApp(ctx: AppContext, options: AppOptions): Promise<Fa
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  // Injected faults (latency, errors, outages, maintenance) apply before any API sees the request.
+  app.addHook('onRequest', faultHook(ctx.operations));
   await app.register(accessTokenRoutes, { ctx });
   await app.register(epaymentRoutes, { ctx });
   await app.register(webhookRoutes, { ctx });
@@ -39,6 +44,8 @@ export async function buildApp(ctx: AppContext, options: AppOptions): Promise<Fa
   await app.register(userControlRoutes, { ctx });
   await app.register(webRoutes, { ctx });
   await app.register(deliveryControlRoutes, { ctx });
+  await app.register(operationsControlRoutes, { ctx });
+  await app.register(statusRoutes, { ctx });
   app.get('/', async () => ({
     name: 'vipps-devkit',
     apis: ['/accesstoken/get', '/epayment/v1/payments', '/webhooks/v1/webhooks', '/devkit/v1/merchants'],

@@ -1,7 +1,9 @@
 import type { EpaymentService } from '../apis/epayment/service.js';
+import type { WebhookSubscriptions } from '../apis/webhooks/subscriptions.js';
 import type { DatabaseHandle } from '../db/open.js';
 import type { Dispatcher } from '../delivery/dispatcher.js';
 import type { DnsServer } from '../environments/dns-server.js';
+import type { Operations } from '../environments/operations.js';
 import type { RequestServerDirectory } from '../environments/request-server-directory.js';
 import type { OffsetClock } from '../platform/clock.js';
 import type { IdSource } from '../platform/ids.js';
@@ -20,6 +22,10 @@ export interface AppContext {
   epayment: EpaymentService;
   servers: RequestServerDirectory;
   dispatcher: Dispatcher;
+  /** Faults, incidents and maintenance windows: the status page and fault injection (issue 6). */
+  operations: Operations;
+  /** Merchants' webhooks as the outbox reads them; commands that change webhooks tell it. */
+  webhooks: WebhookSubscriptions;
   /** The built-in DNS server, when it runs. */
   dns?: DnsServer;
   /** Base URL that clients reach the emulator at (known once the server listens). */

@@ -1,10 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import { appInbox, appInboxSink } from '../apis/epayment/app-inbox.js';
 import { EpaymentService } from '../apis/epayment/service.js';
+import { WebhookSubscriptions } from '../apis/webhooks/subscriptions.js';
 import { openDatabase, type DatabaseConfig, type DatabaseHandle } from '../db/open.js';
 import { Dispatcher } from '../delivery/dispatcher.js';
 import { epaymentOutbox } from '../delivery/outbox.js';
 import { startDnsServer, type DnsLookupResult, type DnsServer } from '../environments/dns-server.js';
+import { Operations } from '../environments/operations.js';
 import { RequestServerDirectory } from '../environments/request-server-directory.js';
 import type { EnvironmentName } from '../environments/request-servers.js';
 import { OffsetClock } from '../platform/clock.js';
@@ -74,6 +76,8 @@ async function start(database: DatabaseHandle, options: EmulatorOptions): Promis
   await servers.load();
 
   let publicUrl = '';
+  const operations = new Operations({ database, clock, servers, publicUrl: () => publicUrl });
+  await operations.load();
   let owed = false;
   // `app` exists by the time anything is delivered.
   const log = { warn: (o: object, m: string) => app.log.warn(o, m), error: (o: object, m: string) => app.log.error(o, m) };
@@ -83,6 +87,7 @@ async function start(database: DatabaseHandle, options: EmulatorOptions): Promis
     ids,
     servers,
     log,
+    faults: operations.deliveryFaults,
     ...(options.deliveryTimeoutMs ? { timeoutMs: options.deliveryTimeoutMs } : {}),
     ...(options.retryCompression ? { retryCompression: options.retryCompression } : {}),
   });
@@ -92,13 +97,14 @@ async function start(database: DatabaseHandle, options: EmulatorOptions): Promis
     owed = false;
     dispatcher.wake();
   });
+  const webhooks = new WebhookSubscriptions(database.kind === 'sqlite');
   const epayment = new EpaymentService({
     database,
     clock,
     ids,
     users,
     publicUrl: () => publicUrl,
-    sinks: [epaymentOutbox(clock, ids, () => (owed = true)), appInboxSink(() => clock.now())],
+    sinks: [epaymentOutbox(clock, ids, webhooks, () => (owed = true)), appInboxSink(() => clock.now())],
   });
 
   const saveOffset = () =>
@@ -124,21 +130,27 @@ async function start(database: DatabaseHandle, options: EmulatorOptions): Promis
     epayment,
     servers,
     dispatcher,
+    webhooks,
+    operations,
     publicUrl: () => publicUrl,
     ...(options.adminToken ? { adminToken: options.adminToken } : {}),
     async reset() {
-      await database.commands.run(async (trx) => {
-        await appInbox.clear(trx);
-        await trx.deleteFrom('epayment_events').execute();
-        await trx.deleteFrom('epayment_payments').execute();
-        await trx.deleteFrom('idempotency_keys').execute();
-        await trx.deleteFrom('delivery_attempts').execute();
-        await trx.deleteFrom('deliveries').execute();
-        await trx.deleteFrom('webhooks').execute();
-      });
+      await webhooks.changing(undefined, () =>
+        database.commands.run(async (trx) => {
+          await appInbox.clear(trx);
+          await trx.deleteFrom('epayment_events').execute();
+          await trx.deleteFrom('epayment_payments').execute();
+          await trx.deleteFrom('idempotency_keys').execute();
+          await trx.deleteFrom('delivery_attempts').execute();
+          await trx.deleteFrom('deliveries').execute();
+          await trx.deleteFrom('webhooks').execute();
+          webhooks.forget();
+        }),
+      );
       clock.reset();
       await saveOffset();
       await servers.reset();
+      await operations.reset();
     },
   };
 

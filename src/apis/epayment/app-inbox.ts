@@ -1,4 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
+import { prepared } from '../../db/prepared.js';
 import type { Database } from '../../db/schema.js';
 import type { Payment } from './domain.js';
 import type { EventSink } from './service.js';
@@ -14,6 +15,10 @@ export interface AppRequest {
   sentAt: string;
 }
 
+// Written by every PUSH_MESSAGE create: prepared (src/db/prepared.ts).
+const MOVE = prepared('update app_requests set phone_number = ?, via = ?, sent_at = ? where msn = ? and reference = ?');
+const INSERT = prepared('insert into app_requests (msn, reference, phone_number, via, sent_at) values (?, ?, ?, ?, ?)');
+
 /**
  * The simulated Vipps app's inbox: which test user's app a payment request was sent to. Inside
  * a command pass its transaction (SQLite has one connection, held by the transaction).
@@ -21,14 +26,9 @@ export interface AppRequest {
 export const appInbox = {
   /** Sends the request to a user's app; a request sent again (another number) moves to that user. */
   async deliver(db: Db, payment: Pick<Payment, 'msn' | 'reference'>, phoneNumber: string, via: AppRequestVia, now: Date): Promise<void> {
-    const updated = await db
-      .updateTable('app_requests')
-      .set({ phone_number: phoneNumber, via, sent_at: now.toISOString() })
-      .where('msn', '=', payment.msn)
-      .where('reference', '=', payment.reference)
-      .executeTakeFirst();
-    if (Number(updated.numUpdatedRows) === 0) {
-      await db.insertInto('app_requests').values({ msn: payment.msn, reference: payment.reference, phone_number: phoneNumber, via, sent_at: now.toISOString() }).execute();
+    const sentAt = now.toISOString();
+    if ((await MOVE.run(db, [phoneNumber, via, sentAt, payment.msn, payment.reference])) === 0) {
+      await INSERT.run(db, [payment.msn, payment.reference, phoneNumber, via, sentAt]);
     }
   },
 

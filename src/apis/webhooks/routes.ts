@@ -59,15 +59,18 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asy
     const id = ctx.ids.uuid();
     // 64 random bytes, base64: the shape of the secrets the real API hands out.
     const secret = randomBytes(64).toString('base64');
-    await ctx.database.commands.run(async (trx) => {
-      const existing = await webhookStore.list(trx, msn);
-      for (const event of new Set(events)) {
-        if (existing.filter((w) => w.events.includes(event)).length >= MAX_WEBHOOKS_PER_EVENT) {
-          throw new ProblemError(badRequest('events', `At most ${MAX_WEBHOOKS_PER_EVENT} webhooks may be registered for ${event}.`));
+    await ctx.webhooks.changing(msn, () =>
+      ctx.database.commands.run(async (trx) => {
+        const existing = await webhookStore.list(trx, msn);
+        for (const event of new Set(events)) {
+          if (existing.filter((w) => w.events.includes(event)).length >= MAX_WEBHOOKS_PER_EVENT) {
+            throw new ProblemError(badRequest('events', `At most ${MAX_WEBHOOKS_PER_EVENT} webhooks may be registered for ${event}.`));
+          }
         }
-      }
-      await webhookStore.insert(trx, { id, msn, url, events: [...new Set(events)], secret }, ctx.clock.now());
-    });
+        await webhookStore.insert(trx, { id, msn, url, events: [...new Set(events)], secret }, ctx.clock.now());
+        ctx.webhooks.forget(msn);
+      }),
+    );
     return reply.code(201).send({ id, secret });
   });
 
@@ -76,12 +79,16 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asy
   }));
 
   app.delete('/webhooks/v1/webhooks/:id', { schema: { params: IdParams } }, async (request, reply) => {
-    const found = await ctx.database.commands.run(async (trx) => {
-      const hook = await webhookStore.get(trx, request.params.id);
-      if (!hook || hook.msn !== request.merchant!.msn) return false;
-      await webhookStore.delete(trx, hook.id);
-      return true;
-    });
+    const msn = request.merchant!.msn;
+    const found = await ctx.webhooks.changing(msn, () =>
+      ctx.database.commands.run(async (trx) => {
+        const hook = await webhookStore.get(trx, request.params.id);
+        if (!hook || hook.msn !== msn) return false;
+        await webhookStore.delete(trx, hook.id);
+        ctx.webhooks.forget(msn);
+        return true;
+      }),
+    );
     if (!found) throw new ProblemError(problem(404, 'Not Found', `No webhook ${request.params.id} is registered for this merchant.`));
     return reply.code(204).send();
   });

@@ -1,4 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
+import { prepared } from '../../db/prepared.js';
 import type { Database } from '../../db/schema.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -19,10 +20,14 @@ const fromRow = (r: { id: string; msn: string; url: string; events: string; secr
   secret: r.secret,
 });
 
+// Read by every ePayment command that emits events (the outbox): prepared, see src/db/prepared.ts.
+const LIST = prepared<{ id: string; msn: string; url: string; events: string; secret: string }>(
+  'select id, msn, url, events, secret from webhooks where msn = ? order by created_at, id',
+);
+
 export const webhookStore = {
   async list(db: Db, msn: string): Promise<Webhook[]> {
-    const rows = await db.selectFrom('webhooks').selectAll().where('msn', '=', msn).orderBy('created_at').orderBy('id').execute();
-    return rows.map(fromRow);
+    return (await LIST.all(db, [msn])).map(fromRow);
   },
   async get(db: Db, id: string): Promise<Webhook | undefined> {
     const row = await db.selectFrom('webhooks').selectAll().where('id', '=', id).executeTakeFirst();

@@ -1,0 +1,127 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import { OperationsInputError, type Fault, type Maintenance } from '../../environments/operations.js';
+import { parseDuration } from '../../platform/clock.js';
+import { ProblemError, problem } from '../../platform/problems.js';
+import type { AppContext } from '../../server/context.js';
+import { problemErrorHandler } from '../../server/errors.js';
+import { acceptJsonBodies } from '../../server/json-body.js';
+import { adminGuard } from './admin-guard.js';
+
+const Num = (o: object = {}) => Type.Optional(Type.Number(o));
+const FaultBody = Type.Object(
+  {
+    type: Type.Union([Type.Literal('latency'), Type.Literal('errors'), Type.Literal('outage'), Type.Literal('callbacks'), Type.Literal('environment')]),
+    api: Type.Optional(Type.String({ maxLength: 40 })),
+    endpoint: Type.Optional(Type.String({ maxLength: 300 })),
+    latencyMs: Num({ minimum: 0 }),
+    distribution: Type.Optional(Type.Union([Type.Literal('fixed'), Type.Literal('uniform'), Type.Literal('normal')])),
+    min: Num({ minimum: 0 }),
+    max: Num({ minimum: 0 }),
+    mean: Num({ minimum: 0 }),
+    stddev: Num({ minimum: 0 }),
+    rate: Num({ exclusiveMinimum: 0, maximum: 1 }),
+    status: Type.Optional(Type.Integer({ minimum: 400, maximum: 599 })),
+    message: Type.Optional(Type.String({ maxLength: 1000 })),
+    mode: Type.Optional(Type.Union([Type.Literal('reset'), Type.Literal('503'), Type.Literal('slow'), Type.Literal('fail')])),
+    environment: Type.Optional(Type.String({ maxLength: 10 })),
+    title: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  },
+  { additionalProperties: false },
+);
+const IdParams = Type.Object({ id: Type.String({ pattern: '^[a-z0-9]{12}$' }) });
+const MaintenanceBody = Type.Object(
+  {
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    description: Type.Optional(Type.String({ maxLength: 1000 })),
+    environment: Type.Optional(Type.String({ maxLength: 10 })),
+    apis: Type.Optional(Type.Array(Type.String({ maxLength: 40 }), { minItems: 1 })),
+    startsAt: Type.Optional(Type.String({ format: 'date-time' })),
+    startsIn: Type.Optional(Type.String({ description: 'a duration from now: "1h", "PT30M"' })),
+    duration: Type.String({ description: 'how long the window lasts: "2h", "PT30M"' }),
+    unavailable: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+
+const faultView = (ctx: AppContext, f: Fault) => ({ ...f, description: ctx.operations.describeFault(f), active: f.clearedAt === null });
+const maintenanceView = (ctx: AppContext, m: Maintenance) => ({ ...m, status: ctx.operations.maintenanceStatus(m) });
+
+function badInput(err: unknown): never {
+  if (err instanceof OperationsInputError) throw new ProblemError({ ...problem(400, 'Bad Request', err.message), extraDetails: [{ name: err.field, reason: err.message }] });
+  throw err;
+}
+
+/**
+ * Control API for operations: faults (each opens an incident on the status page and resolves it
+ * when cleared) and scheduled maintenance windows.
+ */
+export const operationsControlRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (app, { ctx }) => {
+  acceptJsonBodies(app);
+  app.setErrorHandler(problemErrorHandler);
+  app.addHook('onRequest', adminGuard(ctx));
+  const ops = ctx.operations;
+
+  app.get('/devkit/v1/faults', async () => ({ faults: ops.activeFaults().map((f) => faultView(ctx, f)) }));
+
+  app.post('/devkit/v1/faults', { schema: { body: FaultBody } }, async (request, reply) => {
+    const { fault, incident } = await ops.addFault(request.body).catch(badInput);
+    // A failed-over environment changes where deliveries come from: look again now.
+    if (fault.type === 'environment') ctx.dispatcher.wake();
+    return reply.code(201).send({ fault: faultView(ctx, fault), incident: ops.incidentView(incident) });
+  });
+
+  app.get('/devkit/v1/faults/:id', { schema: { params: IdParams } }, async (request) => {
+    const fault = ops.getFault(request.params.id);
+    if (!fault) throw new ProblemError(problem(404, 'Not Found', `No fault ${request.params.id}.`));
+    return faultView(ctx, fault);
+  });
+
+  app.delete('/devkit/v1/faults/:id', { schema: { params: IdParams } }, async (request) => {
+    const r = await ops.clearFault(request.params.id);
+    if (!r) throw new ProblemError(problem(404, 'Not Found', `No active fault ${request.params.id}.`));
+    if (r.fault.type === 'environment') ctx.dispatcher.wake();
+    return { fault: faultView(ctx, r.fault), incident: r.incident ? ops.incidentView(r.incident) : null };
+  });
+
+  app.delete('/devkit/v1/faults', async () => {
+    const cleared = await ops.clearAll();
+    ctx.dispatcher.wake();
+    return { cleared: cleared.map((f) => faultView(ctx, f)) };
+  });
+
+  app.get('/devkit/v1/maintenances', async () => ({ maintenances: ops.listMaintenances().map((m) => maintenanceView(ctx, m)) }));
+
+  app.post('/devkit/v1/maintenances', { schema: { body: MaintenanceBody } }, async (request, reply) => {
+    const b = request.body;
+    const duration = (field: string, v: string) => {
+      try {
+        return parseDuration(v);
+      } catch (err) {
+        throw new ProblemError({ ...problem(400, 'Bad Request', (err as Error).message), extraDetails: [{ name: field, reason: (err as Error).message }] });
+      }
+    };
+    if (b.startsAt !== undefined && b.startsIn !== undefined) {
+      throw new ProblemError({ ...problem(400, 'Bad Request', 'Give startsAt or startsIn, not both.'), extraDetails: [{ name: 'startsIn', reason: 'not with startsAt' }] });
+    }
+    const m = await ops
+      .addMaintenance({
+        ...(b.name ? { name: b.name } : {}),
+        ...(b.description ? { description: b.description } : {}),
+        ...(b.environment ? { environment: b.environment } : {}),
+        ...(b.apis ? { apis: b.apis } : {}),
+        ...(b.startsAt ? { startsAt: b.startsAt } : {}),
+        ...(b.startsIn ? { startsIn: duration('startsIn', b.startsIn) } : {}),
+        durationMs: duration('duration', b.duration),
+        ...(b.unavailable !== undefined ? { unavailable: b.unavailable } : {}),
+      })
+      .catch(badInput);
+    return reply.code(201).send({ maintenance: maintenanceView(ctx, m), scheduled_maintenance: ops.maintenanceView(m) });
+  });
+
+  app.delete('/devkit/v1/maintenances/:id', { schema: { params: IdParams } }, async (request) => {
+    const r = await ops.endMaintenance(request.params.id);
+    if (!r) throw new ProblemError(problem(404, 'Not Found', `No maintenance ${request.params.id}.`));
+    return { maintenance: maintenanceView(ctx, r.maintenance), deleted: r.deleted };
+  });
+};
