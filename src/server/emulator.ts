@@ -172,8 +172,13 @@ async function start(database: DatabaseHandle, options: EmulatorOptions): Promis
       // A short TTL: a rotation reaches resolvers within seconds.
       return address ? { addresses: [address], ttl: 5 } : undefined;
     };
-    dns = await startDnsServer({ lookup, host: '127.0.0.1', port: options.dnsPort, onError: (err) => app.log.warn({ err }, 'dns') });
-    ctx.dns = dns;
+    try {
+      dns = await startDnsServer({ lookup, host: '127.0.0.1', port: options.dnsPort, onError: (err) => app.log.warn({ err }, 'dns') });
+      ctx.dns = dns;
+    } catch (err) {
+      // The DNS server is an extra: a taken port must not keep the APIs from starting.
+      app.log.warn(`built-in DNS server not started: ${(err as Error).message} (choose another with --dns-port, or --no-dns)`);
+    }
   }
   await dispatcher.start();
 

@@ -1,3 +1,4 @@
+import { createSocket } from 'node:dgram';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -104,6 +105,20 @@ describe('vipps-devkit serve', () => {
     const b = await startServeProcess(['--ephemeral']);
     await stopProcess(b.child);
     expect(a.banner.clientId).not.toBe(b.banner.clientId);
+  });
+
+  it('still serves the APIs when the DNS port is taken, and says why DNS is off', async () => {
+    const taken = createSocket('udp4');
+    await new Promise<void>((resolve) => taken.bind(0, '127.0.0.1', resolve));
+    const { child, banner, stderr } = await startServeProcess(['--ephemeral', '--dns-port', String(taken.address().port)]);
+    try {
+      expect(banner.dns).toBeNull();
+      expect((await http(`${banner.url}/devkit/v1/merchants`, { method: 'GET' })).status).toBe(200);
+      expect(stderr()).toContain('built-in DNS server not started');
+    } finally {
+      await stopProcess(child);
+      taken.close();
+    }
   });
 
   it('guards the control API with the admin token when one is set', async () => {
