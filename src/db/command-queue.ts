@@ -1,4 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
+import type { DurabilityBarrier } from './durability-barrier.js';
 import { bindBatch, prepared } from './prepared.js';
 import type { Database } from './schema.js';
 
@@ -16,10 +17,11 @@ interface Pending {
 
 /**
  * Group commit: the commands of concurrent requests run one after another inside a single
- * database transaction, and none of them is answered before that transaction has committed.
- * One fsync then covers a whole batch, so every acknowledged write is durable without paying a
- * disk flush per request. Each command runs under its own savepoint: a command that throws is
- * rolled back alone and the rest of the batch still commits.
+ * database transaction, and none of them is answered before that transaction is durable.
+ * One fsync then covers a whole batch (or several: see DurabilityBarrier), so every acknowledged
+ * write is durable without paying a disk flush per request. Each command runs under its own
+ * savepoint: a command that throws is rolled back alone and the rest of the batch still commits.
+ * With a barrier, the next batch runs while the previous one's fsync is under way.
  */
 export class CommandQueue {
   private pending: Pending[] = [];
@@ -28,7 +30,17 @@ export class CommandQueue {
   private idle: Array<() => void> = [];
   private committed: Array<() => void> = [];
 
-  constructor(private readonly db: Kysely<Database>, private readonly maxBatch = 256) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    /** SQLite file databases: makes commits durable off the event loop. Without one, COMMIT itself is durable. */
+    private readonly barrier?: DurabilityBarrier,
+    private readonly maxBatch = 256,
+  ) {}
+
+  /** Resolves once everything committed so far is durable: for reads and sends that must not run ahead of the disk. */
+  durable(): Promise<void> {
+    return this.barrier ? this.barrier.durable() : Promise.resolve();
+  }
 
   run<T>(command: Command<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
@@ -42,9 +54,11 @@ export class CommandQueue {
     this.committed.push(listener);
   }
 
-  /** Resolves once every command queued so far has been committed (used on shutdown). */
+  private syncing = 0;
+
+  /** Resolves once every command queued so far has been committed and made durable (used on shutdown). */
   drain(): Promise<void> {
-    if (!this.running && this.pending.length === 0) return Promise.resolve();
+    if (!this.running && this.pending.length === 0 && this.syncing === 0) return Promise.resolve();
     return new Promise((resolve) => this.idle.push(resolve));
   }
 
@@ -83,6 +97,21 @@ export class CommandQueue {
           }
         }
       });
+      const seq = this.barrier?.markCommitted();
+      if (seq !== undefined) {
+        // Let the next batch run while this one's WAL frames go to disk.
+        this.syncing += 1;
+        this.release();
+        try {
+          await this.barrier!.through(seq);
+        } catch (error) {
+          // Not durable: nobody may be told otherwise.
+          batch.forEach((item) => item.reject(error));
+          return;
+        } finally {
+          this.syncing -= 1;
+        }
+      }
       batch.forEach((item, i) => {
         const outcome = outcomes[i]!;
         if (outcome.ok) item.resolve(outcome.value);
@@ -96,9 +125,18 @@ export class CommandQueue {
         item.reject(outcome && !outcome.ok ? outcome.error : error);
       });
     } finally {
-      this.running = false;
-      if (this.pending.length > 0) this.schedule();
-      else this.idle.splice(0).forEach((done) => done());
+      this.release();
     }
+  }
+
+  /** The writer is free: run what queued meanwhile, or tell drain() that all is done. */
+  private release() {
+    if (!this.running) {
+      if (this.pending.length === 0 && this.syncing === 0) this.idle.splice(0).forEach((done) => done());
+      return;
+    }
+    this.running = false;
+    if (this.pending.length > 0) this.schedule();
+    else if (this.syncing === 0) this.idle.splice(0).forEach((done) => done());
   }
 }
