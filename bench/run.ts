@@ -20,6 +20,7 @@ const MODULES: BenchModule[] = [
   { name: 'guard', load: () => import('./guard.js') },
   { name: 'epayment', load: () => import('./epayment.js') },
   { name: 'delivery', load: () => import('./delivery.js') },
+  { name: 'ecom', load: () => import('./ecom.js') },
 ];
 
 interface ModuleResult {

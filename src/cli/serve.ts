@@ -19,6 +19,12 @@ const positiveNumber = (value: string) => {
   return n;
 };
 
+const retries = (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 20) throw new InvalidArgumentError('must be a whole number from 0 to 20');
+  return n;
+};
+
 export function serveCommand(): Command {
   return new Command('serve')
     .description('start the emulator: Access Token and ePayment APIs, control API, on one port')
@@ -34,10 +40,11 @@ export function serveCommand(): Command {
     .addOption(new Option('--environment <env>', 'environment the emulator plays; webhooks come from its request servers').choices(['mt', 'prod']).default('mt'))
     .addOption(new Option('--retry-compression <factor>', 'divide webhook retry delays by this factor (demos, tests)').default(1).argParser(positiveNumber))
     .addOption(new Option('--delivery-timeout <ms>', 'how long a webhook receiver may take to answer').default(10_000).argParser(positiveNumber))
+    .addOption(new Option('--callback-retries <n>', 'retries of a failed eCom callback (real Vipps makes one attempt only)').default(0).argParser(retries))
     .option('--json', 'print the start-up banner (URL, credentials) as one JSON line')
     .action(async (opts: {
       port: number; host: string; dataDir: string; ephemeral?: boolean; databaseUrl?: string; adminToken?: string; logLevel: string; json?: boolean;
-      dnsPort: number; dns: boolean; environment: 'mt' | 'prod'; retryCompression: number; deliveryTimeout: number;
+      dnsPort: number; dns: boolean; environment: 'mt' | 'prod'; retryCompression: number; deliveryTimeout: number; callbackRetries: number;
     }) => {
       const database: DatabaseConfig = opts.databaseUrl
         ? { kind: 'postgres', url: opts.databaseUrl }
@@ -53,6 +60,7 @@ export function serveCommand(): Command {
         environment: opts.environment,
         retryCompression: opts.retryCompression,
         deliveryTimeoutMs: opts.deliveryTimeout,
+        callbackRetries: opts.callbackRetries,
       });
       const merchant = emulator.ctx.merchants.all()[0]!;
       const user = (await emulator.ctx.users.list())[0];

@@ -172,6 +172,36 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0005_ecom': {
+    async up(db: Kysely<any>) {
+      // eCom API v2 (issue 5): payments as a JSON document (its transaction log inside) plus the
+      // columns queries need (decision 4), and per-sales-unit eCom settings (direct capture).
+      await db.schema.createTable('ecom_payments')
+        .addColumn('msn', 'varchar(6)', (c) => c.notNull())
+        .addColumn('order_id', 'varchar(50)', (c) => c.notNull())
+        .addColumn('state', 'varchar(20)', (c) => c.notNull())
+        .addColumn('expires_at', 'varchar(40)', (c) => c.notNull())
+        .addColumn('token', 'varchar(160)', (c) => c.notNull().unique())
+        .addColumn('version', 'integer', (c) => c.notNull())
+        .addColumn('document', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'varchar(40)', (c) => c.notNull())
+        .addColumn('updated_at', 'varchar(40)', (c) => c.notNull())
+        .addPrimaryKeyConstraint('ecom_payments_pk', ['msn', 'order_id'])
+        .execute();
+      await db.schema.createIndex('ecom_payments_expiry').on('ecom_payments').columns(['state', 'expires_at']).execute();
+      await db.schema.createTable('ecom_merchant_settings')
+        .addColumn('msn', 'varchar(6)', (c) => c.primaryKey())
+        .addColumn('direct_capture', 'integer', (c) => c.notNull())
+        .execute();
+      // The delivery engine learns callbacks: a row may carry its own target URL, headers, attempt
+      // limit and timeout instead of a webhook (its webhook_id is then a pseudo id such as
+      // 'ecom-callback', which keeps per-payment ordering). Signing applies only to webhooks.
+      await db.schema.alterTable('deliveries').addColumn('target_url', 'text').execute();
+      await db.schema.alterTable('deliveries').addColumn('headers', 'text').execute();
+      await db.schema.alterTable('deliveries').addColumn('max_attempts', 'integer').execute();
+      await db.schema.alterTable('deliveries').addColumn('timeout_ms', 'integer').execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

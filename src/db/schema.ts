@@ -103,6 +103,14 @@ export interface DeliveriesTable {
   last_error: string | null;
   created_at: string;
   delivered_at: string | null;
+  /** Callbacks (eCom): the URL to call instead of the webhook's (migration 0005). */
+  target_url?: string | null;
+  /** Callbacks: extra request headers as a JSON object (e.g. the merchant's Authorization). */
+  headers?: string | null;
+  /** Callbacks: give up after this many attempts (webhooks: retry for 7 days). */
+  max_attempts?: number | null;
+  /** Callbacks: the receiver must answer within this many ms (webhooks: the dispatcher's). */
+  timeout_ms?: number | null;
 }
 
 export interface DeliveryAttemptsTable {
@@ -164,6 +172,26 @@ export interface StatusMaintenancesTable {
   scheduled_until: string;
 }
 
+/** An eCom v2 payment (issue 5): the document is the `EcomPayment` of src/apis/ecom/domain.ts. */
+export interface EcomPaymentsTable {
+  msn: string;
+  order_id: string;
+  state: string;
+  expires_at: string;
+  token: string;
+  /** Bumped on every change: optimistic concurrency on PostgreSQL. */
+  version: number;
+  document: string;
+  created_at: string;
+  updated_at: string;
+}
+
+/** eCom properties of a sales unit that Vipps sets (reserve or direct capture). */
+export interface EcomMerchantSettingsTable {
+  msn: string;
+  direct_capture: number;
+}
+
 export interface Database {
   settings: SettingsTable;
   signing_keys: SigningKeysTable;
@@ -180,6 +208,8 @@ export interface Database {
   faults: FaultsTable;
   status_incidents: StatusIncidentsTable;
   status_maintenances: StatusMaintenancesTable;
+  ecom_payments: EcomPaymentsTable;
+  ecom_merchant_settings: EcomMerchantSettingsTable;
 }
 
 // Kept for later tables with generated keys; re-exported so stores can type them.

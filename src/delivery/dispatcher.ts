@@ -39,8 +39,13 @@ interface Claimed {
   payload: string;
   attempts: number;
   created_at: string;
-  url: string;
-  secret: string;
+  /** The webhook's URL and secret; null for a callback row (which carries its own target). */
+  url: string | null;
+  secret: string | null;
+  target_url?: string | null;
+  headers?: string | null;
+  max_attempts?: number | null;
+  timeout_ms?: number | null;
 }
 
 const LEASE_MS = 60_000;
@@ -119,9 +124,11 @@ export class Dispatcher {
     const db = this.o.database.db;
     const due = await db
       .selectFrom('deliveries as d')
-      .innerJoin('webhooks as w', 'w.id', 'd.webhook_id')
-      .select(['d.id', 'd.event_id', 'd.webhook_id', 'd.event_type', 'd.payload', 'd.attempts', 'd.created_at', 'w.url', 'w.secret'])
+      // Webhook rows take URL and secret from their webhook; callback rows (eCom) carry their own target.
+      .leftJoin('webhooks as w', 'w.id', 'd.webhook_id')
+      .select(['d.id', 'd.event_id', 'd.webhook_id', 'd.event_type', 'd.payload', 'd.attempts', 'd.created_at', 'w.url', 'w.secret', 'd.target_url', 'd.headers', 'd.max_attempts', 'd.timeout_ms'])
       .where('d.status', '=', 'pending')
+      .where((eb) => eb.or([eb('w.id', 'is not', null), eb('d.target_url', 'is not', null)]))
       .where('d.next_attempt_at', '<=', now)
       .where((eb) => eb.or([eb('d.lease_until', 'is', null), eb('d.lease_until', '<', realNow)]))
       .where(({ not, exists, selectFrom }) =>
@@ -144,6 +151,8 @@ export class Dispatcher {
       .execute();
     const candidates = due.filter((row) => !this.inFlight.has(row.id)).slice(0, room);
     if (candidates.length === 0) return;
+    // Never tell a merchant about a change that a power cut could still undo.
+    await this.o.database.durable();
     // One conditional update claims the whole batch (and shares its commit with other work):
     // rows another instance leased meanwhile are not returned.
     const leaseUntil = new Date(Date.now() + LEASE_MS).toISOString();
@@ -184,19 +193,24 @@ export class Dispatcher {
   }
 
   private async send(d: Claimed): Promise<void> {
-    const injected = this.o.faults?.beforeAttempt({ url: d.url, eventType: d.event_type });
+    const url = d.target_url ?? d.url ?? '';
+    const timeoutMs = d.timeout_ms ?? this.timeoutMs;
+    const injected = this.o.faults?.beforeAttempt({ url, eventType: d.event_type });
     if (injected && injected.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, injected.delayMs));
     const source = this.o.servers.deliveryServer();
     const sentAt = this.o.clock.now();
-    const signed = signWebhookRequest(d.url, d.payload, d.secret, sentAt);
+    // Only webhooks are signed; a callback row brings its own headers (eCom: the merchant's authToken).
+    const signed = d.secret ? signWebhookRequest(url, d.payload, d.secret, sentAt) : {};
+    const own = d.headers ? (JSON.parse(d.headers) as Record<string, string>) : {};
     const headers = {
       'content-type': 'application/json; charset=utf-8',
       ...signed,
+      ...own,
       // Lets a receiver (and our own tests) recognise a redelivery of the same event.
       'devkit-event-id': d.event_id,
       'devkit-event-type': d.event_type,
     };
-    const target = new URL(d.url);
+    const target = new URL(url);
     // Loopback targets are reached from the request server's own loopback address; anything else
     // goes out from this machine's normal address (a loopback source cannot reach it).
     const bind = isLoopbackTarget(target.hostname) ? source.address : undefined;
@@ -206,25 +220,26 @@ export class Dispatcher {
     let responseBody: string | null = null;
     if (injected?.fail) error = injected.fail;
     else try {
-      const res = await request(target.hostname === 'localhost' ? withHost(target, '127.0.0.1') : d.url, {
+      const res = await request(target.hostname === 'localhost' ? withHost(target, '127.0.0.1') : url, {
         method: 'POST',
         headers: { ...headers, host: target.host },
         body: d.payload,
         dispatcher: this.agentFor(bind),
-        headersTimeout: this.timeoutMs,
-        bodyTimeout: this.timeoutMs,
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
       });
       statusCode = res.statusCode;
       responseBody = (await res.body.text()).slice(0, RESPONSE_SNIPPET);
       if (statusCode < 200 || statusCode >= 300) error = `receiver answered ${statusCode}`;
     } catch (err) {
-      error = describeError(err, this.timeoutMs);
+      error = describeError(err, timeoutMs);
     }
     const latencyMs = Math.round(performance.now() - started);
     const attempt = d.attempts + 1;
     const ok = error === null;
     const next = new Date(sentAt.getTime() + retryDelayMs(attempt) / this.retryCompression);
-    const giveUp = !ok && next.getTime() - Date.parse(d.created_at) > GIVE_UP_AFTER_MS / this.retryCompression;
+    const outOfAttempts = d.max_attempts != null && attempt >= d.max_attempts;
+    const giveUp = !ok && (outOfAttempts || next.getTime() - Date.parse(d.created_at) > GIVE_UP_AFTER_MS / this.retryCompression);
     try {
       await this.o.database.commands.run(async (trx) => {
         await trx
@@ -237,7 +252,7 @@ export class Dispatcher {
             source_environment: source.environment,
             source_hostname: source.hostname,
             source_address: source.address,
-            url: d.url,
+            url,
             request_headers: JSON.stringify(headers),
             status_code: statusCode,
             latency_ms: latencyMs,
@@ -263,7 +278,7 @@ export class Dispatcher {
     } catch (err) {
       this.o.log.error({ err, delivery: d.id }, 'could not record a delivery attempt');
     }
-    if (!ok) this.o.log.warn({ delivery: d.id, url: d.url, error, attempt }, giveUp ? 'delivery given up' : 'delivery failed, will retry');
+    if (!ok) this.o.log.warn({ delivery: d.id, url, error, attempt }, giveUp ? 'delivery given up' : 'delivery failed, will retry');
   }
 }
 

@@ -18,7 +18,8 @@ export const STATUS_APIS = [
   { key: 'accesstoken', name: 'Access Token API', description: 'POST /accesstoken/get: access tokens for the APIs', prefixes: ['/accesstoken/', '/accessToken/', '/.well-known/jwks.json'] },
   { key: 'epayment', name: 'ePayment API', description: 'Payments: create, capture, cancel, refund, event log', prefixes: ['/epayment/'] },
   { key: 'webhooks', name: 'Webhooks API and callbacks', description: 'Webhook registrations and the callbacks and webhooks sent to merchants', prefixes: ['/webhooks/'] },
-  { key: 'userside', name: 'Landing page and Vipps app', description: 'The user side: landing page, app switch, QR codes and the (simulated) app', prefixes: ['/landing', '/app-switch', '/qr/', '/app'] },
+  { key: 'userside', name: 'Landing page and Vipps app', description: 'The user side: landing page, app switch, QR codes and the (simulated) app', prefixes: ['/landing', '/app-switch', '/qr/', '/app', '/dwo-api-application/'] },
+  { key: 'ecom', name: 'eCom API', description: 'eCom v2 payments (regular and express): initiate, capture, cancel, refund, details', prefixes: ['/ecomm/', '/Ecomm/'] },
 ] as const;
 export type ApiKey = (typeof STATUS_APIS)[number]['key'];
 export const API_KEYS: readonly ApiKey[] = STATUS_APIS.map((a) => a.key);

@@ -4,7 +4,9 @@ import { accessTokenRoutes } from '../apis/accesstoken/routes.js';
 import { devkitRoutes } from '../apis/devkit/routes.js';
 import { userControlRoutes } from '../apis/devkit/user-routes.js';
 import { deliveryControlRoutes } from '../apis/devkit/delivery-routes.js';
+import { ecomControlRoutes } from '../apis/devkit/ecom-routes.js';
 import { operationsControlRoutes } from '../apis/devkit/operations-routes.js';
+import { ecomRoutes } from '../apis/ecom/routes.js';
 import { epaymentRoutes } from '../apis/epayment/routes.js';
 import { statusRoutes } from '../apis/status/routes.js';
 import { webhookRoutes } from '../apis/webhooks/routes.js';
@@ -39,16 +41,18 @@ export async function buildApp(ctx: AppContext, options: AppOptions): Promise<Fa
   app.addHook('onRequest', faultHook(ctx.operations));
   await app.register(accessTokenRoutes, { ctx });
   await app.register(epaymentRoutes, { ctx });
+  await app.register(ecomRoutes, { ctx });
   await app.register(webhookRoutes, { ctx });
   await app.register(devkitRoutes, { ctx });
   await app.register(userControlRoutes, { ctx });
   await app.register(webRoutes, { ctx });
   await app.register(deliveryControlRoutes, { ctx });
+  await app.register(ecomControlRoutes, { ctx });
   await app.register(operationsControlRoutes, { ctx });
   await app.register(statusRoutes, { ctx });
   app.get('/', async () => ({
     name: 'vipps-devkit',
-    apis: ['/accesstoken/get', '/epayment/v1/payments', '/webhooks/v1/webhooks', '/devkit/v1/merchants'],
+    apis: ['/accesstoken/get', '/epayment/v1/payments', '/ecomm/v2/payments', '/webhooks/v1/webhooks', '/devkit/v1/merchants'],
     docs: 'https://github.com/ (see docs/ in the repository)',
   }));
   app.setNotFoundHandler((request, reply) =>

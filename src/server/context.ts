@@ -1,3 +1,4 @@
+import type { EcomService } from '../apis/ecom/service.js';
 import type { EpaymentService } from '../apis/epayment/service.js';
 import type { WebhookSubscriptions } from '../apis/webhooks/subscriptions.js';
 import type { DatabaseHandle } from '../db/open.js';
@@ -20,6 +21,8 @@ export interface AppContext {
   users: TestUsers;
   tokens: TokenService;
   epayment: EpaymentService;
+  /** eCom API v2 (issue 5). */
+  ecom: EcomService;
   servers: RequestServerDirectory;
   dispatcher: Dispatcher;
   /** Faults, incidents and maintenance windows: the status page and fault injection (issue 6). */

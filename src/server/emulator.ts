@@ -1,5 +1,8 @@
 import type { FastifyInstance } from 'fastify';
-import { appInbox, appInboxSink } from '../apis/epayment/app-inbox.js';
+import { appInbox, appInboxSink, ecomInboxReference } from '../apis/epayment/app-inbox.js';
+import { ecomCallbackOutbox, MerchantCaller } from '../apis/ecom/callbacks.js';
+import { EcomService } from '../apis/ecom/service.js';
+import { ecomStore } from '../apis/ecom/store.js';
 import { EpaymentService } from '../apis/epayment/service.js';
 import { WebhookSubscriptions } from '../apis/webhooks/subscriptions.js';
 import { openDatabase, type DatabaseConfig, type DatabaseHandle } from '../db/open.js';
@@ -37,6 +40,8 @@ export interface EmulatorOptions {
   retryCompression?: number;
   /** How long a webhook receiver may take to answer. */
   deliveryTimeoutMs?: number;
+  /** eCom callbacks get one attempt, as real Vipps makes; this adds retries (`serve --callback-retries`). */
+  callbackRetries?: number;
 }
 
 export interface Emulator {
@@ -107,6 +112,18 @@ async function start(database: DatabaseHandle, options: EmulatorOptions): Promis
     sinks: [epaymentOutbox(clock, ids, webhooks, () => (owed = true)), appInboxSink(() => clock.now())],
   });
 
+  const merchantCalls = new MerchantCaller(servers);
+  const ecom = new EcomService({
+    database,
+    clock,
+    ids,
+    users,
+    publicUrl: () => publicUrl,
+    callbacks: ecomCallbackOutbox({ clock, ids, retries: () => options.callbackRetries ?? 0, written: () => (owed = true) }),
+    pushToApp: (trx, payment, phoneNumber) => appInbox.deliver(trx, { msn: payment.msn, reference: ecomInboxReference(payment.orderId) }, phoneNumber, 'PUSH_MESSAGE', clock.now()),
+    merchantCalls,
+  });
+
   const saveOffset = () =>
     database.commands.run(async (trx) => {
       const value = String(clock.offset);
@@ -117,6 +134,7 @@ async function start(database: DatabaseHandle, options: EmulatorOptions): Promis
   clock.onAdvance(async () => {
     await saveOffset();
     await epayment.expireDue();
+    await ecom.expireDue();
     dispatcher.wake();
   });
 
@@ -128,6 +146,7 @@ async function start(database: DatabaseHandle, options: EmulatorOptions): Promis
     users,
     tokens,
     epayment,
+    ecom,
     servers,
     dispatcher,
     webhooks,
@@ -140,6 +159,7 @@ async function start(database: DatabaseHandle, options: EmulatorOptions): Promis
           await appInbox.clear(trx);
           await trx.deleteFrom('epayment_events').execute();
           await trx.deleteFrom('epayment_payments').execute();
+          await ecomStore.clear(trx);
           await trx.deleteFrom('idempotency_keys').execute();
           await trx.deleteFrom('delivery_attempts').execute();
           await trx.deleteFrom('deliveries').execute();
@@ -186,8 +206,7 @@ async function start(database: DatabaseHandle, options: EmulatorOptions): Promis
   const sweep = setInterval(() => {
     if (sweeping) return;
     sweeping = true;
-    epayment
-      .expireDue()
+    Promise.all([epayment.expireDue(), ecom.expireDue()])
       .catch((err) => app.log.error({ err }, 'expiry sweep failed'))
       .finally(() => (sweeping = false));
   }, options.expirySweepMs ?? 1000);
@@ -203,6 +222,7 @@ async function start(database: DatabaseHandle, options: EmulatorOptions): Promis
       clearInterval(sweep);
       await app.close();
       await dispatcher.stop();
+      await merchantCalls.close();
       await dns?.close();
       await database.close();
     },

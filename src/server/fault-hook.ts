@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fast
 import { apiOfPath, type ApiKey, type Operations } from '../environments/operations.js';
 import { problem } from '../platform/problems.js';
 import { errorPage } from '../web/error-page.js';
-import { sendProblem } from './errors.js';
+import { sendEcomErrors, sendProblem } from './errors.js';
 
 /**
  * The one onRequest hook (registered at the root, before the API plugins) that applies injected
@@ -44,6 +44,10 @@ function sendInShape(api: ApiKey, reply: FastifyReply, path: string, status: num
     case 'epayment':
     case 'webhooks':
       void sendProblem(reply, problem(status, title, detail), path);
+      return;
+    case 'ecom':
+      // eCom's own error array; an injected failure is the platform's internal error.
+      void sendEcomErrors(reply, [{ status, group: 'VippsError', code: '99', message: `${title}. ${detail}` }]);
       return;
     case 'userside':
       void reply.code(status).type('text/html; charset=utf-8').send(errorPage(title, detail).value);

@@ -1,3 +1,5 @@
+import type { PaymentView } from '../apis/ecom/app-view.js';
+import type { ShippingOption } from '../apis/ecom/domain.js';
 import type { AppRequest } from '../apis/epayment/app-inbox.js';
 import type { State } from '../apis/epayment/domain.js';
 import type { TestUser } from '../platform/test-users.js';
@@ -14,6 +16,18 @@ export interface AppUserView {
   /** Token of the request a notice is about (its PIN field gets the focus). */
   focus?: string;
   scanLink?: string;
+  /** eCom express checkout: shipping methods (or why there are none) per payment token. */
+  shipping?: Map<string, { options: ShippingOption[] } | { error: string }>;
+}
+
+/** The shipping choice of an express checkout, inside the approve form. */
+function shippingChoice(s: { options: ShippingOption[] } | { error: string } | undefined): Html | string {
+  if (!s) return '';
+  if ('error' in s) return html`<div class="notice error" data-testid="shipping-error">${s.error}</div>`;
+  return html`<fieldset class="shipping" data-testid="shipping">
+    <legend>Shipping</legend>
+    ${s.options.map((o) => html`<label><input type="radio" name="shippingMethodId" value="${o.shippingMethodId}" data-testid="shipping-${o.shippingMethodId}" ${o.isDefault === 'Y' ? html`checked` : ''}> ${o.shippingMethod} — ${o.shippingCost.toFixed(2)} kr</label><br>`)}
+  </fieldset>`;
 }
 
 /** One test user's simulated Vipps app: pending payment requests, a QR "scanner", payment history. */
@@ -39,6 +53,7 @@ ${pending.map(({ r }) => {
   <div class="meta">Reference ${p.reference} · expires ${when(p.expiresAt)} UTC</div>
   ${p.lastDecline ? html`<div class="notice error" data-testid="decline">Last attempt failed: <strong>${p.lastDecline.reason}</strong>. ${p.lastDecline.message}</div>` : ''}
   <form method="post" action="${base}/requests/${p.redirectToken}/approve">
+    ${shippingChoice(v.shipping?.get(p.redirectToken))}
     <label for="pin-${p.redirectToken}">PIN</label>
     <input type="password" id="pin-${p.redirectToken}" name="pin" inputmode="numeric" autocomplete="off" maxlength="8" ${v.focus === p.redirectToken ? html`autofocus` : ''}>
     <p class="meta">Test users' PIN is 1236.</p>
@@ -58,7 +73,7 @@ ${pending.map(({ r }) => {
 <h2>History</h2>
 ${history.length === 0 ? html`<p class="meta">No payments yet.</p>` : ''}
 <ul class="plain" data-testid="history">
-${history.map(({ r, state }) => html`<li data-reference="${r.payment.reference}"><span><strong>${v.merchantName(r.payment.msn)}</strong><br><span class="meta">${when(r.sentAt)} · ${r.payment.reference}</span></span><span>${formatAmount(r.payment.amount)}<br>${badge(state)}</span></li>`)}
+${history.map(({ r, state }) => html`<li data-reference="${r.payment.reference}"><span><strong>${v.merchantName(r.payment.msn)}</strong><br><span class="meta">${when(r.sentAt)} · ${r.payment.reference}</span>${consentForm(base, r.payment, v.user.phoneNumber)}</span><span>${formatAmount(r.payment.amount)}<br>${badge(state)}</span></li>`)}
 </ul>`,
     { tag: 'Vipps MT app (simulated)' },
   );
@@ -66,4 +81,11 @@ ${history.map(({ r, state }) => html`<li data-reference="${r.payment.reference}"
 
 function badge(state: State): Html {
   return html`<span class="badge ${state}" data-state="${state}">${STATE_TEXT[state]}</span>`;
+}
+
+/** "Remove consent" (Profile → Security → Companies that remember you) for an approved express payment. */
+function consentForm(base: string, p: PaymentView, phoneNumber: string): Html | string {
+  const e = p.ecom;
+  if (!e || !e.userDetails || !e.consentRemovalPrefix || e.userPhoneNumber !== phoneNumber) return '';
+  return html`<form method="post" action="${base}/requests/${p.redirectToken}/remove-consent"><button class="btn btn-secondary" type="submit" data-testid="remove-consent">Remove consent</button></form>`;
 }

@@ -1,5 +1,7 @@
 import type { FastifyError, FastifyPluginAsync, FastifyReply } from 'fastify';
-import { appInbox, type AppRequestVia } from '../apis/epayment/app-inbox.js';
+import { browserFallBack, ecomPaymentView, type PaymentView } from '../apis/ecom/app-view.js';
+import type { ShippingOption } from '../apis/ecom/domain.js';
+import { appInbox, ecomInboxReference, type AppRequestVia } from '../apis/epayment/app-inbox.js';
 import type { Payment } from '../apis/epayment/domain.js';
 import { paymentStore } from '../apis/epayment/store.js';
 import type { TestUser } from '../platform/test-users.js';
@@ -66,19 +68,30 @@ export const webRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, { 
     return fail(reply, status, status === 500 ? 'Something went wrong' : 'Bad request', message);
   });
 
+  /** The payment (ePayment or eCom) of a link's token. */
+  async function lookupToken(token: string): Promise<PaymentView | undefined> {
+    const stored = await paymentStore.loadByToken(db, token);
+    if (stored) return stored.payment;
+    const ecom = await ctx.ecom.byToken(token);
+    return ecom && ecomPaymentView(ecom);
+  }
+
   /** The payment behind a link's token, or an error page already sent. */
-  async function byToken(reply: FastifyReply, token: string | undefined): Promise<Payment | undefined> {
+  async function byToken(reply: FastifyReply, token: string | undefined): Promise<PaymentView | undefined> {
     if (!token || !TOKEN.test(token)) {
       fail(reply, 400, 'Invalid payment link', 'The link has no valid token. Use the redirectUrl exactly as the ePayment API returned it.');
       return undefined;
     }
-    const stored = await paymentStore.loadByToken(db, token);
-    if (!stored) {
+    const payment = await lookupToken(token);
+    if (!payment) {
       fail(reply, 404, 'Payment not found', 'No payment belongs to this link. It may be from another emulator, or the data was reset.');
       return undefined;
     }
-    return stored.payment;
+    return payment;
   }
+
+  /** The app inbox's key of a payment: eCom payments are `ecom/<orderId>` (decision E7). */
+  const inboxRef = (p: PaymentView) => (p.ecom ? ecomInboxReference(p.ecom.orderId) : p.reference);
 
   /** The test user of a phone number in a path, or an error page already sent. */
   async function userOf(reply: FastifyReply, raw: string): Promise<TestUser | undefined> {
@@ -95,15 +108,19 @@ export const webRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, { 
     return user;
   }
 
-  const deliver = (p: Payment, phone: string, via: AppRequestVia) =>
-    ctx.database.commands.run((trx) => appInbox.deliver(trx, p, phone, via, ctx.clock.now()));
+  const deliver = (p: PaymentView, phone: string, via: AppRequestVia) =>
+    ctx.database.commands.run(async (trx) => {
+      await appInbox.deliver(trx, { msn: p.msn, reference: inboxRef(p) }, phone, via, ctx.clock.now());
+      // eCom: once the request is in the app, the user has another 5 minutes (10 at most).
+      if (p.ecom) await ctx.ecom.sentToApp(trx, p.msn, p.ecom.orderId);
+    });
 
   // ---- landing page (WEB_REDIRECT, and QR's TEXT/TARGETURL) ----
 
   app.get('/landing', async (request, reply) => {
     const p = await byToken(reply, field(request.query, 'token'));
     if (!p) return reply;
-    const sentTo = await appInbox.recipient(db, p.msn, p.reference);
+    const sentTo = await appInbox.recipient(db, p.msn, inboxRef(p));
     const state = visibleState(p, ctx.clock.now());
     // The waiting page (it reloads itself) sends the browser on to the merchant once the user has acted in the app.
     if (sentTo && state !== 'CREATED' && p.returnUrl && p.userFlow === 'WEB_REDIRECT') return reply.redirect(location(p.returnUrl), 303);
@@ -125,8 +142,13 @@ export const webRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, { 
     if (visibleState(p, ctx.clock.now()) !== 'CREATED') return again(409, 'This payment is no longer waiting.');
 
     if (field(request.body, 'action') === 'cancel') {
-      const r = await ctx.epayment.cancelByUser(p.msn, p.reference);
-      if (r.problem) return again(r.status, `${r.problem.title}: ${r.problem.detail ?? ''}`);
+      if (p.ecom) {
+        const r = await ctx.ecom.cancelByUser(p.msn, p.ecom.orderId);
+        if (r.error) return again(r.status, r.error.message);
+      } else {
+        const r = await ctx.epayment.cancelByUser(p.msn, p.reference);
+        if (r.problem) return again(r.status, `${r.problem.title}: ${r.problem.detail ?? ''}`);
+      }
       return p.returnUrl ? reply.redirect(location(p.returnUrl), 303) : reply.redirect(`/landing?token=${encodeURIComponent(p.redirectToken)}`, 303);
     }
 
@@ -176,7 +198,18 @@ export const webRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, { 
 
   async function renderApp(reply: FastifyReply, status: number, user: TestUser, extra: Partial<AppUserView> = {}) {
     const requests = await appInbox.forUser(db, user.phoneNumber);
-    return page(reply, status, appUserPage({ user, requests, merchantName, now: ctx.clock.now(), ...extra }));
+    // Express checkout: the shipping methods of each waiting request (static, or the merchant's
+    // shipping-details endpoint, called now: a synchronous call in the user's flow).
+    const shipping = new Map<string, { options: ShippingOption[] } | { error: string }>();
+    await Promise.all(
+      requests.map(async (r) => {
+        const e = (r.payment as PaymentView).ecom;
+        if (!e || e.paymentType !== 'eComm Express Payment' || visibleState(r.payment, ctx.clock.now()) !== 'CREATED') return;
+        const offered = await ctx.ecom.shippingOptions(e, user);
+        shipping.set(e.token, offered.ok ? { options: offered.options } : { error: offered.message });
+      }),
+    );
+    return page(reply, status, appUserPage({ user, requests, merchantName, now: ctx.clock.now(), shipping, ...extra }));
   }
 
   app.get('/app', async (request, reply) => {
@@ -215,11 +248,11 @@ export const webRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, { 
     }
     const error = (text: string) => renderApp(reply, 400, user, { notice: { kind: 'error', text }, scanLink: link });
     if (!token || !TOKEN.test(token)) return error('That is not a Vipps payment link: paste the QR code link (…/qr/v1?token=…) or the payment link.');
-    const stored = await paymentStore.loadByToken(db, token);
-    if (!stored) return error('No payment belongs to that link.');
-    const state = visibleState(stored.payment, ctx.clock.now());
+    const scanned = await lookupToken(token);
+    if (!scanned) return error('No payment belongs to that link.');
+    const state = visibleState(scanned, ctx.clock.now());
     if (state !== 'CREATED') return error(`This payment can no longer be paid (it is ${state}).`);
-    await deliver(stored.payment, user.phoneNumber, 'QR');
+    await deliver(scanned, user.phoneNumber, scanned.ecom ? 'APP_SWITCH' : 'QR');
     return reply.redirect(`/app/${user.phoneNumber}`, 303);
   });
 
@@ -230,11 +263,25 @@ export const webRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, { 
       const p = await byToken(reply, request.params.token);
       if (!p) return reply;
       const error = (status: number, text: string) => renderApp(reply, status, user, { notice: { kind: 'error', text }, focus: p.redirectToken });
-      if ((await appInbox.recipient(db, p.msn, p.reference)) !== user.phoneNumber) {
+      if ((await appInbox.recipient(db, p.msn, inboxRef(p))) !== user.phoneNumber) {
         return error(404, `Payment ${p.reference} is not in ${formatPhone(user.phoneNumber)}'s app.`);
       }
       if (decision === 'approve' && field(request.body, 'pin') !== TEST_PIN) {
         return error(400, 'Wrong PIN. Try again.');
+      }
+      if (p.ecom) {
+        let shipping;
+        if (decision === 'approve' && p.ecom.paymentType === 'eComm Express Payment') {
+          const chosen = await ctx.ecom.chosenShipping(p.ecom, user, field(request.body, 'shippingMethodId'));
+          if ('error' in chosen) return error(400, chosen.error);
+          shipping = chosen;
+        }
+        const r = await ctx.ecom.userDecision(p.msn, p.ecom.orderId, decision, user.phoneNumber, shipping);
+        if (r.error) return error(r.status, r.status === 402 ? `Payment failed: ${r.error.message}` : r.error.message);
+        // After the user acts the app sends the browser to fallBack (not with skipLandingPage).
+        const fallBack = p.ecom.skipLandingPage ? undefined : browserFallBack(p.ecom);
+        if (fallBack) return reply.redirect(location(fallBack), 303);
+        return reply.redirect(`/app/${user.phoneNumber}?notice=${decision === 'approve' ? 'approved' : 'rejected'}&ref=${encodeURIComponent(p.reference)}`, 303);
       }
       const r = await ctx.epayment.userDecision(p.msn, p.reference, decision, user.phoneNumber);
       if (r.problem) {
@@ -246,4 +293,23 @@ export const webRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, { 
       return reply.redirect(`/app/${user.phoneNumber}?notice=${decision === 'approve' ? 'approved' : 'rejected'}&ref=${encodeURIComponent(p.reference)}`, 303);
     });
   }
+  // ---- eCom: the initiate `url` (MT's path), and "remove consent" in the app ----
+
+  app.get('/dwo-api-application/v1/deeplink/vippsgateway', async (request, reply) => {
+    const token = field(request.query, 'token');
+    if (!token || !TOKEN.test(token)) return fail(reply, 400, 'Invalid payment link', 'The link has no valid token. Use the url exactly as the eCom API returned it.');
+    return reply.redirect(`/landing?token=${encodeURIComponent(token)}`, 302);
+  });
+
+  app.post<{ Params: { phone: string; token: string } }>('/app/:phone/requests/:token/remove-consent', async (request, reply) => {
+    const user = await userOf(reply, request.params.phone);
+    if (!user) return reply;
+    const p = await byToken(reply, request.params.token);
+    if (!p) return reply;
+    if (!p.ecom || p.ecom.userPhoneNumber !== user.phoneNumber) {
+      return renderApp(reply, 404, user, { notice: { kind: 'error', text: `${p.reference} is not an express payment of ${formatPhone(user.phoneNumber)}.` } });
+    }
+    const r = await ctx.ecom.removeConsent(p.ecom);
+    return renderApp(reply, r.ok ? 200 : 502, user, { notice: { kind: r.ok ? 'ok' : 'error', text: r.message } });
+  });
 };

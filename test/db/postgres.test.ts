@@ -75,6 +75,31 @@ describe.skipIf(skipReason !== undefined)('PostgreSQL shared deployment', () => 
     expect(refund.body.aggregate.refundedAmount.value).toBe(100);
   });
 
+  it('eCom v2 on PostgreSQL: initiate on one instance, approve and capture on the other, never over-capturing', async () => {
+    const orderId = `pg-ecom-${randomUUID().slice(0, 8)}`;
+    const init = await a!.call('POST', '/ecomm/v2/payments', {
+      body: {
+        customerInfo: {},
+        merchantInfo: { merchantSerialNumber: a!.merchant.msn, callbackPrefix: 'https://shop.example/cb', fallBack: 'https://shop.example/fb' },
+        transaction: { orderId, amount: 1000, transactionText: 'Shared' },
+      },
+    });
+    expect(init.status, init.text).toBe(200);
+    const approve = await b!.call('POST', `/ecomm/v2/integration-test/payments/${orderId}/approve`, { body: { customerPhoneNumber: '97777776', token: String(init.body.url).split('=', 3)[2] } });
+    expect(approve.status, approve.text).toBe(200);
+    const results = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        (i % 2 ? a! : b!).call('POST', `/ecomm/v2/payments/${orderId}/capture`, { body: { merchantInfo: { merchantSerialNumber: a!.merchant.msn }, transaction: { amount: 200, transactionText: 'part' } } }),
+      ),
+    );
+    for (const r of results) expect([200, 400, 409]).toContain(r.status);
+    const ok = results.filter((r) => r.status === 200).length;
+    const details = await a!.call('GET', `/ecomm/v2/payments/${orderId}/details`);
+    expect(details.body.transactionSummary.capturedAmount).toBe(ok * 200);
+    expect(details.body.transactionSummary.capturedAmount).toBeLessThanOrEqual(1000);
+    expect(details.body.transactionLogHistory.filter((e: any) => e.operation === 'CAPTURE')).toHaveLength(ok);
+  });
+
   it('expires payments through the clock on PostgreSQL too', async () => {
     const { reference } = await a!.createPayment();
     await a!.call('POST', '/devkit/v1/clock/advance', { body: { duration: '11m' } });

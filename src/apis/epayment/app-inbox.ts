@@ -1,10 +1,19 @@
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
+import { ecomPaymentView } from '../ecom/app-view.js';
+import type { EcomPayment } from '../ecom/domain.js';
 import { prepared } from '../../db/prepared.js';
 import type { Database } from '../../db/schema.js';
 import type { Payment } from './domain.js';
 import type { EventSink } from './service.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
+
+/**
+ * eCom payments share the inbox (decision E7): their row's `reference` is `ecom/<orderId>`, which
+ * no ePayment reference can be ('/' is not allowed in one), so one table serves both APIs.
+ */
+export const ECOM_INBOX_PREFIX = 'ecom/';
+export const ecomInboxReference = (orderId: string) => `${ECOM_INBOX_PREFIX}${orderId}`;
 
 export type AppRequestVia = 'PUSH_MESSAGE' | 'LANDING' | 'APP_SWITCH' | 'QR' | 'CONTROL_API';
 
@@ -48,7 +57,20 @@ export const appInbox = {
       .orderBy('r.sent_at', 'desc')
       .limit(limit)
       .execute();
-    return rows.map((r) => ({ payment: JSON.parse(r.document) as Payment, phoneNumber: r.phone_number, via: r.via as AppRequestVia, sentAt: r.sent_at }));
+    const requests: AppRequest[] = rows.map((r) => ({ payment: JSON.parse(r.document) as Payment, phoneNumber: r.phone_number, via: r.via as AppRequestVia, sentAt: r.sent_at }));
+    // eCom payments in the same inbox (their reference is `ecom/<orderId>`), shown through the same pages.
+    const ecomRows = await db
+      .selectFrom('app_requests as r')
+      .innerJoin('ecom_payments as e', (j) => j.onRef('e.msn', '=', 'r.msn').on(sql<string>`r.reference`, '=', sql<string>`${sql.lit(ECOM_INBOX_PREFIX)} || e.order_id`))
+      .select(['r.phone_number', 'r.via', 'r.sent_at', 'e.document'])
+      .where('r.phone_number', '=', phoneNumber)
+      .where('r.reference', 'like', `${ECOM_INBOX_PREFIX}%`)
+      .orderBy('r.sent_at', 'desc')
+      .limit(limit)
+      .execute();
+    if (ecomRows.length === 0) return requests;
+    const ecom = ecomRows.map((r) => ({ payment: ecomPaymentView(JSON.parse(r.document) as EcomPayment), phoneNumber: r.phone_number, via: r.via as AppRequestVia, sentAt: r.sent_at }));
+    return [...requests, ...ecom].sort((a, b) => (a.sentAt < b.sentAt ? 1 : a.sentAt > b.sentAt ? -1 : 0)).slice(0, limit);
   },
 
   /** Payments with this reference, of any merchant (references are unique per MSN only). */

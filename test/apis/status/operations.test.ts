@@ -55,8 +55,8 @@ describe('status API (statuspage.io v2 shapes)', () => {
     expect(groups.map((g: any) => g.name)).toEqual(['MT (merchant test)', 'Production', 'Production DR (disaster recovery)']);
     for (const g of groups) {
       const children = components.filter((c: any) => c.group_id === g.id).map((c: any) => c.name);
-      expect(children).toEqual(['Access Token API', 'ePayment API', 'Webhooks API and callbacks', 'Landing page and Vipps app']);
-      expect(g.components).toHaveLength(4);
+      expect(children).toEqual(['Access Token API', 'ePayment API', 'Webhooks API and callbacks', 'Landing page and Vipps app', 'eCom API']);
+      expect(g.components).toHaveLength(5);
     }
     expect(components.every((c: any) => c.status === 'operational')).toBe(true);
     expect(new Set(components.map((c: any) => c.position)).size).toBe(components.length);

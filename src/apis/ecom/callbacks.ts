@@ -1,0 +1,147 @@
+/**
+ * Vipps → merchant calls of eCom v2 (reference §5): the transaction-update callback (through the
+ * delivery engine, written in the command's transaction), and the synchronous shipping-details and
+ * consent-removal calls the simulated app makes during the user's flow.
+ */
+import { isIP } from 'node:net';
+import type { Transaction } from 'kysely';
+import { Agent, request } from 'undici';
+import { Value } from '@sinclair/typebox/value';
+import type { Database } from '../../db/schema.js';
+import type { RequestServerDirectory } from '../../environments/request-server-directory.js';
+import type { Clock } from '../../platform/clock.js';
+import type { IdSource } from '../../platform/ids.js';
+import type { CallbackBody, EcomPayment, ShippingOption } from './domain.js';
+import { ShippingDetailsResponse } from './schemas.js';
+
+/** Pseudo webhook id of eCom callbacks in `deliveries`: keeps one payment's callbacks in order. */
+export const ECOM_CALLBACK_TARGET = 'ecom-callback';
+/** One attempt, 3 s (reference §5.1). */
+export const CALLBACK_TIMEOUT_MS = 3_000;
+/** The shipping-details call may take 10 s (SPEC, G23). */
+export const SHIPPING_TIMEOUT_MS = 10_000;
+export const CONSENT_TIMEOUT_MS = 10_000;
+
+export const callbackUrl = (p: Pick<EcomPayment, 'callbackPrefix' | 'orderId'>) => `${p.callbackPrefix}/v2/payments/${p.orderId}`;
+
+export interface CallbackOutboxOptions {
+  clock: Clock;
+  ids: IdSource;
+  /** Extra attempts after the first (`serve --callback-retries N`); real Vipps makes none. */
+  retries: () => number;
+  written: () => void;
+}
+
+/** Writes the callback a change owes as a `deliveries` row, in the same transaction as the change. */
+export function ecomCallbackOutbox(o: CallbackOutboxOptions) {
+  return async (trx: Transaction<Database>, payment: EcomPayment, body: CallbackBody, seq: number): Promise<void> => {
+    const now = o.clock.now().toISOString();
+    await trx
+      .insertInto('deliveries')
+      .values({
+        id: o.ids.uuid(),
+        event_id: o.ids.uuid(),
+        webhook_id: ECOM_CALLBACK_TARGET,
+        msn: payment.msn,
+        reference: payment.orderId,
+        event_seq: seq,
+        event_type: `ecom.callback.${body.transactionInfo.status}`,
+        payload: JSON.stringify(body),
+        status: 'pending',
+        attempts: 0,
+        next_attempt_at: now,
+        lease_until: null,
+        last_error: null,
+        created_at: now,
+        delivered_at: null,
+        target_url: callbackUrl(payment),
+        headers: payment.authToken === undefined ? null : JSON.stringify({ authorization: payment.authToken }),
+        max_attempts: 1 + Math.max(0, Math.floor(o.retries())),
+        timeout_ms: CALLBACK_TIMEOUT_MS,
+      })
+      .execute();
+    o.written();
+  };
+}
+
+export type MerchantCallResult<T> = { ok: true; value: T; status: number } | { ok: false; error: string };
+
+/**
+ * Calls the merchant directly (synchronous calls in the user's flow), from the active request
+ * server's loopback address for loopback targets, as the dispatcher does (D7).
+ */
+export class MerchantCaller {
+  private readonly agents = new Map<string, Agent>();
+  constructor(private readonly servers: RequestServerDirectory) {}
+
+  async call(method: 'POST' | 'DELETE', url: string, body: unknown, authToken: string | undefined, timeoutMs: number): Promise<MerchantCallResult<unknown>> {
+    let target: URL;
+    try {
+      target = new URL(url);
+    } catch {
+      return { ok: false, error: `invalid URL ${url}` };
+    }
+    const host = target.hostname.replace(/^\[|\]$/g, '');
+    const loopback = host === 'localhost' || (isIP(host) === 4 && host.startsWith('127.'));
+    const source = this.servers.deliveryServer();
+    const key = loopback ? source.address : 'default';
+    let agent = this.agents.get(key);
+    if (!agent) {
+      agent = new Agent({ connect: { timeout: timeoutMs }, keepAliveTimeout: 4_000, ...(loopback ? { localAddress: source.address } : {}) });
+      this.agents.set(key, agent);
+    }
+    const href = host === 'localhost' ? Object.assign(new URL(target.href), { hostname: '127.0.0.1' }).href : target.href;
+    try {
+      const res = await request(href, {
+        method,
+        headers: {
+          host: target.host,
+          ...(body === undefined ? {} : { 'content-type': 'application/json;charset=UTF-8' }),
+          ...(authToken === undefined ? {} : { authorization: authToken }),
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        dispatcher: agent,
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      const text = await res.body.text();
+      if (res.statusCode < 200 || res.statusCode >= 300) return { ok: false, error: `the merchant answered ${res.statusCode}` };
+      let value: unknown = undefined;
+      try {
+        value = text ? JSON.parse(text) : undefined;
+      } catch {
+        value = text;
+      }
+      return { ok: true, value, status: res.statusCode };
+    } catch (err) {
+      const e = err as { code?: string; name?: string; message?: string };
+      const timedOut = e.name === 'TimeoutError' || e.code === 'UND_ERR_HEADERS_TIMEOUT' || e.code === 'UND_ERR_BODY_TIMEOUT' || e.code === 'UND_ERR_CONNECT_TIMEOUT' || e.code === 'UND_ERR_ABORTED';
+      return { ok: false, error: timedOut ? `timeout: no answer within ${timeoutMs} ms` : `${e.code ?? 'error'}: ${e.message ?? String(err)}` };
+    }
+  }
+
+  /** POST shippingDetailsPrefix/v2/payments/{orderId}/shippingDetails; the options sorted by priority. */
+  async shippingDetails(p: EcomPayment, address: { addressId: number; addressLine1: string; city: string; postCode: string }, timeoutMs = SHIPPING_TIMEOUT_MS): Promise<MerchantCallResult<ShippingOption[]>> {
+    const url = `${p.shippingDetailsPrefix}/v2/payments/${p.orderId}/shippingDetails`;
+    const body = { addressId: address.addressId, addressLine1: address.addressLine1, city: address.city, country: 'NO', postCode: address.postCode, addressType: 'H' };
+    const r = await this.call('POST', url, body, p.authToken, timeoutMs);
+    if (!r.ok) return r;
+    if (!Value.Check(ShippingDetailsResponse, r.value)) return { ok: false, error: 'the merchant answered with an invalid shipping-details body' };
+    const options = (r.value as { shippingDetails: ShippingOption[] }).shippingDetails;
+    if (options.length === 0) return { ok: false, error: 'the merchant answered with no shipping methods' };
+    return { ok: true, status: r.status, value: sortOptions(options) };
+  }
+
+  /** DELETE consentRemovalPrefix/v2/consents/{userId} (the user withdrew consent in the app). */
+  async removeConsent(p: EcomPayment, userId: string, timeoutMs = CONSENT_TIMEOUT_MS): Promise<MerchantCallResult<unknown>> {
+    return this.call('DELETE', `${p.consentRemovalPrefix}/v2/consents/${encodeURIComponent(userId)}`, undefined, p.authToken, timeoutMs);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.agents.values()].map((a) => a.close()));
+    this.agents.clear();
+  }
+}
+
+export const sortOptions = (options: ShippingOption[]) => [...options].sort((a, b) => (a.priority ?? 0) - (b.priority ?? 0));
