@@ -2,39 +2,25 @@
  * The HTML status page in a real browser (Debian's Chromium via playwright-core): an injected
  * incident shows up, with its affected component, and moves to the history when cleared.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repoRoot } from '../helpers/cli.js';
+import { browserSkipReason, launchPhoneBrowser, SCREENSHOTS } from '../helpers/browser.js';
 import { startTestEmulator, type TestEmulator } from '../helpers/emulator.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const skipReason = existsSync(CHROMIUM) ? undefined : `${CHROMIUM} is not installed (apt-get install chromium; .ci/run installs it)`;
-if (skipReason) console.log(`[e2e] status page browser test skipped: ${skipReason}`);
-
-const SCREENSHOTS = path.join(repoRoot, 'test-output', 'screenshots');
+const skipReason = browserSkipReason('status page browser test');
 
 describe.skipIf(skipReason !== undefined)('the status page in Chromium', () => {
   let emu: TestEmulator;
   let browser: BrowserContext;
-  let profile: string;
+  let closeBrowser: (() => Promise<void>) | undefined;
 
   beforeAll(async () => {
     emu = await startTestEmulator();
-    profile = mkdtempSync(path.join(tmpdir(), 'devkit-chromium-'));
-    browser = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 390, height: 844 },
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-    mkdirSync(SCREENSHOTS, { recursive: true });
+    ({ browser, close: closeBrowser } = await launchPhoneBrowser());
   });
   afterAll(async () => {
-    await browser?.close();
-    if (profile) rmSync(profile, { recursive: true, force: true });
+    await closeBrowser?.();
     await emu?.close();
   });
 

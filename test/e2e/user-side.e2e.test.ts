@@ -2,27 +2,22 @@
  * The user side in a real browser: Debian's Chromium driven by playwright-core against the
  * emulator on 127.0.0.1, with a real local merchant page to return to.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repoRoot } from '../helpers/cli.js';
+import { browserSkipReason, launchPhoneBrowser, SCREENSHOTS } from '../helpers/browser.js';
 import { http, startTestEmulator, type TestEmulator } from '../helpers/emulator.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const skipReason = existsSync(CHROMIUM) ? undefined : `${CHROMIUM} is not installed (apt-get install chromium; .ci/run installs it)`;
-if (skipReason) console.log(`[e2e] user-side browser tests skipped: ${skipReason}`);
+const skipReason = browserSkipReason('user-side browser tests');
 
-const SCREENSHOTS = path.join(repoRoot, 'test-output', 'screenshots');
 const nok = (value: number) => ({ currency: 'NOK', value });
 
 describe.skipIf(skipReason !== undefined)('the user side in Chromium', () => {
   let emu: TestEmulator;
   let browser: BrowserContext;
-  let profile: string;
+  let closeBrowser: (() => Promise<void>) | undefined;
   let shop: Server;
   let shopUrl = '';
   const shopHits: string[] = [];
@@ -37,19 +32,11 @@ describe.skipIf(skipReason !== undefined)('the user side in Chromium', () => {
     });
     await new Promise<void>((resolve) => shop.listen(0, '127.0.0.1', resolve));
     shopUrl = `http://127.0.0.1:${(shop.address() as AddressInfo).port}`;
-    profile = mkdtempSync(path.join(tmpdir(), 'devkit-chromium-'));
-    browser = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 390, height: 844 },
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-    mkdirSync(SCREENSHOTS, { recursive: true });
+    ({ browser, close: closeBrowser } = await launchPhoneBrowser());
   });
 
   afterAll(async () => {
-    await browser?.close();
-    if (profile) rmSync(profile, { recursive: true, force: true });
+    await closeBrowser?.();
     await new Promise((resolve) => (shop ? shop.close(resolve) : resolve(undefined)));
     await emu?.close();
   });
