@@ -106,26 +106,13 @@ export interface Context {
   newTransactionId: () => string;
 }
 
-export interface InitiateInput {
-  msn: string;
-  orderId: string;
-  amount: number;
-  transactionText: string;
-  paymentType: PaymentType;
-  callbackPrefix: string;
-  fallBack: string;
-  authToken?: string;
-  isApp: boolean;
-  shippingDetailsPrefix?: string;
-  consentRemovalPrefix?: string;
-  staticShippingDetails?: ShippingOption[];
-  useExplicitCheckoutFlow: boolean;
-  mobileNumber?: string;
-  skipLandingPage: boolean;
-  scope?: string;
-  token: string;
-  merchant: { allowSkipLandingPage: boolean };
-}
+/** What initiate hands the domain: the payment's own fields as the merchant gave them. */
+export type InitiateInput = Pick<
+  EcomPayment,
+  | 'msn' | 'orderId' | 'amount' | 'transactionText' | 'paymentType' | 'callbackPrefix' | 'fallBack' | 'authToken' | 'isApp'
+  | 'shippingDetailsPrefix' | 'consentRemovalPrefix' | 'staticShippingDetails' | 'useExplicitCheckoutFlow' | 'mobileNumber'
+  | 'skipLandingPage' | 'scope' | 'token'
+> & { merchant: { allowSkipLandingPage: boolean } };
 
 export type Command =
   | { type: 'approve'; user: EcomUserDetails & { phoneNumber: string; sub: string }; directCapture: boolean; shipping?: ChosenShipping; testAmounts?: boolean }
