@@ -35,6 +35,11 @@ export class OffsetClock implements Clock {
     this.offsetMs = 0;
   }
 
+  /** Follows a jump another instance made (shared PostgreSQL); never moves backwards. */
+  catchUp(offsetMs: number): void {
+    if (Number.isFinite(offsetMs) && offsetMs > this.offsetMs) this.offsetMs = offsetMs;
+  }
+
   onAdvance(listener: AdvanceListener): void {
     this.listeners.push(listener);
   }

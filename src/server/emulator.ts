@@ -124,6 +124,10 @@ async function start(database: DatabaseHandle, options: EmulatorOptions): Promis
     merchantCalls,
   });
 
+  const followSharedClock = async () => {
+    const row = await db.selectFrom('settings').select('value').where('key', '=', CLOCK_OFFSET).executeTakeFirst();
+    if (row) clock.catchUp(Number(row.value));
+  };
   const saveOffset = () =>
     database.commands.run(async (trx) => {
       const value = String(clock.offset);
@@ -206,7 +210,9 @@ async function start(database: DatabaseHandle, options: EmulatorOptions): Promis
   const sweep = setInterval(() => {
     if (sweeping) return;
     sweeping = true;
-    Promise.all([epayment.expireDue(), ecom.expireDue()])
+    // Instances sharing PostgreSQL pick up each other's merchants and clock jumps here.
+    const shared = database.kind === 'postgres' ? [merchants.load(), followSharedClock()] : [];
+    Promise.all([...shared, epayment.expireDue(), ecom.expireDue()])
       .catch((err) => app.log.error({ err }, 'expiry sweep failed'))
       .finally(() => (sweeping = false));
   }, options.expirySweepMs ?? 1000);

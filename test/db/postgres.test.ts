@@ -105,4 +105,25 @@ describe.skipIf(skipReason !== undefined)('PostgreSQL shared deployment', () => 
     await a!.call('POST', '/devkit/v1/clock/advance', { body: { duration: '11m' } });
     expect((await a!.call('GET', `/epayment/v1/payments/${reference}`)).body.state).toBe('EXPIRED');
   });
+
+  // Last: the 2-hour jump also expires the access tokens the other tests use.
+  it('an instance sees merchants and clock jumps made through another within a second or two', async () => {
+    const created = await a!.call('POST', '/devkit/v1/merchants', { body: { name: 'Made on A' } });
+    expect(created.status).toBe(201);
+    const before = (await b!.call('GET', '/devkit/v1/clock')).body.offsetMilliseconds;
+    await a!.call('POST', '/devkit/v1/clock/advance', { body: { duration: '2h' } });
+    const deadline = Date.now() + 5_000;
+    let seen = false;
+    let clockFollowed = false;
+    while (Date.now() < deadline && !(seen && clockFollowed)) {
+      const merchants = (await b!.call('GET', '/devkit/v1/merchants')).body.merchants.map((m: any) => m.msn);
+      seen = merchants.includes(created.body.msn);
+      clockFollowed = (await b!.call('GET', '/devkit/v1/clock')).body.offsetMilliseconds >= before + 2 * 3_600_000;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect({ seen, clockFollowed }).toEqual({ seen: true, clockFollowed: true });
+    // The new merchant's keys work on B.
+    const m = b!.ctx.merchants.get(created.body.msn)!;
+    expect((await b!.fetchToken(m)).split('.')).toHaveLength(3);
+  });
 });
