@@ -3,8 +3,7 @@ import type { AppContext } from '../../server/context.js';
 import { ids } from '../../platform/ids.js';
 
 /** Azure AD's error body, which the real token endpoint passes through. */
-function aadError(reply: FastifyReply, status: number, error: string, code: number, description: string) {
-  const now = new Date();
+function aadError(reply: FastifyReply, now: Date, status: number, error: string, code: number, description: string) {
   return reply.code(status).send({
     error,
     error_description: `AADSTS${code}: ${description}\r\nTrace ID: ${ids.uuid()}\r\nCorrelation ID: ${ids.uuid()}\r\nTimestamp: ${now.toISOString().replace('T', ' ').slice(0, 19)}Z`,
@@ -35,18 +34,18 @@ export const accessTokenRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async 
     if (!keyOwner) return gateway(reply, 'Access denied due to invalid subscription key. Make sure to provide a valid key for an active subscription.');
 
     const clientId = h('client_id');
-    if (!clientId) return aadError(reply, 400, 'invalid_request', 900144, "The request body must contain the following parameter: 'client_id'.");
+    if (!clientId) return aadError(reply, ctx.clock.now(), 400, 'invalid_request', 900144, "The request body must contain the following parameter: 'client_id'.");
     const merchant = ctx.merchants.byClient(clientId);
     if (!merchant) {
-      return aadError(reply, 400, 'unauthorized_client', 700016, `Application with identifier '${clientId}' was not found in the directory. This can happen if the application has not been installed by the administrator of the tenant.`);
+      return aadError(reply, ctx.clock.now(), 400, 'unauthorized_client', 700016, `Application with identifier '${clientId}' was not found in the directory. This can happen if the application has not been installed by the administrator of the tenant.`);
     }
     const secret = h('client_secret');
-    if (!secret) return aadError(reply, 400, 'invalid_request', 7000216, "'client_assertion', 'client_secret' or 'request' is required for the 'client_credentials' grant type.");
-    if (secret !== merchant.clientSecret) return aadError(reply, 401, 'invalid_client', 7000215, 'Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID.');
+    if (!secret) return aadError(reply, ctx.clock.now(), 400, 'invalid_request', 7000216, "'client_assertion', 'client_secret' or 'request' is required for the 'client_credentials' grant type.");
+    if (secret !== merchant.clientSecret) return aadError(reply, ctx.clock.now(), 401, 'invalid_client', 7000215, 'Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID.');
     if (keyOwner.msn !== merchant.msn) return gateway(reply, 'Access denied due to invalid subscription key. The subscription key does not belong to the sales unit of the client_id.');
     const msn = h('merchant-serial-number');
     if (msn !== undefined && msn !== merchant.msn) {
-      return aadError(reply, 400, 'invalid_request', 50000, `The Merchant-Serial-Number ${msn} is not linked to the client_id ${clientId}.`);
+      return aadError(reply, ctx.clock.now(), 400, 'invalid_request', 50000, `The Merchant-Serial-Number ${msn} is not linked to the client_id ${clientId}.`);
     }
     return reply.type('application/json;charset=UTF-8').send(await ctx.tokens.issue(merchant));
   };
