@@ -52,8 +52,11 @@ export async function buildApp(ctx: AppContext, options: AppOptions): Promise<Fa
   await app.register(statusRoutes, { ctx });
   app.get('/', async () => ({
     name: 'vipps-devkit',
-    apis: ['/accesstoken/get', '/epayment/v1/payments', '/ecomm/v2/payments', '/webhooks/v1/webhooks', '/devkit/v1/merchants'],
-    docs: 'https://github.com/ (see docs/ in the repository)',
+    apis: ['/accesstoken/get', '/epayment/v1/payments', '/ecomm/v2/payments', '/webhooks/v1/webhooks'],
+    pages: { app: '/app', status: '/status' },
+    statusApi: '/api/v2/summary.json',
+    control: '/devkit/v1/merchants',
+    docs: 'docs/ in the vipps-devkit repository',
   }));
   app.setNotFoundHandler((request, reply) =>
     sendProblem(reply, problem(404, 'Not Found', `No API answers ${request.method} ${request.url.split('?')[0]} on this emulator.`), request.url.split('?')[0]!),

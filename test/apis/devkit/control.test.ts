@@ -65,6 +65,14 @@ describe('control API /devkit/v1', () => {
     expect((await emu.call('GET', '/devkit/v1/merchants', { anonymous: true })).body.merchants[0].clientId).toBe(emu.merchant.clientId);
   });
 
+  it('the root lists the APIs and pages, and each listed page answers', async () => {
+    const root = (await emu.call('GET', '/', { anonymous: true })).body;
+    expect(root.apis).toContain('/epayment/v1/payments');
+    for (const path of [root.pages.app, root.pages.status, root.statusApi, root.control]) {
+      expect({ path, status: (await emu.call('GET', path, { anonymous: true })).status }).toEqual({ path, status: 200 });
+    }
+  });
+
   it('answers unknown paths with a Problem 404', async () => {
     const res = await emu.call('GET', '/devkit/v1/nothing-here', { anonymous: true });
     expect(res.status).toBe(404);
