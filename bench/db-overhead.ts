@@ -25,20 +25,13 @@ import { OffsetClock } from '../src/platform/clock.js';
 import { ids } from '../src/platform/ids.js';
 import { MerchantDirectory } from '../src/platform/merchants.js';
 import { TestUsers } from '../src/platform/test-users.js';
+import { createPaymentRequest } from './payloads.js';
 
 const BATCH = 50;
 /** Batches of creates; DB_BENCH_BATCHES=600 gives a table the size of an `npm run bench` run (~30k payments). */
 const BATCHES = Math.min(2000, Math.max(1, Number(process.env.DB_BENCH_BATCHES ?? 200)));
 
-const body = (reference: string) =>
-  ({
-    amount: { currency: 'NOK', value: 1000 },
-    paymentMethod: { type: 'WALLET' },
-    reference,
-    userFlow: 'WEB_REDIRECT',
-    returnUrl: 'https://example.com/return',
-    paymentDescription: 'bench',
-  }) as CreatePaymentRequest;
+const body = (reference: string): CreatePaymentRequest => createPaymentRequest(reference);
 
 const usPerOp = (startNs: bigint, ops: number) => Number(process.hrtime.bigint() - startNs) / 1000 / ops;
 

@@ -15,6 +15,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'undici';
 import type { BenchFigure } from './figure.js';
+import { createPaymentRequest } from './payloads.js';
 
 const PAYMENTS = 1500;
 /** Approved one at a time, so latency is measured without a backlog. */
@@ -73,9 +74,7 @@ export default async function deliveryBench(): Promise<BenchFigure[]> {
     const single = references.slice(PAYMENTS);
     progress(`creating ${references.length} payments`);
     await pool(references, CLIENT_CONCURRENCY, async (reference) => {
-      await call('POST', '/epayment/v1/payments', { ...auth, 'idempotency-key': reference }, JSON.stringify({
-        amount: { currency: 'NOK', value: 1000 }, paymentMethod: { type: 'WALLET' }, reference, userFlow: 'WEB_REDIRECT', returnUrl: 'https://example.com/r',
-      }));
+      await call('POST', '/epayment/v1/payments', { ...auth, 'idempotency-key': reference }, JSON.stringify(createPaymentRequest(reference)));
     });
     // Registered only now: the creates owe nothing, each approve owes exactly one delivery.
     await call('POST', '/webhooks/v1/webhooks', auth, JSON.stringify({ url: hookUrl, events: ['epayments.payment.authorized.v1'] }));

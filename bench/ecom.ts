@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'undici';
 import { BenchFailure } from './failure.js';
 import type { BenchFigure } from './figure.js';
+import { createPaymentRequest } from './payloads.js';
 
 const WARMUP = 300;
 const REQUESTS = 3000;
@@ -48,9 +49,7 @@ export default async function ecomBench(): Promise<BenchFigure[]> {
     const auth = { authorization: `Bearer ${token}`, 'ocp-apim-subscription-key': banner.subscriptionKey, 'merchant-serial-number': banner.merchantSerialNumber, 'content-type': 'application/json' };
 
     const create = async (reference: string): Promise<void> => void (await
-      call('POST', '/epayment/v1/payments', { ...auth, 'idempotency-key': reference }, JSON.stringify({
-        amount: { currency: 'NOK', value: 1000 }, paymentMethod: { type: 'WALLET' }, reference, userFlow: 'WEB_REDIRECT', returnUrl: 'https://example.com/r',
-      }), 201));
+      call('POST', '/epayment/v1/payments', { ...auth, 'idempotency-key': reference }, JSON.stringify(createPaymentRequest(reference)), 201));
     const checkout = async (orderId: string) => {
       await call('POST', '/ecomm/v2/payments', auth, JSON.stringify({
         customerInfo: {},

@@ -27,6 +27,7 @@ import autocannon from 'autocannon';
 import { BenchFailure } from './failure.js';
 import type { BenchFigure } from './figure.js';
 import type { ChildCount, ChildPhase, ChildReady, ParentMessage } from './server-child.js';
+import { createPaymentRequest } from './payloads.js';
 
 const WARMUP_S = 1;
 const MEASURE_S = 5;
@@ -109,15 +110,7 @@ async function accessToken(url: string, m: Merchant): Promise<string> {
   return body.access_token;
 }
 
-const createBody = (reference: string) =>
-  JSON.stringify({
-    amount: { currency: 'NOK', value: 1000 },
-    paymentMethod: { type: 'WALLET' },
-    reference,
-    userFlow: 'WEB_REDIRECT',
-    returnUrl: 'https://example.com/return',
-    paymentDescription: 'bench',
-  });
+const createBody = (reference: string) => JSON.stringify(createPaymentRequest(reference));
 
 interface LoadFigures {
   rps: number;

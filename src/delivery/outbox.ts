@@ -6,6 +6,7 @@ import type { WebhookSubscriptions } from '../apis/webhooks/subscriptions.js';
 import type { Database } from '../db/schema.js';
 import type { Clock } from '../platform/clock.js';
 import type { IdSource } from '../platform/ids.js';
+import { pendingDelivery } from './rows.js';
 
 /** The webhook body of an ePayment event: the same shape for every event, only `name` differs. */
 export function epaymentWebhookPayload(msn: string, event: PaymentEvent) {
@@ -36,23 +37,12 @@ export function epaymentOutbox(clock: Clock, ids: IdSource, webhooks: WebhookSub
       const payload = JSON.stringify(epaymentWebhookPayload(payment.msn, event));
       return hooks
         .filter((h) => h.events.includes(type))
-        .map((h) => ({
-          id: ids.uuid(),
-          event_id: eventId,
-          webhook_id: h.id,
-          msn: payment.msn,
-          reference: payment.reference,
-          event_seq: firstSeq + i,
-          event_type: type,
-          payload,
-          status: 'pending' as const,
-          attempts: 0,
-          next_attempt_at: now,
-          lease_until: null,
-          last_error: null,
-          created_at: now,
-          delivered_at: null,
-        }));
+        .map((h) =>
+          pendingDelivery(
+            { id: ids.uuid(), event_id: eventId, webhook_id: h.id, msn: payment.msn, reference: payment.reference, event_seq: firstSeq + i, event_type: type, payload },
+            now,
+          ),
+        );
     });
     if (rows.length === 0) return;
     await trx.insertInto('deliveries').values(rows).execute();

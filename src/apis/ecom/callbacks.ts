@@ -10,6 +10,7 @@ import { Value } from '@sinclair/typebox/value';
 import type { Database } from '../../db/schema.js';
 import type { RequestServerDirectory } from '../../environments/request-server-directory.js';
 import type { Clock } from '../../platform/clock.js';
+import { pendingDelivery } from '../../delivery/rows.js';
 import type { IdSource } from '../../platform/ids.js';
 import type { CallbackBody, EcomPayment, ShippingOption } from './domain.js';
 import { ShippingDetailsResponse } from './schemas.js';
@@ -38,27 +39,25 @@ export function ecomCallbackOutbox(o: CallbackOutboxOptions) {
     const now = o.clock.now().toISOString();
     await trx
       .insertInto('deliveries')
-      .values({
-        id: o.ids.uuid(),
-        event_id: o.ids.uuid(),
-        webhook_id: ECOM_CALLBACK_TARGET,
-        msn: payment.msn,
-        reference: payment.orderId,
-        event_seq: seq,
-        event_type: `ecom.callback.${body.transactionInfo.status}`,
-        payload: JSON.stringify(body),
-        status: 'pending',
-        attempts: 0,
-        next_attempt_at: now,
-        lease_until: null,
-        last_error: null,
-        created_at: now,
-        delivered_at: null,
-        target_url: callbackUrl(payment),
-        headers: payment.authToken === undefined ? null : JSON.stringify({ authorization: payment.authToken }),
-        max_attempts: 1 + Math.max(0, Math.floor(o.retries())),
-        timeout_ms: CALLBACK_TIMEOUT_MS,
-      })
+      .values(
+        pendingDelivery(
+          {
+            id: o.ids.uuid(),
+            event_id: o.ids.uuid(),
+            webhook_id: ECOM_CALLBACK_TARGET,
+            msn: payment.msn,
+            reference: payment.orderId,
+            event_seq: seq,
+            event_type: `ecom.callback.${body.transactionInfo.status}`,
+            payload: JSON.stringify(body),
+            target_url: callbackUrl(payment),
+            headers: payment.authToken === undefined ? null : JSON.stringify({ authorization: payment.authToken }),
+            max_attempts: 1 + Math.max(0, Math.floor(o.retries())),
+            timeout_ms: CALLBACK_TIMEOUT_MS,
+          },
+          now,
+        ),
+      )
       .execute();
     o.written();
   };
