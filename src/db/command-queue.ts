@@ -9,6 +9,15 @@ const SAVEPOINT = prepared('savepoint cmd');
 const RELEASE = prepared('release savepoint cmd');
 const ROLLBACK = prepared('rollback to savepoint cmd');
 
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+
+/** A command threw inside a batch run without savepoints (see CommandQueue.execute). */
+class CommandFailed extends Error {
+  constructor(override readonly cause: unknown) {
+    super('a command of the batch failed');
+  }
+}
+
 interface Pending {
   run: Command<unknown>;
   resolve: (value: unknown) => void;
@@ -19,8 +28,9 @@ interface Pending {
  * Group commit: the commands of concurrent requests run one after another inside a single
  * database transaction, and none of them is answered before that transaction is durable.
  * One fsync then covers a whole batch (or several: see DurabilityBarrier), so every acknowledged
- * write is durable without paying a disk flush per request. Each command runs under its own
- * savepoint: a command that throws is rolled back alone and the rest of the batch still commits.
+ * write is durable without paying a disk flush per request. A command that throws is rolled back
+ * alone and the rest of the batch still commits: the batch then runs again with a savepoint per
+ * command (see execute).
  * With a barrier, the next batch runs while the previous one's fsync is under way.
  */
 export class CommandQueue {
@@ -29,6 +39,7 @@ export class CommandQueue {
   private running = false;
   private idle: Array<() => void> = [];
   private committed: Array<() => void> = [];
+  private rolledBack: Array<() => void> = [];
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -54,6 +65,14 @@ export class CommandQueue {
     this.committed.push(listener);
   }
 
+  /**
+   * Called when a batch's transaction rolled back before it runs again: caches filled inside it
+   * (see WebhookSubscriptions) must not keep what was read from writes that are now undone.
+   */
+  onRollback(listener: () => void): void {
+    this.rolledBack.push(listener);
+  }
+
   private syncing = 0;
 
   /** Resolves once every command queued so far has been committed and made durable (used on shutdown). */
@@ -64,6 +83,10 @@ export class CommandQueue {
 
   private schedule() {
     if (this.scheduled || this.running) return;
+    // While a commit is being made durable, the next batch waits for that sync (unless a full
+    // batch is queued): its replies could not go out before the next sync anyway, and one larger
+    // batch costs less than several small ones (one commit, one sync, one transaction).
+    if (this.syncing > 0 && this.pending.length < this.maxBatch) return;
     this.scheduled = true;
     // setImmediate lets every request already read from the sockets join this batch.
     setImmediate(() => {
@@ -75,31 +98,21 @@ export class CommandQueue {
   private async flush() {
     this.running = true;
     const batch = this.pending.splice(0, this.maxBatch);
-    const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
+    let outcomes: Outcome[] = [];
     try {
-      await this.db.transaction().execute(async (trx) => {
-        bindBatch(this.db, trx);
-        for (const item of batch) {
-          if (batch.length === 1) {
-            // A batch of one needs no savepoint: its failure rolls back the transaction instead.
-            outcomes.push({ ok: true, value: await item.run(trx) });
-            continue;
-          }
-          await SAVEPOINT.run(trx);
-          try {
-            const value = await item.run(trx);
-            await RELEASE.run(trx);
-            outcomes.push({ ok: true, value });
-          } catch (error) {
-            await ROLLBACK.run(trx);
-            await RELEASE.run(trx);
-            outcomes.push({ ok: false, error });
-          }
-        }
-      });
+      try {
+        outcomes = await this.execute(batch, false);
+      } catch (error) {
+        // A command threw in a batch run without savepoints: the whole transaction rolled back.
+        // A batch of one just fails; a larger one runs again, each command under a savepoint, so
+        // that only the failing command is lost (the others have not been answered yet).
+        for (const listener of this.rolledBack) listener();
+        if (!(error instanceof CommandFailed) || batch.length === 1) throw error instanceof CommandFailed ? error.cause : error;
+        outcomes = await this.execute(batch, true);
+      }
       const seq = this.barrier?.markCommitted();
       if (seq !== undefined) {
-        // Let the next batch run while this one's WAL frames go to disk.
+        // The writer is free while this batch's WAL frames go to disk (a full batch may run: see schedule).
         this.syncing += 1;
         this.release();
         try {
@@ -110,6 +123,7 @@ export class CommandQueue {
           return;
         } finally {
           this.syncing -= 1;
+          if (this.pending.length > 0) this.schedule();
         }
       }
       batch.forEach((item, i) => {
@@ -127,6 +141,39 @@ export class CommandQueue {
     } finally {
       this.release();
     }
+  }
+
+  /**
+   * Runs a batch in one transaction. Optimistically without savepoints (two statements less per
+   * command; commands rarely throw, they return refusals): a command that throws then aborts the
+   * transaction with CommandFailed. With savepoints, a command that throws is rolled back alone.
+   */
+  private async execute(batch: Pending[], savepoints: boolean): Promise<Outcome[]> {
+    const outcomes: Outcome[] = [];
+    await this.db.transaction().execute(async (trx) => {
+      bindBatch(this.db, trx);
+      for (const item of batch) {
+        if (!savepoints) {
+          try {
+            outcomes.push({ ok: true, value: await item.run(trx) });
+          } catch (error) {
+            throw new CommandFailed(error);
+          }
+          continue;
+        }
+        await SAVEPOINT.run(trx);
+        try {
+          const value = await item.run(trx);
+          await RELEASE.run(trx);
+          outcomes.push({ ok: true, value });
+        } catch (error) {
+          await ROLLBACK.run(trx);
+          await RELEASE.run(trx);
+          outcomes.push({ ok: false, error });
+        }
+      }
+    });
+    return outcomes;
   }
 
   /** The writer is free: run what queued meanwhile, or tell drain() that all is done. */

@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { PostgresAdapter, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 
 /**
  * Migrations are code, written with Kysely's schema builder so that one list serves SQLite and
@@ -200,6 +200,40 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('deliveries').addColumn('headers', 'text').execute();
       await db.schema.alterTable('deliveries').addColumn('max_attempts', 'integer').execute();
       await db.schema.alterTable('deliveries').addColumn('timeout_ms', 'integer').execute();
+    },
+  },
+  // Redirect tokens carry their payment's key (src/apis/epayment/redirect-token.ts): the unique
+  // index over random tokens goes, as it was the dearest write of a create, and the column grows to
+  // hold the longer tokens. A payment keeps the create request it was made from: a successful
+  // create's idempotency record (decision 32). SQLite cannot drop a
+  // column's UNIQUE, so the table is rebuilt (in one transaction: a crash leaves the old table).
+  '0006_lean_payment_create': {
+    async up(db: Kysely<any>) {
+      if (db.getExecutor().adapter instanceof PostgresAdapter) {
+        await sql`alter table epayment_payments drop constraint if exists epayment_payments_redirect_token_key`.execute(db);
+        await sql`alter table epayment_payments alter column redirect_token type varchar(128)`.execute(db);
+        await db.schema.alterTable('epayment_payments').addColumn('create_request', 'text').execute();
+        return;
+      }
+      await db.transaction().execute(async (trx) => {
+        await trx.schema.createTable('epayment_payments_0006')
+          .addColumn('msn', 'varchar(6)', (c) => c.notNull())
+          .addColumn('reference', 'varchar(64)', (c) => c.notNull())
+          .addColumn('state', 'varchar(20)', (c) => c.notNull())
+          .addColumn('expires_at', 'varchar(40)', (c) => c.notNull())
+          .addColumn('redirect_token', 'varchar(128)', (c) => c.notNull())
+          .addColumn('event_count', 'integer', (c) => c.notNull())
+          .addColumn('document', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'varchar(40)', (c) => c.notNull())
+          .addColumn('updated_at', 'varchar(40)', (c) => c.notNull())
+          .addColumn('create_request', 'text')
+          .addPrimaryKeyConstraint('epayment_payments_pk', ['msn', 'reference'])
+          .execute();
+        await sql`insert into epayment_payments_0006 (msn, reference, state, expires_at, redirect_token, event_count, document, created_at, updated_at) select msn, reference, state, expires_at, redirect_token, event_count, document, created_at, updated_at from epayment_payments`.execute(trx);
+        await trx.schema.dropTable('epayment_payments').execute();
+        await trx.schema.alterTable('epayment_payments_0006').renameTo('epayment_payments').execute();
+        await trx.schema.createIndex('epayment_payments_expiry').on('epayment_payments').columns(['state', 'expires_at']).execute();
+      });
     },
   },
 };

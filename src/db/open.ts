@@ -27,7 +27,10 @@ export interface DatabaseHandle {
 export async function openDatabase(config: DatabaseConfig): Promise<DatabaseHandle> {
   const db = config.kind === 'sqlite' ? openSqlite(config.file) : await openPostgres(config.url, config.schema);
   // Migrations of parallel work may land in any order; each runs once whatever its position.
-  const migrator = new Migrator({ db, provider: migrationProvider, allowUnorderedMigrations: true });
+  // The migration tables live in the configured PostgreSQL schema: Kysely looks for them in every
+  // schema otherwise, finds another schema's, and never creates this one's.
+  const migrationTableSchema = config.kind === 'postgres' ? config.schema : undefined;
+  const migrator = new Migrator({ db, provider: migrationProvider, allowUnorderedMigrations: true, ...(migrationTableSchema ? { migrationTableSchema } : {}) });
   const { error } = await migrator.migrateToLatest();
   if (error) {
     await db.destroy();
@@ -49,13 +52,13 @@ export async function openDatabase(config: DatabaseConfig): Promise<DatabaseHand
 }
 
 /**
- * fsync of the SQLite WAL file, run in the thread pool. On Linux fsync flushes the file whatever
- * descriptor wrote it; the WAL file stays the same file while our connection is open (it is
+ * fdatasync of the SQLite WAL file (as SQLite itself syncs it), run in the thread pool: the data and
+ * the size, not the modification time. On Linux it flushes the file whatever descriptor wrote it; the WAL file stays the same file while our connection is open (it is
  * reused, not recreated, after checkpoints).
  */
 async function walSync(file: string): Promise<{ sync: () => Promise<void>; close: () => Promise<void> }> {
   const handle: FileHandle = await open(`${file}-wal`, 'r');
-  return { sync: () => handle.sync(), close: () => handle.close() };
+  return { sync: () => handle.datasync(), close: () => handle.close() };
 }
 
 function openSqlite(file: string): Kysely<Database> {

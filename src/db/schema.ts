@@ -53,6 +53,8 @@ export interface EpaymentPaymentsTable {
   document: string;
   created_at: string;
   updated_at: string;
+  /** The create request as sent: a successful create's idempotency record (null before migration 0006). */
+  create_request: string | null;
 }
 
 export interface EpaymentEventsTable {

@@ -22,6 +22,9 @@ export function requestHash(body: unknown): string {
   return createHash('sha256').update(canonicalJson(body ?? null)).digest('base64url');
 }
 
+/** Whether two request bodies are the same request (key order and white space aside). */
+export const sameRequest = (a: unknown, b: unknown): boolean => canonicalJson(a ?? null) === canonicalJson(b ?? null);
+
 function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (value && typeof value === 'object') {

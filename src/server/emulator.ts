@@ -103,6 +103,7 @@ async function start(database: DatabaseHandle, options: EmulatorOptions): Promis
     dispatcher.wake();
   });
   const webhooks = new WebhookSubscriptions(database.kind === 'sqlite');
+  database.commands.onRollback(() => webhooks.forget());
   const epayment = new EpaymentService({
     database,
     clock,

@@ -2,7 +2,7 @@ import type { Transaction } from 'kysely';
 import type { DatabaseHandle } from '../../db/open.js';
 import type { Database } from '../../db/schema.js';
 import type { Clock } from '../../platform/clock.js';
-import { idempotency, requestHash, type IdempotencyScope } from '../../platform/idempotency.js';
+import { idempotency, requestHash, sameRequest, type IdempotencyScope, type StoredResponse } from '../../platform/idempotency.js';
 import type { IdSource } from '../../platform/ids.js';
 import type { Merchant } from '../../platform/merchants.js';
 import { ProblemError, problem, type Problem } from '../../platform/problems.js';
@@ -10,6 +10,7 @@ import type { TestUsers } from '../../platform/test-users.js';
 import { create, decide, type Command, type Context, type Decline, type Payment, type PaymentEvent } from './domain.js';
 import { errors } from './errors.js';
 import type { CreatePaymentRequest, ForceApproveRequest, ModificationRequest } from './schemas.js';
+import { redirectToken } from './redirect-token.js';
 import { paymentStore, type StoredPayment } from './store.js';
 import { modificationView, paymentView } from './views.js';
 
@@ -36,6 +37,15 @@ type ModifyOperation = 'capture' | 'refund' | 'cancel';
 
 const fromProblem = (p: Problem): Reply => ({ status: p.status, problem: p });
 
+/** The create response, as first sent and on every replay: it is all in the payment. */
+const created = (p: Payment): Reply => ({ status: 201, body: { ...(p.redirectUrl ? { redirectUrl: p.redirectUrl } : {}), reference: p.reference } });
+
+/** A key's stored first response, or a conflict when the key comes back with another request. */
+function replayStored(previous: StoredResponse, body: unknown, scope: IdempotencyScope, hash = requestHash(body)): Reply {
+  if (previous.requestHash !== hash) return fromProblem(errors.idempotencyConflict(scope.key, scope.operation));
+  return previous.status >= 400 ? { status: previous.status, problem: previous.body as Problem } : { status: previous.status, body: previous.body };
+}
+
 /**
  * The ePayment commands. Each runs as one unit in the group-commit queue: load, decide (pure),
  * write payment + events + outbox + idempotency record, all in the same transaction.
@@ -47,17 +57,35 @@ export class EpaymentService {
     return { now: this.deps.clock.now(), newPspReference: this.deps.ids.eventPspReference };
   }
 
+  /**
+   * A successful create is its own idempotency record: the payment row keeps the key (in the
+   * document) and the request as sent, so the hot path writes no idempotency row and hashes
+   * nothing; a replay is recognised when the insert finds the reference taken (decision 32).
+   * Refusals are stored per key in the idempotency table, as for every other operation.
+   */
   create(merchant: Merchant, body: CreatePaymentRequest, key: string): Promise<Reply> {
     const scope = { msn: merchant.msn, operation: 'create', reference: body.reference, key };
-    return this.idempotent(scope, body, async (trx) => {
-      // A taken reference is found by the insert itself (one statement less per create); a
-      // request refused before the insert still reports the taken reference first, as ever.
-      const refuse = async (p: Problem) =>
-        fromProblem((await paymentStore.load(trx, merchant.msn, body.reference)) ? errors.referenceExists(body.reference) : p);
+    const request = JSON.stringify(body);
+    return this.deps.database.commands.run(async (trx) => {
+      const previous = await idempotency.find(trx, scope);
+      if (previous) return replayStored(previous, body, scope);
+      // The reference is taken: a replay of this very create, or a clash with another payment.
+      const taken = async (): Promise<Reply | undefined> => {
+        const existing = await paymentStore.loadWithCreateRequest(trx, merchant.msn, body.reference);
+        if (!existing) return undefined;
+        const p = existing.stored.payment;
+        if (p.createIdempotencyKey !== key) return this.storeRefusal(trx, scope, body, errors.referenceExists(body.reference));
+        if (existing.createRequest !== null && !sameRequest(JSON.parse(existing.createRequest), body)) {
+          return fromProblem(errors.idempotencyConflict(key, 'create'));
+        }
+        return created(p);
+      };
+      // A request refused before the insert still reports a taken reference first, as ever.
+      const refuse = async (p: Problem) => (await taken()) ?? this.storeRefusal(trx, scope, body, p);
       const phone = body.customer?.phoneNumber;
       if (phone && !(await this.deps.users.find(phone, trx))) return refuse(errors.customerNotFound(phone));
       const ctx = this.ctx();
-      const token = this.deps.ids.token();
+      const token = redirectToken.mint(merchant.msn, body.reference, this.deps.ids.token(redirectToken.secretBytes));
       const outcome = create(
         {
           msn: merchant.msn,
@@ -85,10 +113,16 @@ export class EpaymentService {
       if (!outcome.ok) return refuse(outcome.problem);
       const redirectUrl = this.redirectUrl(outcome.payment);
       const payment: Payment = redirectUrl ? { ...outcome.payment, redirectUrl } : outcome.payment;
-      if (!(await paymentStore.insert(trx, payment, outcome.events))) return fromProblem(errors.referenceExists(body.reference));
+      if (!(await paymentStore.insert(trx, payment, outcome.events, request))) return (await taken())!;
       await this.emit(trx, payment, outcome.events, 0);
-      return { status: 201, body: { ...(redirectUrl ? { redirectUrl } : {}), reference: payment.reference } };
+      return created(payment);
     });
+  }
+
+  /** A refusal is the key's first response: stored, so that a retry gets the same answer. */
+  private async storeRefusal(trx: Transaction<Database>, scope: IdempotencyScope, body: unknown, p: Problem): Promise<Reply> {
+    await idempotency.store(trx, scope, { requestHash: requestHash(body), status: p.status, body: p }, this.deps.clock.now());
+    return fromProblem(p);
   }
 
   async get(msn: string, reference: string): Promise<Reply> {
@@ -221,10 +255,7 @@ export class EpaymentService {
     const hash = requestHash(body);
     return this.deps.database.commands.run(async (trx) => {
       const previous = await idempotency.find(trx, scope);
-      if (previous) {
-        if (previous.requestHash !== hash) return fromProblem(errors.idempotencyConflict(scope.key, scope.operation));
-        return previous.status >= 400 ? { status: previous.status, problem: previous.body as Problem } : { status: previous.status, body: previous.body };
-      }
+      if (previous) return replayStored(previous, body, scope, hash);
       const reply = await run(trx);
       await idempotency.store(trx, scope, { requestHash: hash, status: reply.status, body: reply.problem ?? reply.body }, this.deps.clock.now());
       return reply;

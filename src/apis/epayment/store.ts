@@ -3,6 +3,7 @@ import { prepared } from '../../db/prepared.js';
 import type { Database } from '../../db/schema.js';
 import { ProblemError, problem } from '../../platform/problems.js';
 import type { Payment, PaymentEvent } from './domain.js';
+import { isLegacyToken, redirectToken } from './redirect-token.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -13,9 +14,12 @@ export interface StoredPayment {
 
 // The hot path's statements (create, get, every modification), prepared once: see src/db/prepared.ts.
 const LOAD = prepared<{ document: string; event_count: number }>('select document, event_count from epayment_payments where msn = ? and reference = ?');
+const LOAD_WITH_REQUEST = prepared<{ document: string; event_count: number; create_request: string | null }>(
+  'select document, event_count, create_request from epayment_payments where msn = ? and reference = ?',
+);
 const INSERT = prepared(
-  'insert into epayment_payments (msn, reference, state, expires_at, redirect_token, event_count, document, created_at, updated_at) ' +
-    'values (?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict (msn, reference) do nothing',
+  'insert into epayment_payments (msn, reference, state, expires_at, redirect_token, event_count, document, created_at, updated_at, create_request) ' +
+    'values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict (msn, reference) do nothing',
 );
 // Optimistic check on event_count: another instance (shared PostgreSQL) may have changed the payment meanwhile.
 const UPDATE = prepared('update epayment_payments set state = ?, event_count = ?, document = ?, updated_at = ? where msn = ? and reference = ? and event_count = ?');
@@ -28,15 +32,30 @@ export const paymentStore = {
     return row && { payment: JSON.parse(row.document) as Payment, eventCount: row.event_count };
   },
 
+  /** The payment of a redirectUrl's token: by the key the token carries (see redirect-token.ts). */
   async loadByToken(db: Db, token: string): Promise<StoredPayment | undefined> {
+    const key = redirectToken.key(token);
+    const stored = key && (await this.load(db, key.msn, key.reference));
+    if (stored) return stored.payment.redirectToken === token ? stored : undefined;
+    if (!isLegacyToken(token)) return undefined;
+    // A link minted before tokens carried their key: found by a scan (no index on the column since 0006).
     const row = await db.selectFrom('epayment_payments').select(['document', 'event_count']).where('redirect_token', '=', token).executeTakeFirst();
     return row && { payment: JSON.parse(row.document) as Payment, eventCount: row.event_count };
   },
 
-  /** Inserts a new payment and its events; false (nothing written) when the reference is taken. */
-  async insert(trx: Transaction<Database>, payment: Payment, events: PaymentEvent[]): Promise<boolean> {
+  /** A payment with the create request it was made from (null for payments older than migration 0006). */
+  async loadWithCreateRequest(db: Db, msn: string, reference: string): Promise<{ stored: StoredPayment; createRequest: string | null } | undefined> {
+    const row = await LOAD_WITH_REQUEST.first(db, [msn, reference]);
+    return row && { stored: { payment: JSON.parse(row.document) as Payment, eventCount: row.event_count }, createRequest: row.create_request };
+  },
+
+  /**
+   * Inserts a new payment, the create request as sent (the create's idempotency record) and its
+   * events; false (nothing written) when the reference is taken.
+   */
+  async insert(trx: Transaction<Database>, payment: Payment, events: PaymentEvent[], createRequest: string): Promise<boolean> {
     const p = payment;
-    const inserted = await INSERT.run(trx, [p.msn, p.reference, p.state, p.expiresAt, p.redirectToken, events.length, JSON.stringify(p), p.createdAt, p.createdAt]);
+    const inserted = await INSERT.run(trx, [p.msn, p.reference, p.state, p.expiresAt, p.redirectToken, events.length, JSON.stringify(p), p.createdAt, p.createdAt, createRequest]);
     if (inserted === 0) return false;
     await appendEvents(trx, payment, events, 0);
     return true;
