@@ -31,7 +31,7 @@ interface Pending {
  * write is durable without paying a disk flush per request. A command that throws is rolled back
  * alone and the rest of the batch still commits: the batch then runs again with a savepoint per
  * command (see execute).
- * With a barrier, the next batch runs while the previous one's fsync is under way.
+ * With a barrier, the next batch waits for the running fsync unless a full batch is queued.
  */
 export class CommandQueue {
   private pending: Pending[] = [];

@@ -91,10 +91,17 @@ export class TokenService {
     };
   }
 
-  async verify(token: string): Promise<Verification> {
-    const nowSeconds = this.clock.now().getTime() / 1000;
+  /** The verification of a token verified before (no signature check again), or undefined. */
+  verifyKnown(token: string): Verification | undefined {
     const cached = this.cache.get(token);
-    if (cached) return nowSeconds < cached.exp ? { ok: true, clientId: cached.clientId, expiresAt: cached.exp } : { ok: false, reason: 'expired' };
+    if (!cached) return undefined;
+    return this.clock.now().getTime() / 1000 < cached.exp ? { ok: true, clientId: cached.clientId, expiresAt: cached.exp } : { ok: false, reason: 'expired' };
+  }
+
+  async verify(token: string): Promise<Verification> {
+    const known = this.verifyKnown(token);
+    if (known) return known;
+    const nowSeconds = this.clock.now().getTime() / 1000;
     try {
       // Expiry is checked against the emulator's clock below, not by jose against the system time.
       const { payload } = await jwtVerify(token, this.publicKey, {

@@ -1,6 +1,7 @@
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import type { Merchant } from '../platform/merchants.js';
 import { GatewayError, ProblemError, problem } from '../platform/problems.js';
+import type { Verification } from '../platform/tokens.js';
 import type { AppContext } from './context.js';
 
 declare module 'fastify' {
@@ -18,6 +19,42 @@ const INVALID_KEY = 'Access denied due to invalid subscription key. Make sure to
  * gateway's own body ({statusCode, message}), as on apitest.vipps.no.
  */
 export async function authenticate(ctx: AppContext, request: FastifyRequest, options: { requireMsn: boolean }): Promise<Merchant> {
+  const { keyOwner, token } = gate(ctx, request);
+  return admit(ctx, request, keyOwner, await ctx.tokens.verify(token), options);
+}
+
+/**
+ * As authenticate, synchronously, when the bearer token was verified before (the common case:
+ * a client reuses its token for an hour); undefined when its signature still needs checking.
+ */
+export function authenticateKnown(ctx: AppContext, request: FastifyRequest, options: { requireMsn: boolean }): Merchant | undefined {
+  const { keyOwner, token } = gate(ctx, request);
+  const verified = ctx.tokens.verifyKnown(token);
+  return verified && admit(ctx, request, keyOwner, verified, options);
+}
+
+/** An onRequest hook that sets request.merchant: synchronous for known tokens, async otherwise. */
+export function authenticateHook(ctx: AppContext, options: { requireMsn: boolean }) {
+  return (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void => {
+    let known: Merchant | undefined;
+    try {
+      known = authenticateKnown(ctx, request, options);
+    } catch (err) {
+      return done(err as Error);
+    }
+    if (known) {
+      request.merchant = known;
+      return done();
+    }
+    authenticate(ctx, request, options).then((merchant) => {
+      request.merchant = merchant;
+      done();
+    }, (err: Error) => done(err));
+  };
+}
+
+/** The subscription key, then the presence of a bearer token. */
+function gate(ctx: AppContext, request: FastifyRequest): { keyOwner: Merchant; token: string } {
   const key = header(request, 'ocp-apim-subscription-key');
   if (!key) throw new GatewayError(401, MISSING_KEY);
   const keyOwner = ctx.merchants.bySubscriptionKey(key);
@@ -25,7 +62,11 @@ export async function authenticate(ctx: AppContext, request: FastifyRequest, opt
 
   const authorization = header(request, 'authorization');
   if (!authorization || !authorization.startsWith('Bearer ')) throw new GatewayError(401, 'Unauthorized. Access token is missing or invalid.');
-  const verified = await ctx.tokens.verify(authorization.slice(7).trim());
+  return { keyOwner, token: authorization.slice(7).trim() };
+}
+
+/** The token's verdict, then that key and token belong to the same sales unit, then the MSN header. */
+function admit(ctx: AppContext, request: FastifyRequest, keyOwner: Merchant, verified: Verification, options: { requireMsn: boolean }): Merchant {
   if (!verified.ok) {
     throw new GatewayError(401, verified.reason === 'expired' ? 'Unauthorized. Access token has expired.' : 'Unauthorized. Access token is missing or invalid.');
   }

@@ -9,12 +9,16 @@ import { ProblemError, problem } from '../platform/problems.js';
 export function acceptJsonBodies(app: FastifyInstance) {
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
-    const text = (body as string).trim();
+    const text = body as string;
     if (text === '') return done(null, null);
+    let parsed: unknown;
     try {
-      done(null, JSON.parse(text));
+      // JSON.parse allows white space around the value itself: no trimmed copy of every body.
+      parsed = JSON.parse(text);
     } catch (err) {
-      done(new ProblemError(problem(400, 'Invalid JSON', `The request body is not valid JSON: ${(err as Error).message}`)), undefined);
+      if (text.trim() === '') return done(null, null);
+      return done(new ProblemError(problem(400, 'Invalid JSON', `The request body is not valid JSON: ${(err as Error).message}`)), undefined);
     }
+    done(null, parsed);
   });
 }

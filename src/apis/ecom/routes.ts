@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { authenticate } from '../../server/auth.js';
+import { authenticateHook } from '../../server/auth.js';
 import type { AppContext } from '../../server/context.js';
 import { ecomErrorHandler, sendEcomErrors } from '../../server/errors.js';
 import { acceptJsonBodies } from '../../server/json-body.js';
@@ -14,9 +14,7 @@ import type { EcomReply } from './service.js';
 export const ecomRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (app, { ctx }) => {
   acceptJsonBodies(app);
   app.setErrorHandler(ecomErrorHandler);
-  app.addHook('onRequest', async (request) => {
-    request.merchant = await authenticate(ctx, request, { requireMsn: false });
-  });
+  app.addHook('onRequest', authenticateHook(ctx, { requireMsn: false }));
 
   const send = (reply: FastifyReply, r: EcomReply) => (r.error ? sendEcomErrors(reply, [r.error]) : r.body === undefined ? reply.code(r.status).send() : reply.code(r.status).send(r.body));
   const requestId = (request: FastifyRequest) => request.headers['x-request-id'] as string | undefined;

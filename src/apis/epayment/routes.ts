@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { authenticate } from '../../server/auth.js';
+import { authenticateHook } from '../../server/auth.js';
 import type { AppContext } from '../../server/context.js';
 import { problemErrorHandler, sendProblem } from '../../server/errors.js';
 import { acceptJsonBodies } from '../../server/json-body.js';
@@ -23,9 +23,7 @@ import type { Reply } from './service.js';
 export const epaymentRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (app, { ctx }) => {
   acceptJsonBodies(app);
   app.setErrorHandler(problemErrorHandler);
-  app.addHook('onRequest', async (request) => {
-    request.merchant = await authenticate(ctx, request, { requireMsn: true });
-  });
+  app.addHook('onRequest', authenticateHook(ctx, { requireMsn: true }));
 
   const send = (request: FastifyRequest, reply: FastifyReply, r: Reply) =>
     r.problem ? sendProblem(reply, r.problem, request.url.split('?')[0]!) : reply.code(r.status).send(r.body);

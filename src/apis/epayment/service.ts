@@ -113,7 +113,7 @@ export class EpaymentService {
       if (!outcome.ok) return refuse(outcome.problem);
       const redirectUrl = this.redirectUrl(outcome.payment);
       const payment: Payment = redirectUrl ? { ...outcome.payment, redirectUrl } : outcome.payment;
-      if (!(await paymentStore.insert(trx, payment, outcome.events, request))) return (await taken())!;
+      if (!(await paymentStore.insert(trx, payment, outcome.events, request))) return (await taken()) ?? fromProblem(errors.referenceExists(body.reference));
       await this.emit(trx, payment, outcome.events, 0);
       return created(payment);
     });

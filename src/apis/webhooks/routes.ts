@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { ProblemError, problem, type Problem } from '../../platform/problems.js';
-import { authenticate } from '../../server/auth.js';
+import { authenticateHook } from '../../server/auth.js';
 import type { AppContext } from '../../server/context.js';
 import { problemErrorHandler } from '../../server/errors.js';
 import { acceptJsonBodies } from '../../server/json-body.js';
@@ -45,9 +45,7 @@ function urlProblem(value: string): Problem | undefined {
 export const webhookRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (app, { ctx }) => {
   acceptJsonBodies(app);
   app.setErrorHandler(problemErrorHandler);
-  app.addHook('onRequest', async (request) => {
-    request.merchant = await authenticate(ctx, request, { requireMsn: false });
-  });
+  app.addHook('onRequest', authenticateHook(ctx, { requireMsn: false }));
 
   app.post('/webhooks/v1/webhooks', { schema: { body: RegisterRequest, response: { 201: RegisterResponse } } }, async (request, reply) => {
     const { url, events } = request.body;
