@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { pgUnreachable, testPgUrl } from '../helpers/postgres.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -314,23 +315,10 @@ describe('migration 0006 on SQLite', () => {
 
 // ---- PostgreSQL ----
 
-const pgUrl = process.env.VIPPS_DEVKIT_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
-
-async function pgReachable(): Promise<string | undefined> {
-  const client = new pg.Client({ connectionString: pgUrl, connectionTimeoutMillis: 2000 });
-  try {
-    await client.connect();
-    await client.query('select 1');
-    return undefined;
-  } catch (err) {
-    return (err as Error).message;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
+const pgUrl = testPgUrl;
 
 // Decided before the suite is collected, so that a machine without PostgreSQL reports these tests as skipped.
-const pgSkipReason = await pgReachable();
+const pgSkipReason = await pgUnreachable(pgUrl);
 if (pgSkipReason) console.log(`PostgreSQL migration tests skipped: no database at ${pgUrl} (${pgSkipReason})`);
 
 /**

@@ -2,26 +2,14 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestEmulator, type TestEmulator } from '../helpers/emulator.js';
+import { pgUnreachable, testPgUrl } from '../helpers/postgres.js';
 
 /** The shared-deployment mode: several emulator instances on one PostgreSQL database. */
-const url = process.env.VIPPS_DEVKIT_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
+const url = testPgUrl;
 const schema = `devkit_test_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
 
-async function reachable(): Promise<string | undefined> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
-  try {
-    await client.connect();
-    await client.query('select 1');
-    return undefined;
-  } catch (err) {
-    return (err as Error).message;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-
 // Decided before the suite is collected, so that a machine without PostgreSQL reports these tests as skipped.
-const skipReason = await reachable();
+const skipReason = await pgUnreachable(url);
 if (skipReason) console.log(`PostgreSQL tests skipped: no database at ${url} (${skipReason})`);
 let a: TestEmulator | undefined;
 let b: TestEmulator | undefined;
