@@ -41,7 +41,7 @@ async function main() {
     const file = path.join(dir, 'devkit.sqlite');
     const database = await openDatabase({ kind: 'sqlite', file });
     const clock = new OffsetClock(0);
-    const merchants = new MerchantDirectory(database.db);
+    const merchants = new MerchantDirectory(database);
     const users = new TestUsers(database.db);
     await merchants.ensureSeeded(clock.now());
     await users.ensureSeeded(clock.now());

@@ -238,8 +238,12 @@ const migrations: Record<string, Migration> = {
   },
 };
 
-export const migrationProvider: MigrationProvider = {
-  async getMigrations() {
-    return migrations;
-  },
-};
+/** The platform's migrations plus those of the modules (ApiModule.migrations); a name used twice is a mistake. */
+export function migrationProvider(extra: ReadonlyArray<readonly [string, Migration]> = []): MigrationProvider {
+  const all: Record<string, Migration> = { ...migrations };
+  for (const [name, migration] of extra) {
+    if (name in all) throw new Error(`migration ${name} is defined twice`);
+    all[name] = migration;
+  }
+  return { getMigrations: async () => all };
+}

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Migration } from 'kysely';
 import pg from 'pg';
 import { CommandQueue } from './command-queue.js';
 import { DurabilityBarrier } from './durability-barrier.js';
@@ -24,13 +24,14 @@ export interface DatabaseHandle {
   close(): Promise<void>;
 }
 
-export async function openDatabase(config: DatabaseConfig): Promise<DatabaseHandle> {
+/** Opens and migrates the database: the platform's migrations and `moduleMigrations` (each module's own). */
+export async function openDatabase(config: DatabaseConfig, moduleMigrations: ReadonlyArray<readonly [string, Migration]> = []): Promise<DatabaseHandle> {
   const db = config.kind === 'sqlite' ? openSqlite(config.file) : await openPostgres(config.url, config.schema);
   // Migrations of parallel work may land in any order; each runs once whatever its position.
   // The migration tables live in the configured PostgreSQL schema: Kysely looks for them in every
   // schema otherwise, finds another schema's, and never creates this one's.
   const migrationTableSchema = config.kind === 'postgres' ? config.schema : undefined;
-  const migrator = new Migrator({ db, provider: migrationProvider, allowUnorderedMigrations: true, ...(migrationTableSchema ? { migrationTableSchema } : {}) });
+  const migrator = new Migrator({ db, provider: migrationProvider(moduleMigrations), allowUnorderedMigrations: true, ...(migrationTableSchema ? { migrationTableSchema } : {}) });
   const { error } = await migrator.migrateToLatest();
   if (error) {
     await db.destroy();

@@ -1,51 +1,52 @@
 import type { Transaction } from 'kysely';
-import type { Payment, PaymentEvent } from '../apis/epayment/domain.js';
-import type { EventSink } from '../apis/epayment/service.js';
-import { EPAYMENT_EVENT_TYPES } from '../apis/webhooks/events.js';
-import type { WebhookSubscriptions } from '../apis/webhooks/subscriptions.js';
 import type { Database } from '../db/schema.js';
-import type { Clock } from '../platform/clock.js';
-import type { IdSource } from '../platform/ids.js';
-import { pendingDelivery } from './rows.js';
-
-/** The webhook body of an ePayment event: the same shape for every event, only `name` differs. */
-export function epaymentWebhookPayload(msn: string, event: PaymentEvent) {
-  return {
-    msn,
-    reference: event.reference,
-    pspReference: event.pspReference,
-    name: event.name,
-    amount: event.amount,
-    timestamp: event.timestamp,
-    idempotencyKey: event.idempotencyKey,
-    success: event.success,
-  };
-}
+import { pendingDelivery, type NewDelivery } from './rows.js';
 
 /**
- * Writes what is owed to webhooks in the same transaction as the payment's change: if the
- * change commits, the deliveries exist; if it rolls back, they never did.
+ * The delivery engine's only door for APIs: `enqueue` writes owed deliveries (webhooks, callbacks)
+ * in the caller's transaction, so that they exist exactly when the change that owes them
+ * committed. The engine knows no API: a row carries its target, payload and ordering key.
  */
-export function epaymentOutbox(clock: Clock, ids: IdSource, webhooks: WebhookSubscriptions, written: () => void): EventSink {
-  return async (trx: Transaction<Database>, payment: Payment, events: PaymentEvent[], firstSeq: number) => {
-    const hooks = await webhooks.list(trx, payment.msn);
-    if (hooks.length === 0) return;
-    const now = clock.now().toISOString();
-    const rows = events.flatMap((event, i) => {
-      const type = EPAYMENT_EVENT_TYPES[event.name];
-      const eventId = ids.uuid();
-      const payload = JSON.stringify(epaymentWebhookPayload(payment.msn, event));
-      return hooks
-        .filter((h) => h.events.includes(type))
-        .map((h) =>
-          pendingDelivery(
-            { id: ids.uuid(), event_id: eventId, webhook_id: h.id, msn: payment.msn, reference: payment.reference, event_seq: firstSeq + i, event_type: type, payload },
-            now,
-          ),
-        );
-    });
+export class Outbox {
+  private owed = false;
+
+  constructor(
+    private readonly now: () => Date,
+    private readonly dispatch: () => void,
+  ) {}
+
+  async enqueue(trx: Transaction<Database>, rows: readonly NewDelivery[]): Promise<void> {
     if (rows.length === 0) return;
-    await trx.insertInto('deliveries').values(rows).execute();
-    written();
-  };
+    const at = this.now().toISOString();
+    await trx.insertInto('deliveries').values(rows.map((r) => pendingDelivery(r, at))).execute();
+    this.owed = true;
+  }
+
+  /** Gives up what is still owed on one channel (a deleted webhook: nobody listens there any more). */
+  async drop(trx: Transaction<Database>, channel: string, reason: string): Promise<void> {
+    await trx.updateTable('deliveries').set({ status: 'dropped', last_error: reason }).where('webhook_id', '=', channel).where('status', '=', 'pending').execute();
+  }
+
+  /** Forgets deliveries and their attempts: all, or one merchant's (reset). */
+  async clear(trx: Transaction<Database>, msn?: string): Promise<void> {
+    if (msn === undefined) {
+      await trx.deleteFrom('delivery_attempts').execute();
+      await trx.deleteFrom('deliveries').execute();
+      return;
+    }
+    await trx.deleteFrom('delivery_attempts').where('delivery_id', 'in', trx.selectFrom('deliveries').select('id').where('msn', '=', msn)).execute();
+    await trx.deleteFrom('deliveries').where('msn', '=', msn).execute();
+  }
+
+  /** After every commit: rows written by it are sent at once. */
+  committed(): void {
+    if (!this.owed) return;
+    this.owed = false;
+    this.dispatch();
+  }
+
+  /** Looks for due work now (a clock jump, a request server back up). */
+  wake(): void {
+    this.dispatch();
+  }
 }

@@ -13,17 +13,15 @@ import { ENVIRONMENT_NAMES, type EnvironmentName } from './request-servers.js';
  * jump opens or closes a maintenance window with no job to run.
  */
 
-/** The APIs the emulator serves, as status-page components. Later APIs add a row here. */
-export const STATUS_APIS = [
-  { key: 'accesstoken', name: 'Access Token API', description: 'POST /accesstoken/get: access tokens for the APIs', prefixes: ['/accesstoken/', '/accessToken/', '/.well-known/jwks.json'] },
-  { key: 'epayment', name: 'ePayment API', description: 'Payments: create, capture, cancel, refund, event log', prefixes: ['/epayment/'] },
-  { key: 'webhooks', name: 'Webhooks API and callbacks', description: 'Webhook registrations and the callbacks and webhooks sent to merchants', prefixes: ['/webhooks/'] },
-  { key: 'userside', name: 'Landing page and Vipps app', description: 'The user side: landing page, app switch, QR codes and the (simulated) app', prefixes: ['/landing', '/app-switch', '/qr/', '/app', '/dwo-api-application/'] },
-  { key: 'ecom', name: 'eCom API', description: 'eCom v2 payments (regular and express): initiate, capture, cancel, refund, details', prefixes: ['/ecomm/', '/Ecomm/'] },
-] as const;
-export type ApiKey = (typeof STATUS_APIS)[number]['key'];
-export const API_KEYS: readonly ApiKey[] = STATUS_APIS.map((a) => a.key);
-export const isApiKey = (v: string): v is ApiKey => (API_KEYS as readonly string[]).includes(v);
+/** An API as a status-page component (from the module registry): its key, name and the paths it owns. */
+export interface StatusComponent {
+  key: string;
+  name: string;
+  description: string;
+  prefixes: readonly string[];
+}
+/** A component's key (an API module's name). */
+export type ApiKey = string;
 
 export const ENVIRONMENT_TITLES: Record<EnvironmentName, string> = {
   prod: 'Production',
@@ -32,9 +30,9 @@ export const ENVIRONMENT_TITLES: Record<EnvironmentName, string> = {
 };
 
 /** Which API a request path belongs to; undefined for the control API, status pages and anything else (never faulted). */
-export function apiOfPath(path: string): ApiKey | undefined {
+export function apiOfPath(components: readonly StatusComponent[], path: string): ApiKey | undefined {
   if (path.startsWith('/devkit/')) return undefined;
-  for (const api of STATUS_APIS) {
+  for (const api of components) {
     if (api.prefixes.some((p: string) => (p.endsWith('/') ? path.startsWith(p) : path === p || path.startsWith(`${p}/`)))) return api.key;
   }
   return undefined;
@@ -178,14 +176,14 @@ export const groupId = (environment: EnvironmentName) => stableId(`vipps-devkit/
 export const PAGE_ID = stableId('vipps-devkit/page');
 
 /** `"POST /a/:b/*"` → method and a regular expression over the request path. */
-export function parseEndpoint(endpoint: string): { method?: string; path: RegExp; api: ApiKey | undefined } {
+export function parseEndpoint(components: readonly StatusComponent[], endpoint: string): { method?: string; path: RegExp; api: ApiKey | undefined } {
   const m = /^(?:([A-Za-z]+)\s+)?(\/\S*)$/.exec(endpoint.trim());
   if (!m) throw new OperationsInputError('endpoint', 'endpoint must be a path, optionally after a method: "POST /epayment/v1/payments/:reference/capture"');
   const pattern = m[2]!
     .split('/')
     .map((seg) => (seg.startsWith(':') ? '[^/]+' : seg.split('*').map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')))
     .join('/');
-  return { ...(m[1] ? { method: m[1].toUpperCase() } : {}), path: new RegExp(`^${pattern}/?$`), api: apiOfPath(m[2]!.replace(/:[^/]+/g, 'x')) };
+  return { ...(m[1] ? { method: m[1].toUpperCase() } : {}), path: new RegExp(`^${pattern}/?$`), api: apiOfPath(components, m[2]!.replace(/:[^/]+/g, 'x')) };
 }
 
 function sample(spec: LatencySpec, random: () => number): number {
@@ -217,6 +215,8 @@ export interface OperationsOptions {
   clock: Clock;
   servers: RequestServerDirectory;
   publicUrl: () => string;
+  /** Every faultable API, in status-page order (the module registry). */
+  components: readonly StatusComponent[];
   random?: () => number;
 }
 
@@ -228,8 +228,20 @@ export class Operations {
   private createdAt = '';
   private readonly random: () => number;
 
+  private readonly apiKeys: readonly ApiKey[];
+
   constructor(private readonly o: OperationsOptions) {
     this.random = o.random ?? Math.random;
+    this.apiKeys = o.components.map((c) => c.key);
+  }
+
+  private isApiKey(v: string): boolean {
+    return this.apiKeys.includes(v);
+  }
+
+  /** Which API a request path belongs to (see apiOfPath). */
+  apiOf(path: string): ApiKey | undefined {
+    return apiOfPath(this.o.components, path);
   }
 
   get home(): EnvironmentName {
@@ -269,7 +281,7 @@ export class Operations {
       .filter((f) => f.type === 'latency' || f.type === 'errors' || f.type === 'outage')
       .map((fault) => {
         if (!fault.endpoint) return { fault };
-        const { method, path } = parseEndpoint(fault.endpoint);
+        const { method, path } = parseEndpoint(this.o.components, fault.endpoint);
         return { fault, ...(method ? { method } : {}), path };
       });
   }
@@ -330,14 +342,14 @@ export class Operations {
     let api = input.api;
     let endpoint: string | undefined;
     if (input.endpoint !== undefined) {
-      const parsed = parseEndpoint(input.endpoint);
-      if (!parsed.api) throw bad('endpoint', `${input.endpoint} is not an endpoint of a faultable API (${API_KEYS.join(', ')})`);
+      const parsed = parseEndpoint(this.o.components, input.endpoint);
+      if (!parsed.api) throw bad('endpoint', `${input.endpoint} is not an endpoint of a faultable API (${this.apiKeys.join(', ')})`);
       if (api !== undefined && api !== parsed.api) throw bad('endpoint', `${input.endpoint} does not belong to the ${api} API`);
       api = parsed.api;
       endpoint = input.endpoint.trim();
     }
-    if (api === undefined) throw bad('api', `api is required: one of ${API_KEYS.join(', ')}`);
-    if (!isApiKey(api)) throw bad('api', `unknown api "${api}": one of ${API_KEYS.join(', ')}`);
+    if (api === undefined) throw bad('api', `api is required: one of ${this.apiKeys.join(', ')}`);
+    if (!this.isApiKey(api)) throw bad('api', `unknown api "${api}": one of ${this.apiKeys.join(', ')}`);
     const scope = { environment: this.home, api, ...(endpoint ? { endpoint } : {}), ...common };
     if (type === 'latency') {
       const l = latency();
@@ -440,7 +452,7 @@ export class Operations {
 
   private incidentName(f: Fault): string {
     const env = f.environment.toUpperCase();
-    const api = STATUS_APIS.find((a) => a.key === f.api)?.name ?? '';
+    const api = this.o.components.find((a) => a.key === f.api)?.name ?? '';
     const where = f.endpoint ? `${api} (${f.endpoint})` : api;
     switch (f.type) {
       case 'latency':
@@ -459,7 +471,7 @@ export class Operations {
   describeFault(f: Fault): string {
     const l = f.latency;
     const latency = !l ? '' : l.distribution === 'fixed' ? `${l.ms} ms` : l.distribution === 'uniform' ? `${l.min}–${l.max} ms` : `~${l.mean} ± ${l.stddev} ms`;
-    const api = STATUS_APIS.find((a) => a.key === f.api)?.name;
+    const api = this.o.components.find((a) => a.key === f.api)?.name;
     const where = f.endpoint ? `${f.endpoint} (${api})` : api;
     switch (f.type) {
       case 'latency':
@@ -476,7 +488,7 @@ export class Operations {
   }
 
   private componentsOf(f: Fault): string[] {
-    if (f.type === 'environment') return API_KEYS.map((a) => componentId(f.environment, a));
+    if (f.type === 'environment') return this.apiKeys.map((a) => componentId(f.environment, a));
     return [componentId(f.environment, f.api!)];
   }
 
@@ -500,7 +512,7 @@ export class Operations {
   }
 
   private componentName(id: string): string {
-    for (const env of ENVIRONMENT_NAMES) for (const api of STATUS_APIS) if (componentId(env, api.key) === id) return `${api.name} (${env.toUpperCase()})`;
+    for (const env of ENVIRONMENT_NAMES) for (const api of this.o.components) if (componentId(env, api.key) === id) return `${api.name} (${env.toUpperCase()})`;
     return id;
   }
 
@@ -566,8 +578,8 @@ export class Operations {
     const now = this.o.clock.now();
     const environment = input.environment ?? this.home;
     if (!(ENVIRONMENT_NAMES as readonly string[]).includes(environment)) throw bad('environment', `environment must be one of ${ENVIRONMENT_NAMES.join(', ')}`);
-    const apis = input.apis ?? [...API_KEYS];
-    for (const a of apis) if (!isApiKey(a)) throw bad('apis', `unknown api "${a}": one of ${API_KEYS.join(', ')}`);
+    const apis = input.apis ?? [...this.apiKeys];
+    for (const a of apis) if (!this.isApiKey(a)) throw bad('apis', `unknown api "${a}": one of ${this.apiKeys.join(', ')}`);
     if (apis.length === 0) throw bad('apis', 'name at least one api');
     let start = now.getTime() + (input.startsIn ?? 0);
     if (input.startsAt !== undefined) {
@@ -576,7 +588,7 @@ export class Operations {
     }
     if (!Number.isFinite(input.durationMs) || input.durationMs <= 0) throw bad('duration', 'duration must be positive');
     const env = environment as EnvironmentName;
-    const names = apis.map((a) => STATUS_APIS.find((s) => s.key === a)!.name);
+    const names = apis.map((a) => this.o.components.find((s) => s.key === a)!.name);
     const m: Maintenance = {
       id: statuspageId(),
       name: input.name ?? `Scheduled maintenance of ${names.join(', ')} in ${env.toUpperCase()}`,
@@ -621,11 +633,11 @@ export class Operations {
   /** Current status of every (child) component, by id. */
   componentStatuses(now = this.o.clock.now().getTime()): Map<string, ComponentStatus> {
     const out = new Map<string, ComponentStatus>();
-    for (const env of ENVIRONMENT_NAMES) for (const api of API_KEYS) out.set(componentId(env, api), 'operational');
+    for (const env of ENVIRONMENT_NAMES) for (const api of this.apiKeys) out.set(componentId(env, api), 'operational');
     const raise = (id: string, s: ComponentStatus) => out.set(id, worse(out.get(id) ?? 'operational', s));
     for (const m of this.maintenances) if (this.maintenanceStatus(m, now) === 'in_progress') m.componentIds.forEach((id) => raise(id, 'under_maintenance'));
     for (const f of this.activeFaults()) this.componentsOf(f).forEach((id) => raise(id, this.faultStatus(f)));
-    for (const env of ENVIRONMENT_NAMES) if (this.o.servers.describe(env).down) API_KEYS.forEach((a) => raise(componentId(env, a), 'major_outage'));
+    for (const env of ENVIRONMENT_NAMES) if (this.o.servers.describe(env).down) this.apiKeys.forEach((a) => raise(componentId(env, a), 'major_outage'));
     return out;
   }
 
@@ -663,7 +675,7 @@ export class Operations {
     let position = 1;
     for (const env of envs) {
       const gid = groupId(env);
-      const children = API_KEYS.map((a) => componentId(env, a));
+      const children = this.apiKeys.map((a) => componentId(env, a));
       const childStatuses = children.map((id) => statuses.get(id)!);
       const groupStatus = childStatuses.reduce<ComponentStatus>((a, b) => worse(a, b), 'operational');
       const groupUpdated = children.map((id) => this.componentUpdatedAt(id, now)).reduce((a, b) => (b > a ? b : a), created);
@@ -683,7 +695,7 @@ export class Operations {
         only_show_if_degraded: false,
         components: children,
       });
-      STATUS_APIS.forEach((api, i) => {
+      this.o.components.forEach((api, i) => {
         const id = children[i]!;
         out.push({
           id,

@@ -1,4 +1,5 @@
-import type { Kysely } from 'kysely';
+import type { Transaction } from 'kysely';
+import type { DatabaseHandle } from '../db/open.js';
 import type { Database } from '../db/schema.js';
 import type { Clock } from '../platform/clock.js';
 import { ENVIRONMENT_NAMES, REQUEST_SERVER_ENVIRONMENTS, type EnvironmentName } from './request-servers.js';
@@ -41,23 +42,31 @@ export class RequestServerDirectory {
   private state = new Map<EnvironmentName, EnvironmentState>();
 
   constructor(
-    private readonly db: Kysely<Database>,
+    private readonly database: DatabaseHandle,
     private readonly clock: Clock,
     /** The environment the emulator plays: deliveries come from it, or from DR while it is down. */
     readonly home: EnvironmentName = 'mt',
     private readonly periodMs = DEFAULT_ROTATION_PERIOD_MS,
   ) {}
 
+  /** (Re)reads the state, creating each environment's row on first start (and on the shared-mode sweep). */
   async load(): Promise<void> {
-    const rows = await this.db.selectFrom('request_server_state').selectAll().execute();
+    await this.database.durable();
+    let rows = await this.database.db.selectFrom('request_server_state').selectAll().execute();
+    if (rows.length < ENVIRONMENT_NAMES.length) {
+      await this.database.commands.run((trx) => this.ensureRows(trx));
+      rows = await this.database.db.selectFrom('request_server_state').selectAll().execute();
+    }
+    const next = new Map<EnvironmentName, EnvironmentState>();
+    for (const row of rows) next.set(row.environment as EnvironmentName, { anchor: Date.parse(row.anchor), manualRotations: row.manual_rotations, down: row.down === 1 });
+    this.state = next;
+  }
+
+  /** Rows for environments that have none (anchored now); idempotent, so concurrent starts and resets agree. */
+  private async ensureRows(trx: Transaction<Database>): Promise<void> {
     const now = this.clock.now().toISOString();
     for (const environment of ENVIRONMENT_NAMES) {
-      let row = rows.find((r) => r.environment === environment);
-      if (!row) {
-        row = { environment, anchor: now, manual_rotations: 0, down: 0 };
-        await this.db.insertInto('request_server_state').values(row).execute();
-      }
-      this.state.set(environment, { anchor: Date.parse(row.anchor), manualRotations: row.manual_rotations, down: row.down === 1 });
+      await trx.insertInto('request_server_state').values({ environment, anchor: now, manual_rotations: 0, down: 0 }).onConflict((oc) => oc.column('environment').doNothing()).execute();
     }
   }
 
@@ -100,22 +109,26 @@ export class RequestServerDirectory {
   }
 
   async rotate(environment: EnvironmentName): Promise<EnvironmentView> {
-    const s = this.state.get(environment)!;
-    await this.db.updateTable('request_server_state').set({ manual_rotations: s.manualRotations + 1 }).where('environment', '=', environment).execute();
-    s.manualRotations += 1;
+    // An increment in SQL: instances sharing PostgreSQL may rotate at the same time.
+    await this.database.commands.run((trx) =>
+      trx.updateTable('request_server_state').set((eb) => ({ manual_rotations: eb('manual_rotations', '+', 1) })).where('environment', '=', environment).execute(),
+    );
+    this.state.get(environment)!.manualRotations += 1;
     return this.describe(environment);
   }
 
   async setDown(environment: EnvironmentName, down: boolean): Promise<EnvironmentView> {
-    await this.db.updateTable('request_server_state').set({ down: down ? 1 : 0 }).where('environment', '=', environment).execute();
+    await this.database.commands.run((trx) => trx.updateTable('request_server_state').set({ down: down ? 1 : 0 }).where('environment', '=', environment).execute());
     this.state.get(environment)!.down = down;
     return this.describe(environment);
   }
 
-  /** Back to generation 0 at the current time, nothing down (control API reset). */
+  /** Back to generation 0 at the current time, nothing down (control API reset), in one transaction. */
   async reset(): Promise<void> {
-    await this.db.deleteFrom('request_server_state').execute();
-    this.state.clear();
+    await this.database.commands.run(async (trx) => {
+      await trx.deleteFrom('request_server_state').execute();
+      await this.ensureRows(trx);
+    });
     await this.load();
   }
 }

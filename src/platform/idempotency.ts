@@ -62,4 +62,10 @@ export const idempotency = {
   async store(trx: Transaction<Database>, s: IdempotencyScope, response: StoredResponse, now: Date): Promise<void> {
     await STORE.run(trx, [s.msn, s.operation, s.reference, s.key, response.requestHash, response.status, JSON.stringify(response.body), now.toISOString()]);
   },
+  /** Forgets stored responses: all, or one merchant's. */
+  async clear(trx: Transaction<Database>, msn?: string): Promise<void> {
+    let q = trx.deleteFrom('idempotency_keys');
+    if (msn !== undefined) q = q.where('msn', '=', msn);
+    await q.execute();
+  },
 };

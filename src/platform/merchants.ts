@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { Kysely } from 'kysely';
-import type { Database, MerchantsTable } from '../db/schema.js';
+import type { DatabaseHandle } from '../db/open.js';
+import type { MerchantsTable } from '../db/schema.js';
 import { ids } from './ids.js';
 
 /** A test sales unit and its API keys, as a merchant sees them in the portal. */
@@ -43,10 +43,12 @@ export class MerchantDirectory {
   private byMsn = new Map<string, Merchant>();
   private bySubscription = new Map<string, Merchant>();
 
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(private readonly database: DatabaseHandle) {}
 
+  /** (Re)reads every merchant: at start, after a write, and on the shared-mode sweep. */
   async load(): Promise<void> {
-    const rows = await this.db.selectFrom('merchants').selectAll().orderBy('created_at').orderBy('msn').execute();
+    await this.database.durable();
+    const rows = await this.database.db.selectFrom('merchants').selectAll().orderBy('created_at').orderBy('msn').execute();
     this.byClientId = new Map(rows.map((r) => [r.client_id, fromRow(r)]));
     this.byMsn = new Map(rows.map((r) => [r.msn, fromRow(r)]));
     this.bySubscription = new Map(rows.map((r) => [r.subscription_key, fromRow(r)]));
@@ -79,7 +81,8 @@ export class MerchantDirectory {
       allow_long_living: input.allowLongLiving === false ? 0 : 1,
       created_at: now.toISOString(),
     };
-    await this.db.insertInto('merchants').values(row).execute();
+    // Through the command queue: acknowledged only once durable, like every other write.
+    await this.database.commands.run((trx) => trx.insertInto('merchants').values(row).execute());
     await this.load();
     return fromRow(row);
   }

@@ -1,20 +1,14 @@
-import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyPluginAsync, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { accessTokenRoutes } from '../apis/accesstoken/routes.js';
-import { devkitRoutes } from '../apis/devkit/routes.js';
-import { userControlRoutes } from '../apis/devkit/user-routes.js';
-import { deliveryControlRoutes } from '../apis/devkit/delivery-routes.js';
-import { ecomControlRoutes } from '../apis/devkit/ecom-routes.js';
-import { operationsControlRoutes } from '../apis/devkit/operations-routes.js';
-import { ecomRoutes } from '../apis/ecom/routes.js';
-import { epaymentRoutes } from '../apis/epayment/routes.js';
-import { statusRoutes } from '../apis/status/routes.js';
-import { webhookRoutes } from '../apis/webhooks/routes.js';
-import { problem } from '../platform/problems.js';
+import { moduleOfPath, type ApiModule, type ErrorShape } from '../apis/module.js';
+import { adminGuard } from '../platform/admin-guard.js';
+import { problemShape } from '../platform/http-errors.js';
+import { acceptJsonBodies } from '../platform/json-body.js';
 import type { AppContext } from './context.js';
-import { sendProblem } from './errors.js';
+import { deliveryControl } from './control/delivery-routes.js';
+import { platformControl } from './control/platform-routes.js';
+import { userControl } from './control/user-routes.js';
 import { faultHook } from './fault-hook.js';
-import { webRoutes } from '../web/routes.js';
 
 export interface AppOptions {
   logLevel: string;
@@ -22,8 +16,15 @@ export interface AppOptions {
   bodyLimit?: number;
 }
 
-/** Builds the HTTP app: one encapsulated plugin per API, each with its own error shape. */
-export async function buildApp(ctx: AppContext, options: AppOptions): Promise<FastifyInstance> {
+/** The control API's own shape: RFC 7807 problems. */
+const controlShape: ErrorShape = problemShape;
+
+/**
+ * Builds the HTTP app from the registry: every module's routes in an encapsulated plugin with its
+ * error handler and JSON body parser, its control routes under /devkit/v1 behind the admin guard,
+ * and the errors no route sees (404, bad URLs) in the shape of the module that owns the path.
+ */
+export async function buildApp(ctx: AppContext, modules: readonly ApiModule[], options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     // Logs go to stderr: stdout carries what scripts read (the --json banner).
     logger: { level: options.logLevel, stream: process.stderr },
@@ -38,28 +39,44 @@ export async function buildApp(ctx: AppContext, options: AppOptions): Promise<Fa
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // Injected faults (latency, errors, outages, maintenance) apply before any API sees the request.
-  app.addHook('onRequest', faultHook(ctx.operations));
-  await app.register(accessTokenRoutes, { ctx });
-  await app.register(epaymentRoutes, { ctx });
-  await app.register(ecomRoutes, { ctx });
-  await app.register(webhookRoutes, { ctx });
-  await app.register(devkitRoutes, { ctx });
-  await app.register(userControlRoutes, { ctx });
-  await app.register(webRoutes, { ctx });
-  await app.register(deliveryControlRoutes, { ctx });
-  await app.register(ecomControlRoutes, { ctx });
-  await app.register(operationsControlRoutes, { ctx });
-  await app.register(statusRoutes, { ctx });
+  app.addHook('onRequest', faultHook(ctx.operations, modules));
+
+  const guard = adminGuard(ctx.adminToken);
+  const mount = async (routes: FastifyPluginAsync, shape: ErrorShape, prefix?: string, guarded = false) =>
+    app.register(
+      async (scope) => {
+        acceptJsonBodies(scope);
+        scope.setErrorHandler(shape.handler);
+        if (guarded) scope.addHook('onRequest', guard);
+        await scope.register(routes);
+      },
+      prefix ? { prefix } : {},
+    );
+
+  for (const module of modules) {
+    const instance = ctx.instances.get(module.name)!;
+    if (instance.routes) await mount(instance.routes, module.errors);
+    if (instance.control) await mount(instance.control, controlShape, module.controlPrefix ?? `/devkit/v1/${module.name}`, true);
+  }
+  await mount(platformControl(ctx), controlShape, '/devkit/v1', true);
+  await mount(userControl(ctx), controlShape, '/devkit/v1', true);
+  await mount(deliveryControl(ctx), controlShape, '/devkit/v1', true);
+
   app.get('/', async () => ({
     name: 'vipps-devkit',
-    apis: ['/accesstoken/get', '/epayment/v1/payments', '/ecomm/v2/payments', '/webhooks/v1/webhooks'],
+    apis: modules.filter((m) => m.statusComponent !== false).map((m) => ({ name: m.name, title: m.title, paths: m.prefixes })),
     pages: { app: '/app', status: '/status' },
     statusApi: '/api/v2/summary.json',
     control: '/devkit/v1/merchants',
     docs: 'docs/ in the vipps-devkit repository',
   }));
+
+  // What no route answers comes in the shape of the module that owns the path (the control API's otherwise).
+  const shapeOf = (request: FastifyRequest): ErrorShape => moduleOfPath(modules, request.url.split('?')[0]!)?.errors ?? controlShape;
   app.setNotFoundHandler((request, reply) =>
-    sendProblem(reply, problem(404, 'Not Found', `No API answers ${request.method} ${request.url.split('?')[0]} on this emulator.`), request.url.split('?')[0]!),
+    shapeOf(request).send(reply, request, { status: 404, title: 'Not Found', detail: `No API answers ${request.method} ${request.url.split('?')[0]} on this emulator.` }),
   );
+  // Errors raised before any module's handler could see them (malformed URLs, oversized headers).
+  app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => shapeOf(request).handler(error, request, reply));
   return app;
 }

@@ -1,22 +1,22 @@
 import type { FastifyInstance } from 'fastify';
-import { appInbox, appInboxSink, ecomInboxReference } from '../apis/epayment/app-inbox.js';
-import { ecomCallbackOutbox, MerchantCaller } from '../apis/ecom/callbacks.js';
-import { EcomService } from '../apis/ecom/service.js';
-import { ecomStore } from '../apis/ecom/store.js';
-import { EpaymentService } from '../apis/epayment/service.js';
-import { WebhookSubscriptions } from '../apis/webhooks/subscriptions.js';
+import { MODULES } from '../apis/index.js';
+import type { ApiModule, ModuleInstance, Platform } from '../apis/module.js';
 import { openDatabase, type DatabaseConfig, type DatabaseHandle } from '../db/open.js';
+import { clearTable, settings } from '../db/tables.js';
 import { Dispatcher } from '../delivery/dispatcher.js';
-import { epaymentOutbox } from '../delivery/outbox.js';
+import { Outbox } from '../delivery/outbox.js';
 import { startDnsServer, type DnsLookupResult, type DnsServer } from '../environments/dns-server.js';
 import { Operations } from '../environments/operations.js';
 import { RequestServerDirectory } from '../environments/request-server-directory.js';
 import type { EnvironmentName } from '../environments/request-servers.js';
 import { OffsetClock } from '../platform/clock.js';
+import { EventBus } from '../platform/event-bus.js';
+import { idempotency } from '../platform/idempotency.js';
 import { ids } from '../platform/ids.js';
 import { MerchantDirectory } from '../platform/merchants.js';
 import { TestUsers } from '../platform/test-users.js';
 import { TokenService } from '../platform/tokens.js';
+import { UserInbox } from '../platform/user-inbox.js';
 import { buildApp } from './app.js';
 import type { AppContext } from './context.js';
 
@@ -42,6 +42,8 @@ export interface EmulatorOptions {
   deliveryTimeoutMs?: number;
   /** eCom callbacks get one attempt, as real Vipps makes; this adds retries (`serve --callback-retries`). */
   callbackRetries?: number;
+  /** The modules to serve; default the registry (src/apis/index.ts). Tests add their own. */
+  modules?: readonly ApiModule[];
 }
 
 export interface Emulator {
@@ -55,35 +57,36 @@ export interface Emulator {
 
 const CLOCK_OFFSET = 'clock_offset_ms';
 
-/** Opens the database, seeds it on first start, and serves every API on one port. */
+/** Opens the database, seeds it on first start, and serves every module of the registry on one port. */
 export async function startEmulator(options: EmulatorOptions): Promise<Emulator> {
-  const database = await openDatabase(options.database);
+  const modules = options.modules ?? MODULES;
+  const database = await openDatabase(options.database, modules.flatMap((m) => Object.entries(m.migrations ?? {})));
   try {
-    return await start(database, options);
+    return await start(database, modules, options);
   } catch (err) {
     await database.close();
     throw err;
   }
 }
 
-async function start(database: DatabaseHandle, options: EmulatorOptions): Promise<Emulator> {
+async function start(database: DatabaseHandle, modules: readonly ApiModule[], options: EmulatorOptions): Promise<Emulator> {
   const { db } = database;
-  const savedOffset = await db.selectFrom('settings').select('value').where('key', '=', CLOCK_OFFSET).executeTakeFirst();
-  const clock = new OffsetClock(savedOffset ? Number(savedOffset.value) : 0);
-  const merchants = new MerchantDirectory(db);
+  const savedOffset = await settings.get(db, CLOCK_OFFSET);
+  const clock = new OffsetClock(savedOffset ? Number(savedOffset) : 0);
+  const merchants = new MerchantDirectory(database);
   const users = new TestUsers(db);
   const tokens = new TokenService(db, clock);
   await merchants.ensureSeeded(clock.now());
   await users.ensureSeeded(clock.now());
   await tokens.init();
 
-  const servers = new RequestServerDirectory(db, clock, options.environment ?? 'mt', options.rotationPeriodMs);
+  const servers = new RequestServerDirectory(database, clock, options.environment ?? 'mt', options.rotationPeriodMs);
   await servers.load();
 
   let publicUrl = '';
-  const operations = new Operations({ database, clock, servers, publicUrl: () => publicUrl });
+  const components = modules.filter((m) => m.statusComponent !== false).map((m) => ({ key: m.name, name: m.title, description: m.description, prefixes: m.prefixes }));
+  const operations = new Operations({ database, clock, servers, publicUrl: () => publicUrl, components });
   await operations.load();
-  let owed = false;
   // `app` exists by the time anything is delivered.
   const log = { warn: (o: object, m: string) => app.log.warn(o, m), error: (o: object, m: string) => app.log.error(o, m) };
   const dispatcher = new Dispatcher({
@@ -96,90 +99,82 @@ async function start(database: DatabaseHandle, options: EmulatorOptions): Promis
     ...(options.deliveryTimeoutMs ? { timeoutMs: options.deliveryTimeoutMs } : {}),
     ...(options.retryCompression ? { retryCompression: options.retryCompression } : {}),
   });
+  const outbox = new Outbox(() => clock.now(), () => dispatcher.wake());
   // The outbox rows are written inside the command; the dispatcher looks once they are committed.
-  database.commands.onCommit(() => {
-    if (!owed) return;
-    owed = false;
-    dispatcher.wake();
-  });
-  const webhooks = new WebhookSubscriptions(database.kind === 'sqlite');
-  database.commands.onRollback(() => webhooks.forget());
-  const epayment = new EpaymentService({
-    database,
-    clock,
-    ids,
-    users,
-    publicUrl: () => publicUrl,
-    sinks: [epaymentOutbox(clock, ids, webhooks, () => (owed = true)), appInboxSink(() => clock.now())],
-  });
+  database.commands.onCommit(() => outbox.committed());
 
-  const merchantCalls = new MerchantCaller(servers);
-  const ecom = new EcomService({
-    database,
-    clock,
-    ids,
-    users,
-    publicUrl: () => publicUrl,
-    callbacks: ecomCallbackOutbox({ clock, ids, retries: () => options.callbackRetries ?? 0, written: () => (owed = true) }),
-    pushToApp: (trx, payment, phoneNumber) => appInbox.deliver(trx, { msn: payment.msn, reference: ecomInboxReference(payment.orderId) }, phoneNumber, 'PUSH_MESSAGE', clock.now()),
-    merchantCalls,
-  });
-
-  const followSharedClock = async () => {
-    const row = await db.selectFrom('settings').select('value').where('key', '=', CLOCK_OFFSET).executeTakeFirst();
-    if (row) clock.catchUp(Number(row.value));
-  };
-  const saveOffset = () =>
-    database.commands.run(async (trx) => {
-      const value = String(clock.offset);
-      const updated = await trx.updateTable('settings').set({ value }).where('key', '=', CLOCK_OFFSET).executeTakeFirst();
-      if (Number(updated.numUpdatedRows) === 0) await trx.insertInto('settings').values({ key: CLOCK_OFFSET, value }).execute();
-    });
-  // Simulated time is part of the state: it survives a restart, and jobs catch up on every jump.
-  clock.onAdvance(async () => {
-    await saveOffset();
-    await epayment.expireDue();
-    await ecom.expireDue();
-    dispatcher.wake();
-  });
-
-  const ctx: AppContext = {
+  const instances = new Map<string, ModuleInstance>();
+  const platform: Platform = {
     database,
     clock,
     ids,
     merchants,
     users,
     tokens,
-    epayment,
-    ecom,
     servers,
-    dispatcher,
-    webhooks,
     operations,
+    outbox,
+    events: new EventBus(),
+    inbox: new UserInbox(),
     publicUrl: () => publicUrl,
-    ...(options.adminToken ? { adminToken: options.adminToken } : {}),
-    async reset() {
-      await webhooks.changing(undefined, () =>
-        database.commands.run(async (trx) => {
-          await appInbox.clear(trx);
-          await trx.deleteFrom('epayment_events').execute();
-          await trx.deleteFrom('epayment_payments').execute();
-          await ecomStore.clear(trx);
-          await trx.deleteFrom('idempotency_keys').execute();
-          await trx.deleteFrom('delivery_attempts').execute();
-          await trx.deleteFrom('deliveries').execute();
-          await trx.deleteFrom('webhooks').execute();
-          webhooks.forget();
-        }),
-      );
-      clock.reset();
-      await saveOffset();
-      await servers.reset();
-      await operations.reset();
-    },
+    modules: () => modules,
+    instance: (name) => instances.get(name),
+    options: { callbackRetries: options.callbackRetries ?? 0 },
+    log,
+  };
+  for (const module of modules) instances.set(module.name, await module.start(platform));
+  const each = async (work: (instance: ModuleInstance) => Promise<unknown> | unknown) => {
+    for (const instance of instances.values()) await work(instance);
   };
 
-  const app = await buildApp(ctx, { logLevel: options.logLevel ?? 'info', ...(options.bodyLimit ? { bodyLimit: options.bodyLimit } : {}) });
+  const followSharedClock = async () => {
+    const saved = await settings.get(db, CLOCK_OFFSET);
+    if (saved) clock.catchUp(Number(saved));
+  };
+  const saveOffset = () => database.commands.run((trx) => settings.set(trx, CLOCK_OFFSET, String(clock.offset)));
+  // Simulated time is part of the state: it survives a restart, and jobs catch up on every jump.
+  clock.onAdvance(async () => {
+    await saveOffset();
+    await each((i) => i.onClock?.());
+    dispatcher.wake();
+  });
+
+  // Resets run one at a time: two at once would race on the request servers' rows.
+  let resetting: Promise<void> = Promise.resolve();
+  const reset = (msn?: string) => {
+    const run = resetting.then(async () => {
+      await database.commands.run(async (trx) => {
+        for (const module of modules) {
+          for (const table of module.tables ?? []) {
+            if (msn === undefined) await clearTable(trx, table.name);
+            else if (table.msnColumn) await clearTable(trx, table.name, { msnColumn: table.msnColumn, msn });
+          }
+        }
+        await idempotency.clear(trx, msn);
+        await outbox.clear(trx, msn);
+        for (const instance of instances.values()) await instance.onReset?.(trx, msn);
+        // The whole emulator's time and request servers start over; one merchant's reset leaves them.
+        if (msn === undefined) {
+          clock.reset();
+          await settings.set(trx, CLOCK_OFFSET, '0');
+        }
+      });
+      if (msn === undefined) await servers.reset();
+      await each((i) => i.afterReset?.(msn));
+    });
+    resetting = run.catch(() => undefined);
+    return run;
+  };
+
+  const ctx: AppContext = {
+    ...platform,
+    dispatcher,
+    instances,
+    ...(options.adminToken ? { adminToken: options.adminToken } : {}),
+    reset,
+  };
+
+  const app = await buildApp(ctx, modules, { logLevel: options.logLevel ?? 'info', ...(options.bodyLimit ? { bodyLimit: options.bodyLimit } : {}) });
   const host = options.host ?? '127.0.0.1';
   await app.listen({ host, port: options.port ?? 0 });
   const address = app.server.address();
@@ -211,10 +206,10 @@ async function start(database: DatabaseHandle, options: EmulatorOptions): Promis
   const sweep = setInterval(() => {
     if (sweeping) return;
     sweeping = true;
-    // Instances sharing PostgreSQL pick up each other's merchants and clock jumps here.
-    const shared = database.kind === 'postgres' ? [merchants.load(), followSharedClock()] : [];
-    Promise.all([...shared, epayment.expireDue(), ecom.expireDue()])
-      .catch((err) => app.log.error({ err }, 'expiry sweep failed'))
+    // Instances sharing PostgreSQL pick up each other's changes here.
+    const shared = database.kind === 'postgres' ? [merchants.load(), followSharedClock(), servers.load(), operations.load(), each((i) => i.refresh?.())] : [];
+    Promise.all([...shared, each((i) => i.onClock?.())])
+      .catch((err) => app.log.error({ err }, 'sweep failed'))
       .finally(() => (sweeping = false));
   }, options.expirySweepMs ?? 1000);
   sweep.unref();
@@ -229,7 +224,7 @@ async function start(database: DatabaseHandle, options: EmulatorOptions): Promis
       clearInterval(sweep);
       await app.close();
       await dispatcher.stop();
-      await merchantCalls.close();
+      await each((i) => i.close?.());
       await dns?.close();
       await database.close();
     },

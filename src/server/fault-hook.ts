@@ -1,23 +1,23 @@
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
-import { apiOfPath, type ApiKey, type Operations } from '../environments/operations.js';
-import { problem } from '../platform/problems.js';
-import { errorPage } from '../web/error-page.js';
-import { sendEcomErrors, sendProblem } from './errors.js';
+import { moduleOfPath, type ApiModule } from '../apis/module.js';
+import type { Operations } from '../environments/operations.js';
 
 /**
  * The one onRequest hook (registered at the root, before the API plugins) that applies injected
  * faults: added latency, errors and outages per API or endpoint, and maintenance windows that make
  * an API unavailable. It runs before authentication, as a failing network or gateway would. Errors
- * answer in the API's own shape. The control API, the status page and its API are never faulted.
+ * answer in the owning module's shape. The control API and the status page are never faulted.
  */
-export function faultHook(operations: Operations) {
+export function faultHook(operations: Operations, modules: readonly ApiModule[]) {
+  const faultable = modules.filter((m) => m.statusComponent !== false);
   return function onRequest(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
     // Fast path: nothing injected, nothing to do (this runs on every request).
     if (!operations.mayAffectRequests()) return done();
     const path = request.url.split('?')[0]!;
-    const api = apiOfPath(path);
-    if (!api) return done();
-    const decision = operations.decide(request.method, path, api);
+    if (path.startsWith('/devkit/')) return done();
+    const module = moduleOfPath(faultable, path);
+    if (!module) return done();
+    const decision = operations.decide(request.method, path, module.name);
     if (!decision) return done();
     const apply = () => {
       const fail = decision.fail;
@@ -28,29 +28,9 @@ export function faultHook(operations: Operations) {
         request.raw.socket.resetAndDestroy?.() ?? request.raw.socket.destroy();
         return;
       }
-      sendInShape(api, reply, path, fail.status, fail.title, fail.detail);
+      void module.errors.send(reply, request, { status: fail.status, title: fail.title, detail: fail.detail });
     };
     if (decision.delayMs > 0) setTimeout(apply, decision.delayMs);
     else apply();
   };
-}
-
-function sendInShape(api: ApiKey, reply: FastifyReply, path: string, status: number, title: string, detail: string): void {
-  switch (api) {
-    case 'accesstoken':
-      // What the API gateway in front of the token endpoint answers.
-      void reply.code(status).send({ statusCode: status, message: `${title}. ${detail}` });
-      return;
-    case 'epayment':
-    case 'webhooks':
-      void sendProblem(reply, problem(status, title, detail), path);
-      return;
-    case 'ecom':
-      // eCom's own error array; an injected failure is the platform's internal error.
-      void sendEcomErrors(reply, [{ status, group: 'VippsError', code: '99', message: `${title}. ${detail}` }]);
-      return;
-    case 'userside':
-      void reply.code(status).type('text/html; charset=utf-8').send(errorPage(title, detail).value);
-      return;
-  }
 }

@@ -1,11 +1,13 @@
-import type { FastifyError, FastifyPluginAsync, FastifyReply } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { browserFallBack, ecomPaymentView, type PaymentView } from '../apis/ecom/app-view.js';
 import type { ShippingOption } from '../apis/ecom/domain.js';
 import { appInbox, ecomInboxReference, type AppRequestVia } from '../apis/epayment/app-inbox.js';
 import type { Payment } from '../apis/epayment/domain.js';
 import { paymentStore } from '../apis/epayment/store.js';
 import type { TestUser } from '../platform/test-users.js';
-import type { AppContext } from '../server/context.js';
+import type { EcomService } from '../apis/ecom/service.js';
+import type { EpaymentService } from '../apis/epayment/service.js';
+import type { Platform } from '../apis/module.js';
 import { appHomePage } from './app-home.js';
 import { appSwitchPage } from './app-switch.js';
 import { appUserPage, type AppUserView } from './app-user.js';
@@ -39,7 +41,16 @@ function location(url: string): string {
  * The user side in the browser: the landing page, the app-switch stand-in, QR images and the
  * simulated Vipps app. Server-rendered, every value escaped, no external assets.
  */
-export const webRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, { ctx }) => {
+export const webRoutes = (platform: Platform): FastifyPluginAsync => async (app) => {
+  const ctx = {
+    ...platform,
+    get epayment() {
+      return platform.instance('epayment')!.service as EpaymentService;
+    },
+    get ecom() {
+      return platform.instance('ecom')!.service as EcomService;
+    },
+  };
   const db = ctx.database.db;
   const merchantName = (msn: string) => ctx.merchants.get(msn)?.name ?? `Merchant ${msn}`;
 
@@ -60,13 +71,6 @@ export const webRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, { 
 
   const page = (reply: FastifyReply, status: number, body: Html) => reply.code(status).type('text/html; charset=utf-8').send(body.value);
   const fail = (reply: FastifyReply, status: number, title: string, message: string) => page(reply, status, errorPage(title, message));
-
-  app.setErrorHandler((error: FastifyError, request, reply) => {
-    const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
-    if (status === 500) request.log.error({ err: error }, 'page failed');
-    const message = status === 500 ? 'The emulator failed on this page; the error is in its log.' : error.message;
-    return fail(reply, status, status === 500 ? 'Something went wrong' : 'Bad request', message);
-  });
 
   /** The payment (ePayment or eCom) of a link's token. */
   async function lookupToken(token: string): Promise<PaymentView | undefined> {

@@ -25,7 +25,7 @@ import { startTestEmulator, type TestEmulator } from '../helpers/emulator.js';
 const MIGRATION = '0006_lean_payment_create';
 
 async function migrateTo0005(db: Kysely<any>, schema?: string): Promise<void> {
-  const all = await migrationProvider.getMigrations();
+  const all = await migrationProvider().getMigrations();
   expect(Object.keys(all)).toContain(MIGRATION);
   const before: Record<string, Migration> = Object.fromEntries(Object.entries(all).filter(([name]) => name < '0006'));
   expect(Object.keys(before).sort()).toEqual(['0001_foundation', '0002_delivery', '0003_user_side', '0004_operations', '0005_ecom']);

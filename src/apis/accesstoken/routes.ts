@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
-import type { AppContext } from '../../server/context.js';
 import { ids } from '../../platform/ids.js';
+import type { Platform } from '../module.js';
 
 /** Azure AD's error body, which the real token endpoint passes through. */
 function aadError(reply: FastifyReply, now: Date, status: number, error: string, code: number, description: string) {
@@ -18,7 +18,7 @@ function aadError(reply: FastifyReply, now: Date, status: number, error: string,
 const gateway = (reply: FastifyReply, message: string) => reply.code(401).send({ statusCode: 401, message });
 
 /** Access Token API: `POST /accesstoken/get` with the sales unit's keys in headers. */
-export const accessTokenRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, { ctx }) => {
+export const accessTokenRoutes = (ctx: Platform): FastifyPluginAsync => async (app) => {
   // The endpoint takes no body; clients send none, an empty JSON body or a form: ignore all of them.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, _body, done) => done(null, undefined));

@@ -9,8 +9,7 @@ import { Agent, request } from 'undici';
 import { Value } from '@sinclair/typebox/value';
 import type { Database } from '../../db/schema.js';
 import type { RequestServerDirectory } from '../../environments/request-server-directory.js';
-import type { Clock } from '../../platform/clock.js';
-import { pendingDelivery } from '../../delivery/rows.js';
+import type { Outbox } from '../../delivery/outbox.js';
 import type { IdSource } from '../../platform/ids.js';
 import type { CallbackBody, EcomPayment, ShippingOption } from './domain.js';
 import { ShippingDetailsResponse } from './schemas.js';
@@ -26,41 +25,31 @@ export const CONSENT_TIMEOUT_MS = 10_000;
 export const callbackUrl = (p: Pick<EcomPayment, 'callbackPrefix' | 'orderId'>) => `${p.callbackPrefix}/v2/payments/${p.orderId}`;
 
 export interface CallbackOutboxOptions {
-  clock: Clock;
+  outbox: Outbox;
   ids: IdSource;
   /** Extra attempts after the first (`serve --callback-retries N`); real Vipps makes none. */
   retries: () => number;
-  written: () => void;
 }
 
-/** Writes the callback a change owes as a `deliveries` row, in the same transaction as the change. */
+/** Writes the callback a change owes as a delivery, in the same transaction as the change. */
 export function ecomCallbackOutbox(o: CallbackOutboxOptions) {
-  return async (trx: Transaction<Database>, payment: EcomPayment, body: CallbackBody, seq: number): Promise<void> => {
-    const now = o.clock.now().toISOString();
-    await trx
-      .insertInto('deliveries')
-      .values(
-        pendingDelivery(
-          {
-            id: o.ids.uuid(),
-            event_id: o.ids.uuid(),
-            webhook_id: ECOM_CALLBACK_TARGET,
-            msn: payment.msn,
-            reference: payment.orderId,
-            event_seq: seq,
-            event_type: `ecom.callback.${body.transactionInfo.status}`,
-            payload: JSON.stringify(body),
-            target_url: callbackUrl(payment),
-            headers: payment.authToken === undefined ? null : JSON.stringify({ authorization: payment.authToken }),
-            max_attempts: 1 + Math.max(0, Math.floor(o.retries())),
-            timeout_ms: CALLBACK_TIMEOUT_MS,
-          },
-          now,
-        ),
-      )
-      .execute();
-    o.written();
-  };
+  return (trx: Transaction<Database>, payment: EcomPayment, body: CallbackBody, seq: number): Promise<void> =>
+    o.outbox.enqueue(trx, [
+      {
+        id: o.ids.uuid(),
+        event_id: o.ids.uuid(),
+        webhook_id: ECOM_CALLBACK_TARGET,
+        msn: payment.msn,
+        reference: payment.orderId,
+        event_seq: seq,
+        event_type: `ecom.callback.${body.transactionInfo.status}`,
+        payload: JSON.stringify(body),
+        target_url: callbackUrl(payment),
+        headers: payment.authToken === undefined ? null : JSON.stringify({ authorization: payment.authToken }),
+        max_attempts: 1 + Math.max(0, Math.floor(o.retries())),
+        timeout_ms: CALLBACK_TIMEOUT_MS,
+      },
+    ]);
 }
 
 export type MerchantCallResult<T> = { ok: true; value: T; status: number } | { ok: false; error: string };

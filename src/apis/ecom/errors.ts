@@ -5,6 +5,10 @@
  * sales unit that may not do this, 409 for "order locked" (94); see docs/decisions.md (eCom v2).
  */
 import { randomUUID } from 'node:crypto';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { toProblem, validationDetails } from '../../platform/http-errors.js';
+import { GatewayError, ProblemError } from '../../platform/problems.js';
+import type { ErrorShape } from '../module.js';
 
 export type ErrorGroup = 'Authentication' | 'Payment' | 'InvalidRequest' | 'VippsError' | 'User' | 'Merchant' | 'Customer';
 
@@ -56,4 +60,46 @@ export const ecomErrors = {
   alreadyProcessed: (why: string) => e(400, 'VippsError', '92', `Transaction already processed. ${why}`),
   orderLocked: () => e(409, 'VippsError', '94', 'Order locked and is already processing. Retry later with the same X-Request-Id.'),
   internal: () => e(500, 'VippsError', '99', 'Internal error. The emulator failed on this request; the error is in its log.'),
+};
+
+// ---- rendering, as the module's error shape ----
+
+/**
+ * Error handler for eCom v2, which answers in its own shape: a JSON array of
+ * `{errorGroup, errorCode, errorMessage, contextId}`; for InvalidRequest the field is the errorCode.
+ * Gateway errors keep the gateway's body, as for ePayment (decision 9).
+ */
+export function ecomErrorHandler(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) {
+  if (error instanceof GatewayError) return reply.code(error.statusCode).send(error.body());
+  return sendEcomErrors(reply, [toEcomError(error, request)]);
+}
+
+export function sendEcomErrors(reply: FastifyReply, errors: EcomError[]): FastifyReply {
+  return reply.code(errors[0]!.status).type('application/json;charset=UTF-8').send(JSON.stringify(ecomErrorBody(errors)));
+}
+
+export function toEcomError(error: FastifyError | Error, request: FastifyRequest): EcomError {
+  if (error instanceof EcomErrorThrown) return error.error;
+  if (error instanceof ProblemError) {
+    const p = error.problem;
+    const field = p.extraDetails?.[0]?.name;
+    if (p.status === 403) return { status: 403, group: 'Merchant', code: '37', message: p.detail ?? p.title };
+    return { status: p.status, group: p.status >= 500 ? 'VippsError' : 'InvalidRequest', code: field ?? (p.title === 'Invalid JSON' ? 'body' : String(p.status)), message: p.detail ?? p.title };
+  }
+  const e = error as FastifyError;
+  if (e.validation) {
+    const [first] = validationDetails(e);
+    const message = validationDetails(e).map((d) => `${d.name}: ${d.reason}`).join('; ');
+    return { status: 400, group: 'InvalidRequest', code: first?.name ?? 'body', message };
+  }
+  const p = toProblem(error, request);
+  if (p.status >= 500) return { status: 500, group: 'VippsError', code: '99', message: 'Internal error. The emulator failed on this request; the error is in its log.' };
+  return { status: p.status, group: 'InvalidRequest', code: p.status === 415 ? 'Content-Type' : 'body', message: p.detail ?? p.title };
+}
+
+/** eCom's error shape for the module contract: faults, 404/405 and pre-routing errors come as its array too. */
+export const ecomErrorShape: ErrorShape = {
+  send: (reply, _request, error) =>
+    sendEcomErrors(reply, [{ status: error.status, group: error.status >= 500 ? 'VippsError' : 'InvalidRequest', code: error.status >= 500 ? '99' : (error.field ?? String(error.status)), message: `${error.title}. ${error.detail}` }]),
+  handler: ecomErrorHandler,
 };

@@ -165,6 +165,13 @@ export class EcomService {
     return (await this.current(stored.payment.msn, stored.payment.orderId))?.payment;
   }
 
+  /** Payments with this orderId, of one merchant or of all (orderIds are unique per MSN only). */
+  async byOrderId(orderId: string, msn?: string): Promise<EcomPayment[]> {
+    await this.deps.database.durable();
+    const found = await ecomStore.byOrderId(this.deps.database.db, orderId, msn);
+    return Promise.all(found.map(async (s) => (isOverdue(s.payment, this.deps.clock.now()) ? ((await this.current(s.payment.msn, orderId))?.payment ?? s.payment) : s.payment)));
+  }
+
   capture(merchant: Merchant, orderId: string, body: ActionRequest, requestId: string | undefined): Promise<EcomReply> {
     if (body.merchantInfo.merchantSerialNumber !== merchant.msn) return Promise.resolve(fromError(ecomErrors.invalidMsn(body.merchantInfo.merchantSerialNumber)));
     const command: Command = { type: 'capture', amount: body.transaction.amount ?? null, transactionText: body.transaction.transactionText, requestId: requestId ?? '' };
@@ -208,8 +215,10 @@ export class EcomService {
   }
 
   /** The user in the simulated app approves (with a shipping choice for express) or rejects. */
-  userDecision(msn: string, orderId: string, decision: 'approve' | 'reject', phoneNumber: string, shipping?: ChosenShipping): Promise<EcomReply> {
+  userDecision(msn: string, orderId: string, decision: 'approve' | 'reject', phoneNumber: string, shipping?: ChosenShipping, before?: (trx: Transaction<Database>) => Promise<void>): Promise<EcomReply> {
     return this.deps.database.commands.run(async (trx) => {
+      // What the caller records first (the request reaching the user's app), in the same transaction.
+      if (before) await before(trx);
       const user = await this.deps.users.find(phoneNumber, trx);
       if (!user) return fromError(ecomErrors.unknownUser());
       const stored = await this.load(trx, msn, orderId);

@@ -19,6 +19,12 @@ export const ecomStore = {
     return row && parse(row);
   },
 
+  async byOrderId(db: Db, orderId: string, msn?: string): Promise<StoredEcomPayment[]> {
+    let q = db.selectFrom('ecom_payments').select(['document', 'version']).where('order_id', '=', orderId);
+    if (msn) q = q.where('msn', '=', msn);
+    return (await q.orderBy('msn').execute()).map(parse);
+  },
+
   async loadByToken(db: Db, token: string): Promise<StoredEcomPayment | undefined> {
     const row = await db.selectFrom('ecom_payments').select(['document', 'version']).where('token', '=', token).executeTakeFirst();
     return row && parse(row);

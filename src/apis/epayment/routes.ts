@@ -1,9 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { authenticateHook } from '../../server/auth.js';
-import type { AppContext } from '../../server/context.js';
-import { problemErrorHandler, sendProblem } from '../../server/errors.js';
-import { acceptJsonBodies } from '../../server/json-body.js';
+import { authenticateHook, type Credentials } from '../../platform/auth.js';
+import { sendProblem } from '../../platform/http-errors.js';
 import {
   CancelRequest,
   CommonHeaders,
@@ -17,13 +15,11 @@ import {
   ModificationResponse,
   ReferenceParams,
 } from './schemas.js';
-import type { Reply } from './service.js';
+import type { EpaymentService, Reply } from './service.js';
 
 /** ePayment API v1 at the real paths; every route is authenticated like apitest.vipps.no. */
-export const epaymentRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (app, { ctx }) => {
-  acceptJsonBodies(app);
-  app.setErrorHandler(problemErrorHandler);
-  app.addHook('onRequest', authenticateHook(ctx, { requireMsn: true }));
+export const epaymentRoutes = (epayment: EpaymentService, credentials: Credentials): FastifyPluginAsyncTypebox => async (app) => {
+  app.addHook('onRequest', authenticateHook(credentials, { requireMsn: true }));
 
   const send = (request: FastifyRequest, reply: FastifyReply, r: Reply) =>
     r.problem ? sendProblem(reply, r.problem, request.url.split('?')[0]!) : reply.code(r.status).send(r.body);
@@ -31,26 +27,26 @@ export const epaymentRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = as
 
   app.post('/epayment/v1/payments', {
     schema: { headers: IdempotentHeaders, body: CreatePaymentRequest, response: { 201: CreatePaymentResponse } },
-  }, async (request, reply) => send(request, reply, await ctx.epayment.create(request.merchant!, request.body, key(request))));
+  }, async (request, reply) => send(request, reply, await epayment.create(request.merchant!, request.body, key(request))));
 
   app.get('/epayment/v1/payments/:reference', {
     schema: { params: ReferenceParams, response: { 200: GetPaymentResponse } },
-  }, async (request, reply) => send(request, reply, await ctx.epayment.get(request.merchant!.msn, request.params.reference)));
+  }, async (request, reply) => send(request, reply, await epayment.get(request.merchant!.msn, request.params.reference)));
 
   app.get('/epayment/v1/payments/:reference/events', {
     schema: { params: ReferenceParams, response: { 200: EventLogResponse } },
-  }, async (request, reply) => send(request, reply, await ctx.epayment.events(request.merchant!.msn, request.params.reference)));
+  }, async (request, reply) => send(request, reply, await epayment.events(request.merchant!.msn, request.params.reference)));
 
   app.post('/epayment/v1/payments/:reference/cancel', {
     schema: { headers: IdempotentHeaders, params: ReferenceParams, body: CancelRequest, response: { 200: ModificationResponse } },
   }, async (request, reply) =>
-    send(request, reply, await ctx.epayment.modify(request.merchant!, request.params.reference, 'cancel', request.body ?? null, key(request))));
+    send(request, reply, await epayment.modify(request.merchant!, request.params.reference, 'cancel', request.body ?? null, key(request))));
 
   for (const operation of ['capture', 'refund'] as const) {
     app.post(`/epayment/v1/payments/:reference/${operation}`, {
       schema: { headers: IdempotentHeaders, params: ReferenceParams, body: ModificationRequest, response: { 200: ModificationResponse } },
     }, async (request, reply) =>
-      send(request, reply, await ctx.epayment.modify(request.merchant!, request.params.reference, operation, request.body, key(request))));
+      send(request, reply, await epayment.modify(request.merchant!, request.params.reference, operation, request.body, key(request))));
   }
 
   // Test-only force approve. The spec's path has /test/; an older guide leaves it out: accept both.
@@ -58,7 +54,7 @@ export const epaymentRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = as
     app.post(path, {
       schema: { headers: CommonHeaders, params: ReferenceParams, body: ForceApproveRequest },
     }, async (request, reply) => {
-      const r = await ctx.epayment.forceApprove(request.merchant!, request.params.reference, request.body ?? null);
+      const r = await epayment.forceApprove(request.merchant!, request.params.reference, request.body ?? null);
       return r.problem ? send(request, reply, r) : reply.code(200).send();
     });
   }

@@ -172,8 +172,10 @@ export class EpaymentService {
   }
 
   /** The user's side (simulated app, control API): approve or reject as a given test user. */
-  userDecision(msn: string, reference: string, decision: 'approve' | 'reject', phoneNumber: string): Promise<Reply> {
+  userDecision(msn: string, reference: string, decision: 'approve' | 'reject', phoneNumber: string, before?: (trx: Transaction<Database>) => Promise<void>): Promise<Reply> {
     return this.deps.database.commands.run(async (trx) => {
+      // What the caller records first (the request reaching the user's app), in the same transaction.
+      if (before) await before(trx);
       const user = await this.deps.users.find(phoneNumber, trx);
       if (!user) return fromProblem(errors.customerNotFound(phoneNumber));
       // In the app the test environment's special amounts fail (force approve ignores them).

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
-import type { AppContext } from '../../server/context.js';
+import type { Platform } from '../module.js';
 import { statusPage } from '../../web/status-page.js';
 import { atom, rss, type FeedEntry } from './feeds.js';
 
@@ -8,7 +8,7 @@ import { atom, rss, type FeedEntry } from './feeds.js';
  * in its shapes, an HTML page and RSS/Atom history feeds. Read-only, unauthenticated (as the real
  * pages are) and never faulted.
  */
-export const statusRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, { ctx }) => {
+export const statusRoutes = (ctx: Platform): FastifyPluginAsync => async (app) => {
   const ops = ctx.operations;
   const page = () => ops.page();
 

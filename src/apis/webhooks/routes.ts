@@ -2,12 +2,11 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { ProblemError, problem, type Problem } from '../../platform/problems.js';
-import { authenticateHook } from '../../server/auth.js';
-import type { AppContext } from '../../server/context.js';
-import { problemErrorHandler } from '../../server/errors.js';
-import { acceptJsonBodies } from '../../server/json-body.js';
-import { KNOWN_EVENT_TYPES, MAX_WEBHOOKS_PER_EVENT } from './events.js';
+import { authenticateHook } from '../../platform/auth.js';
+import type { Platform } from '../module.js';
+import { MAX_WEBHOOKS_PER_EVENT } from './events.js';
 import { webhookStore } from './store.js';
+import type { WebhookSubscriptions } from './subscriptions.js';
 
 const RegisterRequest = Type.Object(
   { url: Type.String({ minLength: 1, maxLength: 2048 }), events: Type.Array(Type.String(), { minItems: 1 }) },
@@ -42,9 +41,7 @@ function urlProblem(value: string): Problem | undefined {
 }
 
 /** Webhooks API v1: register, list and delete a sales unit's webhooks. */
-export const webhookRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (app, { ctx }) => {
-  acceptJsonBodies(app);
-  app.setErrorHandler(problemErrorHandler);
+export const webhookRoutes = (ctx: Platform, webhooks: WebhookSubscriptions, knownEventTypes: () => ReadonlySet<string>): FastifyPluginAsyncTypebox => async (app) => {
   app.addHook('onRequest', authenticateHook(ctx, { requireMsn: false }));
 
   app.post('/webhooks/v1/webhooks', { schema: { body: RegisterRequest, response: { 201: RegisterResponse } } }, async (request, reply) => {
@@ -52,12 +49,13 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asy
     const msn = request.merchant!.msn;
     const invalidUrl = urlProblem(url);
     if (invalidUrl) throw new ProblemError(invalidUrl);
-    const unknown = events.filter((e) => !KNOWN_EVENT_TYPES.has(e));
+    const known = knownEventTypes();
+    const unknown = events.filter((e) => !known.has(e));
     if (unknown.length) throw new ProblemError(badRequest('events', `Unknown event type(s): ${unknown.join(', ')}.`));
     const id = ctx.ids.uuid();
     // 64 random bytes, base64: the shape of the secrets the real API hands out.
     const secret = randomBytes(64).toString('base64');
-    await ctx.webhooks.changing(msn, () =>
+    await webhooks.changing(msn, () =>
       ctx.database.commands.run(async (trx) => {
         const existing = await webhookStore.list(trx, msn);
         for (const event of new Set(events)) {
@@ -66,24 +64,26 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asy
           }
         }
         await webhookStore.insert(trx, { id, msn, url, events: [...new Set(events)], secret }, ctx.clock.now());
-        ctx.webhooks.forget(msn);
+        webhooks.forget(msn);
       }),
     );
     return reply.code(201).send({ id, secret });
   });
 
   app.get('/webhooks/v1/webhooks', { schema: { response: { 200: QueryResponse } } }, async (request) => ({
-    webhooks: (await webhookStore.list(ctx.database.db, request.merchant!.msn)).map(({ id, url, events }) => ({ id, url, events })),
+    webhooks: (await webhookStore.list((await ctx.database.durable(), ctx.database.db), request.merchant!.msn)).map(({ id, url, events }) => ({ id, url, events })),
   }));
 
   app.delete('/webhooks/v1/webhooks/:id', { schema: { params: IdParams } }, async (request, reply) => {
     const msn = request.merchant!.msn;
-    const found = await ctx.webhooks.changing(msn, () =>
+    const found = await webhooks.changing(msn, () =>
       ctx.database.commands.run(async (trx) => {
         const hook = await webhookStore.get(trx, request.params.id);
         if (!hook || hook.msn !== msn) return false;
         await webhookStore.delete(trx, hook.id);
-        ctx.webhooks.forget(msn);
+        // Nobody listens there any more: what is still owed to it is given up.
+        await ctx.outbox.drop(trx, hook.id, 'webhook deleted');
+        webhooks.forget(msn);
         return true;
       }),
     );

@@ -36,9 +36,7 @@ export const webhookStore = {
   async insert(trx: Transaction<Database>, w: Webhook, now: Date): Promise<void> {
     await trx.insertInto('webhooks').values({ ...w, events: JSON.stringify(w.events), created_at: now.toISOString() }).execute();
   },
-  /** Deleting a webhook also drops what is still owed to it: nobody is listening there any more. */
   async delete(trx: Transaction<Database>, id: string): Promise<void> {
     await trx.deleteFrom('webhooks').where('id', '=', id).execute();
-    await trx.updateTable('deliveries').set({ status: 'dropped', last_error: 'webhook deleted' }).where('webhook_id', '=', id).where('status', '=', 'pending').execute();
   },
 };

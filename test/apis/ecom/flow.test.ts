@@ -2,6 +2,7 @@
  * eCom v2 over a real port, with a real local merchant server receiving the callbacks and
  * answering shipping details: the documented flows, responses, callbacks and errors.
  */
+import type { EcomService } from '../../../src/apis/ecom/service.js';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startTestEmulator, type ApiResponse, type TestEmulator } from '../../helpers/emulator.js';
@@ -513,9 +514,9 @@ describe('eCom v2: express checkout', () => {
   it('a merchant slower than the shipping timeout: the app cannot offer shipping, the payment stays INITIATE', async () => {
     const slow = await startMerchant({ shippingDelayMs: 60_000 });
     try {
-      const caller = (em.ctx.ecom as any).deps.merchantCalls;
+      const caller = (em.ctx.instance('ecom')!.service as any).deps.merchantCalls;
       const { orderId } = await initiate({ merchantInfo: { ...expressInfo(), shippingDetailsPrefix: `${slow.base}/shipping` } });
-      const stored = await em.ctx.ecom.byToken((await em.ctx.database.db.selectFrom('ecom_payments').select('token').where('order_id', '=', orderId).executeTakeFirstOrThrow()).token);
+      const stored = await (em.ctx.instance('ecom')!.service as EcomService).byToken((await em.ctx.database.db.selectFrom('ecom_payments').select('token').where('order_id', '=', orderId).executeTakeFirstOrThrow()).token);
       const started = Date.now();
       const r = await caller.shippingDetails(stored!, { addressId: 100, addressLine1: 'Gate 1', city: 'OSLO', postCode: '0191' }, 300);
       expect(Date.now() - started).toBeLessThan(5_000);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isLoopbackHost } from '../../src/server/loopback.js';
+import { isLoopbackHost } from '../../src/platform/loopback.js';
 
 describe('isLoopbackHost (decides whether serve demands an admin token)', () => {
   it('treats 127.0.0.0/8, ::1 and localhost as loopback', () => {

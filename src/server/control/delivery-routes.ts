@@ -1,10 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { ENVIRONMENT_NAMES, type EnvironmentName } from '../../environments/request-servers.js';
-import type { AppContext } from '../../server/context.js';
-import { problemErrorHandler } from '../../server/errors.js';
-import { acceptJsonBodies } from '../../server/json-body.js';
-import { adminGuard } from './admin-guard.js';
+import type { AppContext } from '../context.js';
 
 const DeliveryQuery = Type.Object(
   {
@@ -20,12 +17,9 @@ const DeliveryQuery = Type.Object(
 const EnvironmentParams = Type.Object({ environment: Type.Union(ENVIRONMENT_NAMES.map((e) => Type.Literal(e))) });
 
 /** Control API for the platform talking back: the delivery log and the request servers. */
-export const deliveryControlRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (app, { ctx }) => {
-  acceptJsonBodies(app);
-  app.setErrorHandler(problemErrorHandler);
-  app.addHook('onRequest', adminGuard(ctx));
+export const deliveryControl = (ctx: AppContext): FastifyPluginAsyncTypebox => async (app) => {
 
-  app.get('/devkit/v1/deliveries', { schema: { querystring: DeliveryQuery } }, async (request) => {
+  app.get('/deliveries', { schema: { querystring: DeliveryQuery } }, async (request) => {
     const { reference, webhookId, after } = request.query;
     const limit = Number(request.query.limit ?? 200);
     const db = ctx.database.db;
@@ -85,13 +79,13 @@ export const deliveryControlRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext 
     dns: ctx.dns ? { host: ctx.dns.host, port: ctx.dns.port } : null,
     environments: ctx.servers.all(),
   });
-  app.get('/devkit/v1/request-servers', async () => serversView());
-  app.post('/devkit/v1/request-servers/:environment/rotate', { schema: { params: EnvironmentParams } }, async (request) => {
+  app.get('/request-servers', async () => serversView());
+  app.post('/request-servers/:environment/rotate', { schema: { params: EnvironmentParams } }, async (request) => {
     await ctx.servers.rotate(request.params.environment as EnvironmentName);
     return serversView();
   });
   for (const [action, down] of [['down', true], ['up', false]] as const) {
-    app.post(`/devkit/v1/request-servers/:environment/${action}`, { schema: { params: EnvironmentParams } }, async (request) => {
+    app.post(`/request-servers/:environment/${action}`, { schema: { params: EnvironmentParams } }, async (request) => {
       await ctx.servers.setDown(request.params.environment as EnvironmentName, down);
       ctx.dispatcher.wake();
       return serversView();

@@ -4,10 +4,7 @@ import type { Merchant } from '../../platform/merchants.js';
 import { parseDuration } from '../../platform/clock.js';
 import { ProblemError, problem } from '../../platform/problems.js';
 import type { TestUser } from '../../platform/test-users.js';
-import type { AppContext } from '../../server/context.js';
-import { problemErrorHandler } from '../../server/errors.js';
-import { acceptJsonBodies } from '../../server/json-body.js';
-import { adminGuard } from './admin-guard.js';
+import type { AppContext } from '../context.js';
 
 const merchantView = (m: Merchant, testUsers: TestUser[]) => ({
   msn: m.msn,
@@ -20,6 +17,8 @@ const merchantView = (m: Merchant, testUsers: TestUser[]) => ({
   allowLongLiving: m.allowLongLiving,
   testUsers,
 });
+
+const MsnParams = Type.Object({ msn: Type.String({ pattern: '^[0-9]{4,6}$' }) });
 
 const AdvanceBody = Type.Object(
   {
@@ -48,17 +47,14 @@ const NewMerchantBody = Type.Union([
  * The control API (`/devkit/v1`): what tests and users need that the real platform does not
  * offer — credentials, the clock, a reset. Open on loopback; with an admin token otherwise.
  */
-export const devkitRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (app, { ctx }) => {
-  acceptJsonBodies(app);
-  app.setErrorHandler(problemErrorHandler);
-  app.addHook('onRequest', adminGuard(ctx));
+export const platformControl = (ctx: AppContext): FastifyPluginAsyncTypebox => async (app) => {
 
-  app.get('/devkit/v1/merchants', async () => {
+  app.get('/merchants', async () => {
     const users = await ctx.users.list();
     return { merchants: ctx.merchants.all().map((m) => merchantView(m, users)) };
   });
 
-  app.post('/devkit/v1/merchants', { schema: { body: NewMerchantBody } }, async (request, reply) => {
+  app.post('/merchants', { schema: { body: NewMerchantBody } }, async (request, reply) => {
     const body = request.body ?? {};
     if (body.msn && ctx.merchants.get(body.msn)) throw new ProblemError(problem(409, 'Conflict', `A merchant with MSN ${body.msn} already exists.`));
     const merchant = await ctx.merchants.create(body, ctx.clock.now());
@@ -68,9 +64,9 @@ export const devkitRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asyn
   // /devkit/v1/users lives in user-routes.ts (the user side).
 
   const clockView = () => ({ now: ctx.clock.now().toISOString(), offsetMilliseconds: ctx.clock.offset });
-  app.get('/devkit/v1/clock', async () => clockView());
+  app.get('/clock', async () => clockView());
 
-  app.post('/devkit/v1/clock/advance', { schema: { body: AdvanceBody } }, async (request) => {
+  app.post('/clock/advance', { schema: { body: AdvanceBody } }, async (request) => {
     const { seconds, milliseconds, duration } = request.body;
     const given = [seconds, milliseconds, duration].filter((v) => v !== undefined).length;
     if (given !== 1) throw new ProblemError({ ...problem(400, 'Bad Request', 'Give exactly one of seconds, milliseconds or duration.'), extraDetails: [{ name: 'body', reason: 'exactly one of seconds, milliseconds, duration' }] });
@@ -84,8 +80,16 @@ export const devkitRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asyn
     return clockView();
   });
 
-  app.post('/devkit/v1/reset', async (_request, reply) => {
+  app.post('/reset', async (_request, reply) => {
     await ctx.reset();
     return reply.code(200).send({ reset: true, ...clockView() });
+  });
+
+  // One merchant's state only: its payments, orders, webhooks, deliveries and idempotency keys.
+  app.post('/merchants/:msn/reset', { schema: { params: MsnParams } }, async (request, reply) => {
+    const { msn } = request.params;
+    if (!ctx.merchants.get(msn)) throw new ProblemError(problem(404, 'Not Found', `No merchant ${msn}.`));
+    await ctx.reset(msn);
+    return reply.code(200).send({ reset: true, msn });
   });
 };

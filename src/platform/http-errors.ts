@@ -1,6 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { EcomErrorThrown, ecomErrorBody, type EcomError } from '../apis/ecom/errors.js';
-import { GatewayError, ProblemError, problem, problemBody, type ExtraDetail, type Problem } from '../platform/problems.js';
+import { GatewayError, ProblemError, problem, problemBody, type ExtraDetail, type Problem } from './problems.js';
 
 const PROBLEM_TYPE = 'application/problem+json; charset=utf-8';
 
@@ -55,35 +54,15 @@ export function problemErrorHandler(error: FastifyError | Error, request: Fastif
   return sendProblem(reply, toProblem(error, request), request.url.split('?')[0]!);
 }
 
-/**
- * Error handler for eCom v2, which answers in its own shape: a JSON array of
- * `{errorGroup, errorCode, errorMessage, contextId}`; for InvalidRequest the field is the errorCode.
- * Gateway errors keep the gateway's body, as for ePayment (decision 9).
- */
-export function ecomErrorHandler(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) {
-  if (error instanceof GatewayError) return reply.code(error.statusCode).send(error.body());
-  return sendEcomErrors(reply, [toEcomError(error, request)]);
-}
+/** A problem from the contract's ApiError. */
+export const problemOf = (e: { status: number; title: string; detail: string; field?: string }): Problem => ({
+  ...problem(e.status, e.title, e.detail),
+  ...(e.field ? { extraDetails: [{ name: e.field, reason: e.detail }] } : {}),
+});
 
-export function sendEcomErrors(reply: FastifyReply, errors: EcomError[]): FastifyReply {
-  return reply.code(errors[0]!.status).type('application/json;charset=UTF-8').send(JSON.stringify(ecomErrorBody(errors)));
-}
-
-export function toEcomError(error: FastifyError | Error, request: FastifyRequest): EcomError {
-  if (error instanceof EcomErrorThrown) return error.error;
-  if (error instanceof ProblemError) {
-    const p = error.problem;
-    const field = p.extraDetails?.[0]?.name;
-    if (p.status === 403) return { status: 403, group: 'Merchant', code: '37', message: p.detail ?? p.title };
-    return { status: p.status, group: p.status >= 500 ? 'VippsError' : 'InvalidRequest', code: field ?? (p.title === 'Invalid JSON' ? 'body' : String(p.status)), message: p.detail ?? p.title };
-  }
-  const e = error as FastifyError;
-  if (e.validation) {
-    const [first] = validationDetails(e);
-    const message = validationDetails(e).map((d) => `${d.name}: ${d.reason}`).join('; ');
-    return { status: 400, group: 'InvalidRequest', code: first?.name ?? 'body', message };
-  }
-  const p = toProblem(error, request);
-  if (p.status >= 500) return { status: 500, group: 'VippsError', code: '99', message: 'Internal error. The emulator failed on this request; the error is in its log.' };
-  return { status: p.status, group: 'InvalidRequest', code: p.status === 415 ? 'Content-Type' : 'body', message: p.detail ?? p.title };
-}
+/** The error shape of every RFC 7807 API (ePayment, Webhooks, Recurring, the control API). */
+export const problemShape = {
+  send: (reply: FastifyReply, request: FastifyRequest, e: { status: number; title: string; detail: string; field?: string }) =>
+    sendProblem(reply, problemOf(e), request.url.split('?')[0]!),
+  handler: problemErrorHandler,
+};

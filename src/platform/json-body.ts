@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { ProblemError, problem } from '../platform/problems.js';
+import { ProblemError, problem } from './problems.js';
 
 /**
  * JSON body parser for the APIs: an empty body counts as no body (clients send

@@ -3,10 +3,7 @@ import { Type } from '@sinclair/typebox';
 import { OperationsInputError, type Fault, type Maintenance } from '../../environments/operations.js';
 import { parseDuration } from '../../platform/clock.js';
 import { ProblemError, problem } from '../../platform/problems.js';
-import type { AppContext } from '../../server/context.js';
-import { problemErrorHandler } from '../../server/errors.js';
-import { acceptJsonBodies } from '../../server/json-body.js';
-import { adminGuard } from './admin-guard.js';
+import type { Platform } from '../module.js';
 
 const Num = (o: object = {}) => Type.Optional(Type.Number(o));
 const FaultBody = Type.Object(
@@ -44,8 +41,8 @@ const MaintenanceBody = Type.Object(
   { additionalProperties: false },
 );
 
-const faultView = (ctx: AppContext, f: Fault) => ({ ...f, description: ctx.operations.describeFault(f), active: f.clearedAt === null });
-const maintenanceView = (ctx: AppContext, m: Maintenance) => ({ ...m, status: ctx.operations.maintenanceStatus(m) });
+const faultView = (ctx: Platform, f: Fault) => ({ ...f, description: ctx.operations.describeFault(f), active: f.clearedAt === null });
+const maintenanceView = (ctx: Platform, m: Maintenance) => ({ ...m, status: ctx.operations.maintenanceStatus(m) });
 
 function badInput(err: unknown): never {
   if (err instanceof OperationsInputError) throw new ProblemError({ ...problem(400, 'Bad Request', err.message), extraDetails: [{ name: err.field, reason: err.message }] });
@@ -56,43 +53,40 @@ function badInput(err: unknown): never {
  * Control API for operations: faults (each opens an incident on the status page and resolves it
  * when cleared) and scheduled maintenance windows.
  */
-export const operationsControlRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (app, { ctx }) => {
-  acceptJsonBodies(app);
-  app.setErrorHandler(problemErrorHandler);
-  app.addHook('onRequest', adminGuard(ctx));
+export const operationsControl = (ctx: Platform): FastifyPluginAsyncTypebox => async (app) => {
   const ops = ctx.operations;
 
-  app.get('/devkit/v1/faults', async () => ({ faults: ops.activeFaults().map((f) => faultView(ctx, f)) }));
+  app.get('/faults', async () => ({ faults: ops.activeFaults().map((f) => faultView(ctx, f)) }));
 
-  app.post('/devkit/v1/faults', { schema: { body: FaultBody } }, async (request, reply) => {
+  app.post('/faults', { schema: { body: FaultBody } }, async (request, reply) => {
     const { fault, incident } = await ops.addFault(request.body).catch(badInput);
     // A failed-over environment changes where deliveries come from: look again now.
-    if (fault.type === 'environment') ctx.dispatcher.wake();
+    if (fault.type === 'environment') ctx.outbox.wake();
     return reply.code(201).send({ fault: faultView(ctx, fault), incident: ops.incidentView(incident) });
   });
 
-  app.get('/devkit/v1/faults/:id', { schema: { params: IdParams } }, async (request) => {
+  app.get('/faults/:id', { schema: { params: IdParams } }, async (request) => {
     const fault = ops.getFault(request.params.id);
     if (!fault) throw new ProblemError(problem(404, 'Not Found', `No fault ${request.params.id}.`));
     return faultView(ctx, fault);
   });
 
-  app.delete('/devkit/v1/faults/:id', { schema: { params: IdParams } }, async (request) => {
+  app.delete('/faults/:id', { schema: { params: IdParams } }, async (request) => {
     const r = await ops.clearFault(request.params.id);
     if (!r) throw new ProblemError(problem(404, 'Not Found', `No active fault ${request.params.id}.`));
-    if (r.fault.type === 'environment') ctx.dispatcher.wake();
+    if (r.fault.type === 'environment') ctx.outbox.wake();
     return { fault: faultView(ctx, r.fault), incident: r.incident ? ops.incidentView(r.incident) : null };
   });
 
-  app.delete('/devkit/v1/faults', async () => {
+  app.delete('/faults', async () => {
     const cleared = await ops.clearAll();
-    ctx.dispatcher.wake();
+    ctx.outbox.wake();
     return { cleared: cleared.map((f) => faultView(ctx, f)) };
   });
 
-  app.get('/devkit/v1/maintenances', async () => ({ maintenances: ops.listMaintenances().map((m) => maintenanceView(ctx, m)) }));
+  app.get('/maintenances', async () => ({ maintenances: ops.listMaintenances().map((m) => maintenanceView(ctx, m)) }));
 
-  app.post('/devkit/v1/maintenances', { schema: { body: MaintenanceBody } }, async (request, reply) => {
+  app.post('/maintenances', { schema: { body: MaintenanceBody } }, async (request, reply) => {
     const b = request.body;
     const duration = (field: string, v: string) => {
       try {
@@ -119,7 +113,7 @@ export const operationsControlRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContex
     return reply.code(201).send({ maintenance: maintenanceView(ctx, m), scheduled_maintenance: ops.maintenanceView(m) });
   });
 
-  app.delete('/devkit/v1/maintenances/:id', { schema: { params: IdParams } }, async (request) => {
+  app.delete('/maintenances/:id', { schema: { params: IdParams } }, async (request) => {
     const r = await ops.endMaintenance(request.params.id);
     if (!r) throw new ProblemError(problem(404, 'Not Found', `No maintenance ${request.params.id}.`));
     return { maintenance: maintenanceView(ctx, r.maintenance), deleted: r.deleted };

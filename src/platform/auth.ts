@@ -1,8 +1,13 @@
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
-import type { Merchant } from '../platform/merchants.js';
-import { GatewayError, ProblemError, problem } from '../platform/problems.js';
-import type { Verification } from '../platform/tokens.js';
-import type { AppContext } from './context.js';
+import type { Merchant, MerchantDirectory } from './merchants.js';
+import { GatewayError, ProblemError, problem } from './problems.js';
+import type { TokenService, Verification } from './tokens.js';
+
+/** What the gateway checks credentials against. */
+export interface Credentials {
+  merchants: MerchantDirectory;
+  tokens: TokenService;
+}
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -18,7 +23,7 @@ const INVALID_KEY = 'Access denied due to invalid subscription key. Make sure to
  * the bearer token, then that both belong to the same sales unit. Gateway failures use the
  * gateway's own body ({statusCode, message}), as on apitest.vipps.no.
  */
-export async function authenticate(ctx: AppContext, request: FastifyRequest, options: { requireMsn: boolean }): Promise<Merchant> {
+export async function authenticate(ctx: Credentials, request: FastifyRequest, options: { requireMsn: boolean }): Promise<Merchant> {
   const { keyOwner, token } = gate(ctx, request);
   return admit(ctx, request, keyOwner, await ctx.tokens.verify(token), options);
 }
@@ -27,14 +32,14 @@ export async function authenticate(ctx: AppContext, request: FastifyRequest, opt
  * As authenticate, synchronously, when the bearer token was verified before (the common case:
  * a client reuses its token for an hour); undefined when its signature still needs checking.
  */
-export function authenticateKnown(ctx: AppContext, request: FastifyRequest, options: { requireMsn: boolean }): Merchant | undefined {
+export function authenticateKnown(ctx: Credentials, request: FastifyRequest, options: { requireMsn: boolean }): Merchant | undefined {
   const { keyOwner, token } = gate(ctx, request);
   const verified = ctx.tokens.verifyKnown(token);
   return verified && admit(ctx, request, keyOwner, verified, options);
 }
 
 /** An onRequest hook that sets request.merchant: synchronous for known tokens, async otherwise. */
-export function authenticateHook(ctx: AppContext, options: { requireMsn: boolean }) {
+export function authenticateHook(ctx: Credentials, options: { requireMsn: boolean }) {
   return (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void => {
     let known: Merchant | undefined;
     try {
@@ -54,7 +59,7 @@ export function authenticateHook(ctx: AppContext, options: { requireMsn: boolean
 }
 
 /** The subscription key, then the presence of a bearer token. */
-function gate(ctx: AppContext, request: FastifyRequest): { keyOwner: Merchant; token: string } {
+function gate(ctx: Credentials, request: FastifyRequest): { keyOwner: Merchant; token: string } {
   const key = header(request, 'ocp-apim-subscription-key');
   if (!key) throw new GatewayError(401, MISSING_KEY);
   const keyOwner = ctx.merchants.bySubscriptionKey(key);
@@ -66,7 +71,7 @@ function gate(ctx: AppContext, request: FastifyRequest): { keyOwner: Merchant; t
 }
 
 /** The token's verdict, then that key and token belong to the same sales unit, then the MSN header. */
-function admit(ctx: AppContext, request: FastifyRequest, keyOwner: Merchant, verified: Verification, options: { requireMsn: boolean }): Merchant {
+function admit(ctx: Credentials, request: FastifyRequest, keyOwner: Merchant, verified: Verification, options: { requireMsn: boolean }): Merchant {
   if (!verified.ok) {
     throw new GatewayError(401, verified.reason === 'expired' ? 'Unauthorized. Access token has expired.' : 'Unauthorized. Access token is missing or invalid.');
   }

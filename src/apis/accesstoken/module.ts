@@ -1,0 +1,24 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { toProblem } from '../../platform/http-errors.js';
+import type { ApiModule } from '../module.js';
+import { accessTokenRoutes } from './routes.js';
+
+/** What the API gateway in front of the token endpoint answers: `{statusCode, message}`. */
+const gatewayShape = {
+  send: (reply: FastifyReply, _request: FastifyRequest, e: { status: number; title: string; detail: string }) =>
+    reply.code(e.status).type('application/json; charset=utf-8').send({ statusCode: e.status, message: `${e.title}. ${e.detail}` }),
+  handler(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) {
+    const p = toProblem(error, request);
+    return gatewayShape.send(reply, request, { status: p.status, title: p.title, detail: p.detail ?? '' });
+  },
+};
+
+/** The Access Token API, and the public keys that verify its tokens. Tokens are the platform's (src/platform/tokens.ts). */
+export const accessTokenModule: ApiModule = {
+  name: 'accesstoken',
+  title: 'Access Token API',
+  description: 'POST /accesstoken/get: access tokens for the APIs',
+  prefixes: ['/accesstoken/', '/accessToken/', '/.well-known/jwks.json'],
+  errors: gatewayShape,
+  start: (platform) => ({ routes: accessTokenRoutes(platform) }),
+};

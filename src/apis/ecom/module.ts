@@ -1,0 +1,37 @@
+import { appInbox, ecomInboxReference } from '../epayment/app-inbox.js';
+import type { ApiModule } from '../module.js';
+import { ecomCallbackOutbox, MerchantCaller } from './callbacks.js';
+import { ecomControl } from './control.js';
+import { ecomErrorShape } from './errors.js';
+import { ecomRoutes } from './routes.js';
+import { EcomService } from './service.js';
+
+/** eCom API v2 (regular and express checkout); its callbacks go through the delivery engine. */
+export const ecomModule: ApiModule = {
+  name: 'ecom',
+  title: 'eCom API',
+  description: 'eCom v2 payments (regular and express): initiate, capture, cancel, refund, details',
+  prefixes: ['/ecomm/', '/Ecomm/'],
+  errors: ecomErrorShape,
+  tables: [{ name: 'ecom_payments', msnColumn: 'msn' }, { name: 'ecom_merchant_settings', msnColumn: 'msn' }],
+  start(platform) {
+    const merchantCalls = new MerchantCaller(platform.servers);
+    const ecom = new EcomService({
+      database: platform.database,
+      clock: platform.clock,
+      ids: platform.ids,
+      users: platform.users,
+      publicUrl: platform.publicUrl,
+      callbacks: ecomCallbackOutbox({ outbox: platform.outbox, ids: platform.ids, retries: () => platform.options.callbackRetries }),
+      pushToApp: (trx, payment, phoneNumber) => appInbox.deliver(trx, { msn: payment.msn, reference: ecomInboxReference(payment.orderId) }, phoneNumber, 'PUSH_MESSAGE', platform.clock.now()),
+      merchantCalls,
+    });
+    return {
+      routes: ecomRoutes(ecom, platform),
+      control: ecomControl(platform, ecom),
+      onClock: async () => void (await ecom.expireDue()),
+      close: () => merchantCalls.close(),
+      service: ecom,
+    };
+  },
+};

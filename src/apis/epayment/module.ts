@@ -1,0 +1,39 @@
+import { problemShape } from '../../platform/http-errors.js';
+import type { ApiModule } from '../module.js';
+import { appInboxSink } from './app-inbox.js';
+import { epaymentControl } from './control.js';
+import { epaymentEventTypes, publishedEvents } from './events.js';
+import { epaymentRoutes } from './routes.js';
+import { EpaymentService } from './service.js';
+
+/** ePayment API v1. */
+export const epaymentModule: ApiModule = {
+  name: 'epayment',
+  title: 'ePayment API',
+  description: 'Payments: create, capture, cancel, refund, event log',
+  prefixes: ['/epayment/'],
+  errors: problemShape,
+  // Approve/reject as a user keep their documented paths: /devkit/v1/payments/{reference}/approve.
+  controlPrefix: '/devkit/v1',
+  tables: [
+    { name: 'epayment_events', msnColumn: 'msn' },
+    { name: 'epayment_payments', msnColumn: 'msn' },
+  ],
+  events: epaymentEventTypes,
+  start(platform) {
+    const epayment = new EpaymentService({
+      database: platform.database,
+      clock: platform.clock,
+      ids: platform.ids,
+      users: platform.users,
+      publicUrl: platform.publicUrl,
+      sinks: [(trx, payment, events, firstSeq) => platform.events.publish(trx, publishedEvents(payment, events, firstSeq)), appInboxSink(() => platform.clock.now())],
+    });
+    return {
+      routes: epaymentRoutes(epayment, platform),
+      control: epaymentControl(platform, epayment),
+      onClock: async () => void (await epayment.expireDue()),
+      service: epayment,
+    };
+  },
+};

@@ -1,0 +1,20 @@
+import { accessTokenModule } from './accesstoken/module.js';
+import { ecomModule } from './ecom/module.js';
+import { epaymentModule } from './epayment/module.js';
+import type { ApiModule } from './module.js';
+import { statusModule } from './status/module.js';
+import { usersideModule } from './userside/module.js';
+import { webhooksModule } from './webhooks/module.js';
+
+/**
+ * The registry: every API and stateful feature the emulator serves, one line each. Order is the
+ * status page's component order; routes, reset, faults and the OpenAPI document follow it too.
+ */
+export const MODULES: readonly ApiModule[] = [
+  accessTokenModule,
+  epaymentModule,
+  webhooksModule,
+  usersideModule,
+  ecomModule,
+  statusModule,
+];

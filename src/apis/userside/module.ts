@@ -1,0 +1,27 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { toProblem } from '../../platform/http-errors.js';
+import { errorPage } from '../../web/error-page.js';
+import { webRoutes } from '../../web/routes.js';
+import type { ApiError, ApiModule } from '../module.js';
+
+/** Errors on the user's side are pages, in the pages' own style. */
+const pageShape = {
+  send: (reply: FastifyReply, _request: FastifyRequest, e: ApiError) => reply.code(e.status).type('text/html; charset=utf-8').send(errorPage(e.title, e.detail).value),
+  handler(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) {
+    // The same mapping as every API (bad JSON 400, wrong content type 415, the unexpected 500, logged), shown as a page.
+    const p = toProblem(error, request);
+    if (p.status >= 500) return pageShape.send(reply, request, { status: p.status, title: 'Something went wrong', detail: 'The emulator failed on this page; the error is in its log.' });
+    return pageShape.send(reply, request, { status: p.status, title: 'Bad request', detail: p.detail ?? p.title });
+  },
+};
+
+/** The user side: landing page, app switch, QR images and the simulated Vipps app. */
+export const usersideModule: ApiModule = {
+  name: 'userside',
+  title: 'Landing page and Vipps app',
+  description: 'The user side: landing page, app switch, QR codes and the (simulated) app',
+  prefixes: ['/landing', '/app-switch', '/qr/', '/app', '/dwo-api-application/'],
+  errors: pageShape,
+  tables: [{ name: 'app_requests', msnColumn: 'msn' }],
+  start: (platform) => ({ routes: webRoutes(platform) }),
+};
