@@ -40,6 +40,11 @@ export class OffsetClock implements Clock {
     if (Number.isFinite(offsetMs) && offsetMs > this.offsetMs) this.offsetMs = offsetMs;
   }
 
+  /** Takes over another instance's reset (shared PostgreSQL): the one way simulated time goes back. */
+  resetTo(offsetMs: number): void {
+    if (Number.isFinite(offsetMs) && offsetMs >= 0) this.offsetMs = offsetMs;
+  }
+
   onAdvance(listener: AdvanceListener): void {
     this.listeners.push(listener);
   }

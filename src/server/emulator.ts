@@ -56,6 +56,8 @@ export interface Emulator {
 }
 
 const CLOCK_OFFSET = 'clock_offset_ms';
+/** Counts whole resets: an instance that sees it change follows the clock back (shared PostgreSQL). */
+const CLOCK_EPOCH = 'clock_epoch';
 
 /** Opens the database, seeds it on first start, and serves every module of the registry on one port. */
 export async function startEmulator(options: EmulatorOptions): Promise<Emulator> {
@@ -73,6 +75,7 @@ async function start(database: DatabaseHandle, modules: readonly ApiModule[], op
   const { db } = database;
   const savedOffset = await settings.get(db, CLOCK_OFFSET);
   const clock = new OffsetClock(savedOffset ? Number(savedOffset) : 0);
+  let clockEpoch = (await settings.get(db, CLOCK_EPOCH)) ?? '0';
   const merchants = new MerchantDirectory(database);
   const users = new TestUsers(db);
   const tokens = new TokenService(db, clock);
@@ -128,8 +131,15 @@ async function start(database: DatabaseHandle, modules: readonly ApiModule[], op
   };
 
   const followSharedClock = async () => {
-    const saved = await settings.get(db, CLOCK_OFFSET);
-    if (saved) clock.catchUp(Number(saved));
+    // A reset of this instance's own is under way: it sets the clock itself once committed.
+    if (resetsRunning > 0) return;
+    const [saved, epoch = '0'] = await Promise.all([settings.get(db, CLOCK_OFFSET), settings.get(db, CLOCK_EPOCH)]);
+    if (saved === undefined) return;
+    // Forward only, unless another instance reset everything meanwhile (a stale read of an older epoch is ignored).
+    if (Number(epoch) > Number(clockEpoch)) {
+      clockEpoch = epoch;
+      clock.resetTo(Number(saved));
+    } else if (epoch === clockEpoch) clock.catchUp(Number(saved));
   };
   const saveOffset = () => database.commands.run((trx) => settings.set(trx, CLOCK_OFFSET, String(clock.offset)));
   // Simulated time is part of the state: it survives a restart, and jobs catch up on every jump.
@@ -141,26 +151,38 @@ async function start(database: DatabaseHandle, modules: readonly ApiModule[], op
 
   // Resets run one at a time: two at once would race on the request servers' rows.
   let resetting: Promise<void> = Promise.resolve();
+  let resetsRunning = 0;
   const reset = (msn?: string) => {
     const run = resetting.then(async () => {
-      await database.commands.run(async (trx) => {
-        for (const module of modules) {
-          for (const table of module.tables ?? []) {
-            if (msn === undefined) await clearTable(trx, table.name);
-            else if (table.msnColumn) await clearTable(trx, table.name, { msnColumn: table.msnColumn, msn });
+      resetsRunning += 1;
+      try {
+        const epoch = await database.commands.run(async (trx) => {
+          for (const module of modules) {
+            for (const table of module.tables ?? []) {
+              if (msn === undefined) await clearTable(trx, table.name);
+              else if (table.msnColumn) await clearTable(trx, table.name, { msnColumn: table.msnColumn, msn });
+            }
           }
-        }
-        await idempotency.clear(trx, msn);
-        await outbox.clear(trx, msn);
-        for (const instance of instances.values()) await instance.onReset?.(trx, msn);
-        // The whole emulator's time and request servers start over; one merchant's reset leaves them.
-        if (msn === undefined) {
-          clock.reset();
+          await idempotency.clear(trx, msn);
+          await outbox.clear(trx, msn);
+          for (const instance of instances.values()) await instance.onReset?.(trx, msn);
+          // The whole emulator's time and request servers start over; one merchant's reset leaves them.
+          if (msn !== undefined) return undefined;
+          const next = String(Number((await settings.get(trx, CLOCK_EPOCH)) ?? '0') + 1);
           await settings.set(trx, CLOCK_OFFSET, '0');
+          await settings.set(trx, CLOCK_EPOCH, next);
+          return next;
+        });
+        if (epoch !== undefined) {
+          // Only once committed: memory never shows what the database does not hold.
+          clock.reset();
+          clockEpoch = epoch;
+          await servers.reset();
         }
-      });
-      if (msn === undefined) await servers.reset();
-      await each((i) => i.afterReset?.(msn));
+        await each((i) => i.afterReset?.(msn));
+      } finally {
+        resetsRunning -= 1;
+      }
     });
     resetting = run.catch(() => undefined);
     return run;

@@ -1,0 +1,115 @@
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestEmulator, type TestEmulator } from '../helpers/emulator.js';
+import { pgUnreachable, testPgUrl } from '../helpers/postgres.js';
+import { startReceiver } from '../helpers/receiver.js';
+
+/**
+ * Shared PostgreSQL mode, module by module: whatever one instance changes — through an API, the
+ * control API or the user side — the other instance shows, within the sweep's second. Nothing an
+ * instance keeps in memory may hide another's write.
+ */
+const schema = `devkit_shared_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+const skipReason = await pgUnreachable(testPgUrl);
+let a: TestEmulator;
+let b: TestEmulator;
+const poll = { timeout: 5_000, interval: 100 };
+
+describe.skipIf(skipReason !== undefined)(`two instances on one PostgreSQL${skipReason ? ` (skipped: no database at ${testPgUrl}: ${skipReason})` : ''}`, () => {
+  beforeAll(async () => {
+    const database = { kind: 'postgres' as const, url: testPgUrl, schema };
+    a = await startTestEmulator({ database, expirySweepMs: 200, retryCompression: 1000 });
+    b = await startTestEmulator({ database, expirySweepMs: 200, retryCompression: 1000 });
+  });
+
+  afterAll(async () => {
+    await a?.close();
+    await b?.close();
+    const client = new pg.Client({ connectionString: testPgUrl });
+    await client.connect();
+    await client.query(`drop schema if exists ${schema} cascade`);
+    await client.end();
+  });
+
+  it('webhooks: registered on A, an event caused on B is delivered; deleted on B, A sends no more', async () => {
+    const receiver = await startReceiver();
+    try {
+      const hook = await a.call('POST', '/webhooks/v1/webhooks', { body: { url: receiver.url(), events: ['epayments.payment.created.v1'] } });
+      expect(hook.status).toBe(201);
+      const first = await b.createPayment();
+      await receiver.until((r) => r.some((x) => x.json?.reference === first.reference));
+      expect((await b.call('GET', '/webhooks/v1/webhooks')).body.webhooks.map((w: any) => w.id)).toContain(hook.body.id);
+
+      expect((await b.call('DELETE', `/webhooks/v1/webhooks/${hook.body.id}`)).status).toBe(204);
+      const second = await a.createPayment();
+      // A third payment whose webhook goes elsewhere proves A's outbox has run past the second one.
+      const other = await startReceiver();
+      try {
+        await a.call('POST', '/webhooks/v1/webhooks', { body: { url: other.url(), events: ['epayments.payment.created.v1'] } });
+        const third = await a.createPayment();
+        await other.until((r) => r.some((x) => x.json?.reference === third.reference));
+        expect(receiver.received.map((x) => x.json?.reference)).not.toContain(second.reference);
+      } finally {
+        await other.close();
+      }
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('request servers: a rotation and an outage made on A are what B reports and delivers from', async () => {
+    const before = (await b.call('GET', '/devkit/v1/request-servers')).body.deliveringFrom;
+    const rotated = (await a.call('POST', '/devkit/v1/request-servers/mt/rotate')).body.deliveringFrom;
+    expect(rotated.hostname).not.toBe(before.hostname);
+    await expect.poll(async () => (await b.call('GET', '/devkit/v1/request-servers')).body.deliveringFrom.hostname, poll).toBe(rotated.hostname);
+
+    await a.call('POST', '/devkit/v1/request-servers/mt/down');
+    await expect.poll(async () => (await b.call('GET', '/devkit/v1/request-servers')).body.deliveringFrom.environment, poll).toBe('dr');
+    await b.call('POST', '/devkit/v1/request-servers/mt/up');
+    await expect.poll(async () => (await a.call('GET', '/devkit/v1/request-servers')).body.deliveringFrom.environment, poll).toBe('mt');
+  });
+
+  it('operations: a fault injected on A fails requests on B and shows on B\'s status page; cleared on B, A recovers', async () => {
+    const fault = await a.call('POST', '/devkit/v1/faults', { body: { type: 'errors', api: 'epayment', rate: 1, status: 503 } });
+    expect(fault.status).toBe(201);
+    await expect.poll(async () => (await b.call('GET', '/epayment/v1/payments/nothing-here')).status, poll).toBe(503);
+    const components = (await b.call('GET', '/api/v2/components.json', { anonymous: true })).body.components;
+    expect(components.some((c: any) => c.name.startsWith('ePayment API') && c.status !== 'operational')).toBe(true);
+
+    expect((await b.call('DELETE', `/devkit/v1/faults/${fault.body.fault.id}`)).status).toBe(200);
+    await expect.poll(async () => (await a.call('GET', '/epayment/v1/payments/nothing-here')).status, poll).toBe(404);
+  });
+
+  it('maintenance scheduled on B is listed by A', async () => {
+    const m = await b.call('POST', '/devkit/v1/maintenances', { body: { name: 'Shared window', startsIn: '1h', duration: '1h' } });
+    expect(m.status).toBe(201);
+    await expect.poll(async () => (await a.call('GET', '/api/v2/scheduled-maintenances/upcoming.json', { anonymous: true })).body.scheduled_maintenances.map((x: any) => x.name), poll).toContain('Shared window');
+  });
+
+  it('test users and the app inbox: a user made on A gets a push payment created on B, in A\'s simulated app', async () => {
+    const user = await a.call('POST', '/devkit/v1/users', { body: { givenName: 'Delt' } });
+    expect(user.status).toBe(201);
+    const phone = user.body.phoneNumber as string;
+    const { reference, response } = await b.createPayment({ userFlow: 'PUSH_MESSAGE', customer: { phoneNumber: phone }, returnUrl: undefined });
+    expect(response.status, response.text).toBe(201);
+    const page = await fetch(`${a.url}/app/${phone}`);
+    expect(await page.text()).toContain(reference);
+    // Approved as that user on A's control API, captured through B.
+    expect((await a.call('POST', `/devkit/v1/payments/${reference}/approve`, { body: { phoneNumber: phone } })).status).toBe(200);
+    const capture = await b.call('POST', `/epayment/v1/payments/${reference}/capture`, { idempotencyKey: randomUUID(), body: { modificationAmount: { currency: 'NOK', value: 1000 } } });
+    expect(capture.status).toBe(200);
+  });
+
+  it('a merchant\'s reset on A removes its payments for B too; a whole reset on B restarts A\'s clock', async () => {
+    const { reference } = await a.createPayment();
+    expect((await b.call('GET', `/epayment/v1/payments/${reference}`)).status).toBe(200);
+    expect((await a.call('POST', `/devkit/v1/merchants/${a.merchant.msn}/reset`)).status).toBe(200);
+    expect((await b.call('GET', `/epayment/v1/payments/${reference}`)).status).toBe(404);
+
+    await a.call('POST', '/devkit/v1/clock/advance', { body: { duration: '1m' } });
+    await expect.poll(async () => (await b.call('GET', '/devkit/v1/clock')).body.offsetMilliseconds, poll).toBeGreaterThanOrEqual(60_000);
+    expect((await b.call('POST', '/devkit/v1/reset')).status).toBe(200);
+    await expect.poll(async () => (await a.call('GET', '/devkit/v1/clock')).body.offsetMilliseconds, poll).toBe(0);
+  });
+});
