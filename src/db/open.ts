@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Migration } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type DatabaseConnection, type Dialect, type Driver, type Migration, type TransactionSettings } from 'kysely';
 import pg from 'pg';
 import { CommandQueue } from './command-queue.js';
 import { DurabilityBarrier } from './durability-barrier.js';
@@ -16,6 +16,11 @@ export type DatabaseConfig =
   | { kind: 'postgres'; url: string; /** PostgreSQL schema to use (created if missing) */ schema?: string };
 
 export interface DatabaseHandle {
+  /**
+   * For reads: on a SQLite file every query first waits for the durability barrier, so a read
+   * never shows a commit whose fsync is still under way (nothing to remember at call sites).
+   * Writes go through `commands`, whose transactions bypass the wait.
+   */
   db: Kysely<Database>;
   kind: DatabaseConfig['kind'];
   commands: CommandQueue;
@@ -26,7 +31,8 @@ export interface DatabaseHandle {
 
 /** Opens and migrates the database: the platform's migrations and `moduleMigrations` (each module's own). */
 export async function openDatabase(config: DatabaseConfig, moduleMigrations: ReadonlyArray<readonly [string, Migration]> = []): Promise<DatabaseHandle> {
-  const db = config.kind === 'sqlite' ? openSqlite(config.file) : await openPostgres(config.url, config.schema);
+  const opened = config.kind === 'sqlite' ? openSqlite(config.file) : { writer: await openPostgres(config.url, config.schema) };
+  const db = opened.writer;
   // Migrations of parallel work may land in any order; each runs once whatever its position.
   // The migration tables live in the configured PostgreSQL schema: Kysely looks for them in every
   // schema otherwise, finds another schema's, and never creates this one's.
@@ -38,9 +44,10 @@ export async function openDatabase(config: DatabaseConfig, moduleMigrations: Rea
     throw error instanceof Error ? error : new Error(String(error));
   }
   const wal = config.kind === 'sqlite' && config.file !== ':memory:' ? await walSync(config.file) : undefined;
-  const commands = new CommandQueue(db, wal && new DurabilityBarrier(wal.sync));
+  const barrier = wal && new DurabilityBarrier(wal.sync);
+  const commands = new CommandQueue(db, barrier);
   return {
-    db,
+    db: 'readers' in opened && barrier ? opened.readers(barrier) : db,
     kind: config.kind,
     commands,
     durable: () => commands.durable(),
@@ -62,7 +69,7 @@ async function walSync(file: string): Promise<{ sync: () => Promise<void>; close
   return { sync: () => handle.datasync(), close: () => handle.close() };
 }
 
-function openSqlite(file: string): Kysely<Database> {
+function openSqlite(file: string): { writer: Kysely<Database>; readers: (barrier: DurabilityBarrier) => Kysely<Database> } {
   if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   const raw = new BetterSqlite3(file);
   // WAL. A file database commits with synchronous=NORMAL and the CommandQueue's durability
@@ -71,9 +78,54 @@ function openSqlite(file: string): Kysely<Database> {
   raw.pragma('journal_mode = WAL');
   raw.pragma(file === ':memory:' ? 'synchronous = FULL' : 'synchronous = NORMAL');
   raw.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(raw) as never }) });
-  bindSqlite(db, raw);
-  return db;
+  const dialect = new SqliteDialect({ database: withStatementCache(raw) as never });
+  // One driver (one connection, one mutex) shared by the writer and the readers' instance.
+  const driver = dialect.createDriver();
+  const on = (createDriver: () => Driver): Dialect => ({
+    createDriver,
+    createAdapter: () => dialect.createAdapter(),
+    createIntrospector: (db) => dialect.createIntrospector(db),
+    createQueryCompiler: () => dialect.createQueryCompiler(),
+  });
+  const writer = new Kysely<Database>({ dialect: on(() => driver) });
+  bindSqlite(writer, raw);
+  return {
+    writer,
+    readers(barrier) {
+      const readers = new Kysely<Database>({ dialect: on(() => new DurableReads(driver, barrier)) });
+      bindSqlite(readers, raw, barrier);
+      return readers;
+    },
+  };
+}
+
+/**
+ * The readers' view of the shared SQLite driver: a connection is handed out only once everything
+ * committed so far is on disk. The writer's instance owns the driver's life (init, destroy).
+ */
+class DurableReads implements Driver {
+  constructor(
+    private readonly inner: Driver,
+    private readonly barrier: DurabilityBarrier,
+  ) {}
+  async init(): Promise<void> {}
+  async acquireConnection(): Promise<DatabaseConnection> {
+    await this.barrier.durable();
+    return this.inner.acquireConnection();
+  }
+  beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
+    return this.inner.beginTransaction(connection, settings);
+  }
+  commitTransaction(connection: DatabaseConnection): Promise<void> {
+    return this.inner.commitTransaction(connection);
+  }
+  rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    return this.inner.rollbackTransaction(connection);
+  }
+  releaseConnection(connection: DatabaseConnection): Promise<void> {
+    return this.inner.releaseConnection(connection);
+  }
+  async destroy(): Promise<void> {}
 }
 
 async function openPostgres(url: string, schema?: string): Promise<Kysely<Database>> {

@@ -1,5 +1,6 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { CompiledQuery, PostgresAdapter, type Kysely, type Transaction } from 'kysely';
+import type { DurabilityBarrier } from './durability-barrier.js';
 import type { Database } from './schema.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -14,18 +15,20 @@ interface Binding {
   raw?: BetterSqlite3.Database;
   inBatch: boolean;
   postgres: boolean;
+  /** Readers of a SQLite file wait for it before using the connection (see DatabaseHandle.db). */
+  barrier?: DurabilityBarrier;
 }
 
 const bindings = new WeakMap<object, Binding>();
 
 /** Lets prepared queries on `db` (the root Kysely instance) use the better-sqlite3 connection directly. */
-export function bindSqlite(db: Kysely<Database>, raw: BetterSqlite3.Database): void {
-  bindings.set(db, { raw, inBatch: false, postgres: false });
+export function bindSqlite(db: Kysely<Database>, raw: BetterSqlite3.Database, barrier?: DurabilityBarrier): void {
+  bindings.set(db, { raw, inBatch: false, postgres: false, ...(barrier ? { barrier } : {}) });
 }
 
 /** The command queue's batch transaction: on SQLite it holds the one connection, so it may use it directly. */
 export function bindBatch(root: Kysely<Database>, trx: Transaction<Database>): void {
-  const parent = binding(root);
+  const { barrier: _readersOnly, ...parent } = binding(root);
   bindings.set(trx, { ...parent, inBatch: true });
 }
 
@@ -37,6 +40,9 @@ function binding(db: Db): Binding {
   }
   return b;
 }
+
+/** The barrier a root reader waits for; undefined inside a batch and for PostgreSQL. */
+const barrierOf = (db: Db): DurabilityBarrier | undefined => bindings.get(db)?.barrier;
 
 /**
  * A hot-path query written once as SQL with `?` placeholders (no `?` elsewhere in the text),
@@ -58,6 +64,8 @@ export class PreparedQuery<Row = unknown> {
 
   /** Every row. */
   async all(db: Db, params: readonly Param[] = []): Promise<Row[]> {
+    const barrier = barrierOf(db);
+    if (barrier) await barrier.durable();
     const stmt = this.direct(db);
     if (stmt) return stmt.all(...params) as Row[];
     return (await this.viaKysely(db, params)).rows;
@@ -65,6 +73,8 @@ export class PreparedQuery<Row = unknown> {
 
   /** The first row, if any. */
   async first(db: Db, params: readonly Param[] = []): Promise<Row | undefined> {
+    const barrier = barrierOf(db);
+    if (barrier) await barrier.durable();
     const stmt = this.direct(db);
     if (stmt) return stmt.get(...params) as Row | undefined;
     return (await this.viaKysely(db, params)).rows[0];
@@ -72,6 +82,8 @@ export class PreparedQuery<Row = unknown> {
 
   /** Runs a statement that returns no rows; resolves to the number of rows it changed. */
   async run(db: Db, params: readonly Param[] = []): Promise<number> {
+    const barrier = barrierOf(db);
+    if (barrier) await barrier.durable();
     const stmt = this.direct(db);
     if (stmt) return stmt.run(...params).changes;
     return Number((await this.viaKysely(db, params)).numAffectedRows ?? 0n);

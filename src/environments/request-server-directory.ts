@@ -51,7 +51,6 @@ export class RequestServerDirectory {
 
   /** (Re)reads the state, creating each environment's row on first start (and on the shared-mode sweep). */
   async load(): Promise<void> {
-    await this.database.durable();
     let rows = await this.database.db.selectFrom('request_server_state').selectAll().execute();
     if (rows.length < ENVIRONMENT_NAMES.length) {
       await this.database.commands.run((trx) => this.ensureRows(trx));

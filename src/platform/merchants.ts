@@ -47,7 +47,6 @@ export class MerchantDirectory {
 
   /** (Re)reads every merchant: at start, after a write, and on the shared-mode sweep. */
   async load(): Promise<void> {
-    await this.database.durable();
     const rows = await this.database.db.selectFrom('merchants').selectAll().orderBy('created_at').orderBy('msn').execute();
     this.byClientId = new Map(rows.map((r) => [r.client_id, fromRow(r)]));
     this.byMsn = new Map(rows.map((r) => [r.msn, fromRow(r)]));
