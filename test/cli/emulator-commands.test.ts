@@ -13,12 +13,6 @@ beforeAll(async () => {
   await emu.call('POST', '/webhooks/v1/webhooks', { body: { url: receiver.url(), events: ['epayments.payment.created.v1'] } });
   ({ reference } = await emu.createPayment());
   await receiver.until((r) => r.some((x) => x.json?.reference === reference));
-  // The attempt is recorded just after the receiver answered.
-  for (let i = 0; i < 50; i++) {
-    const log = (await emu.call('GET', `/devkit/v1/deliveries?reference=${reference}`)).body;
-    if (log.attempts.length) break;
-    await new Promise((r) => setTimeout(r, 50));
-  }
 });
 afterAll(async () => {
   await receiver?.close();
@@ -27,6 +21,10 @@ afterAll(async () => {
 
 describe('vipps-devkit deliveries tail', () => {
   it('prints the delivery log as lines, and as JSON Lines with --json', async () => {
+    // The attempt is recorded just after the receiver answered.
+    await expect
+      .poll(async () => (await emu.call('GET', `/devkit/v1/deliveries?reference=${reference}`)).body.attempts.length, { timeout: 5_000, interval: 50 })
+      .toBeGreaterThan(0);
     const text = await runCli(['deliveries', 'tail', '--once', '--url', emu.url, '--reference', reference]);
     expect({ code: text.code, stderr: text.stderr }).toEqual({ code: 0, stderr: '' });
     const active = emu.ctx.servers.deliveryServer();

@@ -21,6 +21,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { skipNote } from '../helpers/skip.js';
 import { formatErrors, mediaType, OpenApiSpec } from './openapi.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -29,9 +30,8 @@ const SPEC_FILE = path.join(sharedDir, 'specs', 'epayment.v1.yaml');
 const RECEIPT_FILE = path.join(sharedDir, 'specs', 'order-management.receipt.yaml');
 const RECEIPT_URL = 'https://raw.githubusercontent.com/vippsas/vipps-order-management-api/2.3.24/docs/swagger.yaml';
 const missing = [SPEC_FILE, RECEIPT_FILE].filter((f) => !existsSync(f));
-if (missing.length > 0) {
-  console.log(`[conformance] ePayment conformance skipped: ${missing.join(', ')} not found (the official specs are expected in ../shared/specs beside the repository)`);
-}
+const skipReason = missing.length === 0 ? undefined : `${missing.join(', ')} not found (the official specs are expected in ../shared/specs beside the repository)`;
+if (skipReason) console.log(`[conformance] ePayment conformance skipped: ${skipReason}`);
 
 const TEST_USER = '4797777776';
 /** Problem fields the real API sends beyond the spec's Problem (reference §3.10). */
@@ -47,7 +47,7 @@ interface Exchange {
   declared: boolean;
 }
 
-describe.skipIf(missing.length > 0)('ePayment v1 conforms to the official OpenAPI spec', () => {
+describe.skipIf(skipReason !== undefined)(`ePayment v1 conforms to the official OpenAPI spec${skipNote(skipReason)}`, () => {
   let spec: OpenApiSpec;
   let emulator: import('../../src/server/emulator.js').Emulator;
   let base = '';

@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { pgUnreachable, testPgUrl } from '../helpers/postgres.js';
+import { skipNote } from '../helpers/skip.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -317,9 +318,11 @@ describe('migration 0006 on SQLite', () => {
 
 const pgUrl = testPgUrl;
 
-// Decided before the suite is collected, so that a machine without PostgreSQL reports these tests as skipped.
-const pgSkipReason = await pgUnreachable(pgUrl);
-if (pgSkipReason) console.log(`PostgreSQL migration tests skipped: no database at ${pgUrl} (${pgSkipReason})`);
+// Decided before the suite is collected, so that a machine without PostgreSQL reports these tests
+// as skipped, with the reason in the suite's name.
+const pgUnreachableReason = await pgUnreachable(pgUrl);
+const pgSkipReason = pgUnreachableReason === undefined ? undefined : `no PostgreSQL at ${pgUrl}: ${pgUnreachableReason}`;
+if (pgSkipReason) console.log(`PostgreSQL migration tests skipped: ${pgSkipReason}`);
 
 /**
  * These tests run in a database of their own (one fresh schema per test inside it). openDatabase's
@@ -362,7 +365,7 @@ async function pgQuery<R extends pg.QueryResultRow>(text: string, values: unknow
   }
 }
 
-describe.skipIf(pgSkipReason !== undefined)('migration 0006 on PostgreSQL', () => {
+describe.skipIf(pgSkipReason !== undefined)(`migration 0006 on PostgreSQL${skipNote(pgSkipReason)}`, () => {
   const schemas: string[] = [];
   const handles: DatabaseHandle[] = [];
   let emu: TestEmulator | undefined;

@@ -3,36 +3,37 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestEmulator, type TestEmulator } from '../helpers/emulator.js';
 import { pgUnreachable, testPgUrl } from '../helpers/postgres.js';
+import { skipNote } from '../helpers/skip.js';
 
 /** The shared-deployment mode: several emulator instances on one PostgreSQL database. */
 const url = testPgUrl;
 const schema = `devkit_test_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
 
-// Decided before the suite is collected, so that a machine without PostgreSQL reports these tests as skipped.
-const skipReason = await pgUnreachable(url);
-if (skipReason) console.log(`PostgreSQL tests skipped: no database at ${url} (${skipReason})`);
-let a: TestEmulator | undefined;
-let b: TestEmulator | undefined;
+// Decided before the suite is collected, so that a machine without PostgreSQL reports these tests
+// as skipped, with the reason in the suite's name.
+const unreachable = await pgUnreachable(url);
+const skipReason = unreachable === undefined ? undefined : `no PostgreSQL at ${url}: ${unreachable}`;
+if (skipReason) console.log(`PostgreSQL tests skipped: ${skipReason}`);
 
-beforeAll(async () => {
-  if (skipReason) return;
-  const database = { kind: 'postgres' as const, url, schema };
-  a = await startTestEmulator({ database });
-  b = await startTestEmulator({ database });
-});
+describe.skipIf(skipReason !== undefined)(`PostgreSQL shared deployment${skipNote(skipReason)}`, () => {
+  let a: TestEmulator | undefined;
+  let b: TestEmulator | undefined;
 
-afterAll(async () => {
-  await a?.close();
-  await b?.close();
-  if (!skipReason) {
+  beforeAll(async () => {
+    const database = { kind: 'postgres' as const, url, schema };
+    a = await startTestEmulator({ database });
+    b = await startTestEmulator({ database });
+  });
+
+  afterAll(async () => {
+    await a?.close();
+    await b?.close();
     const client = new pg.Client({ connectionString: url });
     await client.connect();
     await client.query(`drop schema if exists ${schema} cascade`);
     await client.end();
-  }
-});
+  });
 
-describe.skipIf(skipReason !== undefined)('PostgreSQL shared deployment', () => {
   it('two instances share merchants, keys and payments', async () => {
     expect(b!.merchant.clientId).toBe(a!.merchant.clientId);
     const { reference, response } = await a!.createPayment();
@@ -100,16 +101,17 @@ describe.skipIf(skipReason !== undefined)('PostgreSQL shared deployment', () => 
     expect(created.status).toBe(201);
     const before = (await b!.call('GET', '/devkit/v1/clock')).body.offsetMilliseconds;
     await a!.call('POST', '/devkit/v1/clock/advance', { body: { duration: '2h' } });
-    const deadline = Date.now() + 5_000;
-    let seen = false;
-    let clockFollowed = false;
-    while (Date.now() < deadline && !(seen && clockFollowed)) {
-      const merchants = (await b!.call('GET', '/devkit/v1/merchants')).body.merchants.map((m: any) => m.msn);
-      seen = merchants.includes(created.body.msn);
-      clockFollowed = (await b!.call('GET', '/devkit/v1/clock')).body.offsetMilliseconds >= before + 2 * 3_600_000;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    expect({ seen, clockFollowed }).toEqual({ seen: true, clockFollowed: true });
+    await expect
+      .poll(
+        async () => {
+          const merchants = (await b!.call('GET', '/devkit/v1/merchants')).body.merchants.map((m: any) => m.msn);
+          const seen = merchants.includes(created.body.msn);
+          const clockFollowed = (await b!.call('GET', '/devkit/v1/clock')).body.offsetMilliseconds >= before + 2 * 3_600_000;
+          return { seen, clockFollowed };
+        },
+        { timeout: 5_000, interval: 200 },
+      )
+      .toEqual({ seen: true, clockFollowed: true });
     // The new merchant's keys work on B.
     const m = b!.ctx.merchants.get(created.body.msn)!;
     expect((await b!.fetchToken(m)).split('.')).toHaveLength(3);

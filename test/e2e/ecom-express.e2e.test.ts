@@ -9,12 +9,13 @@ import path from 'node:path';
 import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browserSkipReason, launchPhoneBrowser, SCREENSHOTS } from '../helpers/browser.js';
+import { skipNote } from '../helpers/skip.js';
 import { startTestEmulator, type TestEmulator } from '../helpers/emulator.js';
 import { startMerchant } from '../helpers/merchant.js';
 
 const skipReason = browserSkipReason('eCom express browser test');
 
-describe.skipIf(skipReason !== undefined)('eCom express checkout in Chromium', () => {
+describe.skipIf(skipReason !== undefined)(`eCom express checkout in Chromium${skipNote(skipReason)}`, () => {
   let emu: TestEmulator;
   let browser: BrowserContext;
   let closeBrowser: (() => Promise<void>) | undefined;

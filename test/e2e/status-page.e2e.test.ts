@@ -6,11 +6,12 @@ import path from 'node:path';
 import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browserSkipReason, launchPhoneBrowser, SCREENSHOTS } from '../helpers/browser.js';
+import { skipNote } from '../helpers/skip.js';
 import { startTestEmulator, type TestEmulator } from '../helpers/emulator.js';
 
 const skipReason = browserSkipReason('status page browser test');
 
-describe.skipIf(skipReason !== undefined)('the status page in Chromium', () => {
+describe.skipIf(skipReason !== undefined)(`the status page in Chromium${skipNote(skipReason)}`, () => {
   let emu: TestEmulator;
   let browser: BrowserContext;
   let closeBrowser: (() => Promise<void>) | undefined;

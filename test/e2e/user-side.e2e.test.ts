@@ -8,13 +8,14 @@ import path from 'node:path';
 import { type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browserSkipReason, launchPhoneBrowser, SCREENSHOTS } from '../helpers/browser.js';
+import { skipNote } from '../helpers/skip.js';
 import { http, startTestEmulator, type TestEmulator } from '../helpers/emulator.js';
 
 const skipReason = browserSkipReason('user-side browser tests');
 
 const nok = (value: number) => ({ currency: 'NOK', value });
 
-describe.skipIf(skipReason !== undefined)('the user side in Chromium', () => {
+describe.skipIf(skipReason !== undefined)(`the user side in Chromium${skipNote(skipReason)}`, () => {
   let emu: TestEmulator;
   let browser: BrowserContext;
   let closeBrowser: (() => Promise<void>) | undefined;

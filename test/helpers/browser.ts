@@ -8,7 +8,10 @@ import { repoRoot } from './cli.js';
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const SCREENSHOTS = path.join(repoRoot, 'test-output', 'screenshots');
 
-/** Why browser tests cannot run here, or undefined; printed once per suite that skips. */
+/**
+ * Why browser tests cannot run here, or undefined. A suite that skips has it in its name
+ * (test/helpers/skip.ts), and it is printed once per such suite.
+ */
 export function browserSkipReason(suite: string): string | undefined {
   const reason = existsSync(CHROMIUM) ? undefined : `${CHROMIUM} is not installed (apt-get install chromium; .ci/run installs it)`;
   if (reason) console.log(`[e2e] ${suite} skipped: ${reason}`);

@@ -27,6 +27,8 @@ export async function startMerchant(o: { shippingOptions?: ShippingOptionBody[];
   const received: MerchantRequest[] = [];
   const state = { shippingOptions: o.shippingOptions ?? DEFAULT_OPTIONS, shippingDelayMs: o.shippingDelayMs ?? 0, callbackStatus: o.callbackStatus ?? 200 };
   const timers = new Set<NodeJS.Timeout>();
+  /** Woken on every request, so that `until` looks again as soon as something arrived. */
+  const waiters: Array<() => void> = [];
   const server = http.createServer((req, res) => {
     let body = '';
     req.setEncoding('utf8');
@@ -47,6 +49,7 @@ export async function startMerchant(o: { shippingOptions?: ShippingOptionBody[];
         json,
       };
       received.push(r);
+      waiters.splice(0).forEach((wake) => wake());
       if (r.path.endsWith('/shippingDetails')) {
         const answer = () => {
           if (res.destroyed) return;
@@ -72,11 +75,19 @@ export async function startMerchant(o: { shippingOptions?: ShippingOptionBody[];
     callbacks: (orderId?: string) => received.filter((r) => r.method === 'POST' && /\/v2\/payments\/[^/]+$/.test(r.path) && (!orderId || r.path.endsWith(`/${orderId}`))),
     shippingRequests: () => received.filter((r) => r.path.endsWith('/shippingDetails')),
     consentRemovals: () => received.filter((r) => r.method === 'DELETE'),
+    /** Waits until `predicate` holds, looking again at each request that arrives (bounded). */
     async until(predicate: () => boolean, timeoutMs = 10_000): Promise<void> {
       const deadline = Date.now() + timeoutMs;
       while (!predicate()) {
-        if (Date.now() > deadline) throw new Error(`merchant: condition not met in ${timeoutMs} ms; got ${received.map((r) => `${r.method} ${r.path}`).join(', ')}`);
-        await new Promise((resolve) => setTimeout(resolve, 25));
+        const left = deadline - Date.now();
+        if (left <= 0) throw new Error(`merchant: condition not met in ${timeoutMs} ms; got ${received.map((r) => `${r.method} ${r.path}`).join(', ')}`);
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(resolve, left);
+          waiters.push(() => {
+            clearTimeout(t);
+            resolve();
+          });
+        });
       }
     },
     async close() {

@@ -63,6 +63,14 @@ const details = (orderId: string) => em.call('GET', `/ecomm/v2/payments/${orderI
 const forceApprove = (orderId: string, url: string, phone = '97777776') =>
   em.call('POST', `/ecomm/v2/integration-test/payments/${orderId}/approve`, { body: { customerPhoneNumber: phone, token: token(url) } });
 const control = (path: string, body: unknown = {}) => em.call('POST', `/devkit/v1/ecom${path}`, { body });
+/** Polls the delivery log of an order until its first callback is settled as `status`; returns that log. */
+async function deliveriesWhenFirst(on: TestEmulator, orderId: string, status: string, timeout = 5_000): Promise<ApiResponse> {
+  let log: ApiResponse | undefined;
+  await expect
+    .poll(async () => (log = await on.call('GET', `/devkit/v1/deliveries?reference=${orderId}`)).body.deliveries[0]?.status, { timeout, interval: 50 })
+    .toBe(status);
+  return log!;
+}
 
 function expectError(res: ApiResponse, status: number, group: string, code: string) {
   expect(res.status, res.text).toBe(status);
@@ -94,8 +102,9 @@ describe('eCom v2: regular payment', () => {
     expect(cb.path).toBe(`/vipps/callbacks/v2/payments/${orderId}`);
     expect(cb.headers.authorization).toBe(AUTH);
     expect(cb.json).toEqual({ merchantSerialNumber: em.merchant.msn, orderId, transactionInfo: { amount: 20000, status: 'RESERVED', timeStamp: expect.any(String), transactionId: expect.stringMatching(/^\d{10,}$/) } });
-    // Sent from the active request server (a loopback address of its own), as logged.
-    const log = await em.call('GET', `/devkit/v1/deliveries?reference=${orderId}`);
+    // Sent from the active request server (a loopback address of its own), as logged (the log is
+    // written just after the merchant answered).
+    const log = await deliveriesWhenFirst(em, orderId, 'delivered');
     expect(log.body.attempts).toHaveLength(1);
     expect(log.body.attempts[0]).toMatchObject({ eventType: 'ecom.callback.RESERVED', response: { status: 200 }, request: { url: `${merchant.base}/vipps/callbacks/v2/payments/${orderId}` } });
     expect(log.body.attempts[0].source.address).toBe(cb.remoteAddress);
@@ -184,7 +193,7 @@ describe('eCom v2: regular payment', () => {
   });
 
   it('a test amount fails in the app: logged as an unsuccessful RESERVE, no callback, the user may retry', async () => {
-    const { orderId } = await initiate({ transaction: { amount: 151 } });
+    const { orderId, res } = await initiate({ transaction: { amount: 151 } });
     const r = await control(`/payments/${orderId}/approve`, { phoneNumber: '97777776' });
     expect(r.status, r.text).toBe(402);
     expect(r.body.title).toBe('Payment 42');
@@ -193,8 +202,14 @@ describe('eCom v2: regular payment', () => {
     // Force approve ignores test amounts.
     const url = (await em.call('GET', `/ecomm/v2/payments/${orderId}/status`)).status === 200;
     expect(url).toBe(true);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // A callback is written in the same transaction as the change that owes it: none was.
+    expect((await em.call('GET', `/devkit/v1/deliveries?reference=${orderId}`)).body.deliveries).toEqual([]);
     expect(merchant.callbacks(orderId)).toHaveLength(0);
+    // The retry's RESERVED callback, which one order's callbacks would follow, is the first and only one.
+    expect((await forceApprove(orderId, res.body.url)).status).toBe(200);
+    await merchant.until(() => merchant.callbacks(orderId).length > 0);
+    expect(merchant.callbacks(orderId).map((c) => c.json.transactionInfo.status)).toEqual(['RESERVED']);
+    expect((await deliveriesWhenFirst(em, orderId, 'delivered')).body.deliveries).toHaveLength(1);
   });
 });
 
@@ -535,16 +550,17 @@ describe('eCom v2: callbacks are one attempt', () => {
       const { orderId, res } = await initiate();
       await forceApprove(orderId, res.body.url);
       await merchant.until(() => merchant.callbacks(orderId).length === 1);
-      let log: ApiResponse | undefined;
-      for (let i = 0; i < 50; i += 1) {
-        log = await em.call('GET', `/devkit/v1/deliveries?reference=${orderId}`);
-        if (log.body.deliveries[0]?.status === 'dropped') break;
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-      expect(log!.body.deliveries[0]).toMatchObject({ status: 'dropped', attempts: 1, lastError: 'receiver answered 500' });
+      const log = await deliveriesWhenFirst(em, orderId, 'dropped');
+      expect(log.body.deliveries[0]).toMatchObject({ status: 'dropped', attempts: 1, lastError: 'receiver answered 500' });
       await em.call('POST', '/devkit/v1/clock/advance', { body: { duration: '20m' } });
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      // A later callback, written after the clock jump, has been sent and settled: a retry of the
+      // first, due earlier, would have gone out before it.
+      const later = await initiate();
+      await forceApprove(later.orderId, later.res.body.url);
+      await merchant.until(() => merchant.callbacks(later.orderId).length === 1);
+      await deliveriesWhenFirst(em, later.orderId, 'dropped');
       expect(merchant.callbacks(orderId)).toHaveLength(1);
+      expect((await em.call('GET', `/devkit/v1/deliveries?reference=${orderId}`)).body.deliveries[0]).toMatchObject({ status: 'dropped', attempts: 1 });
     } finally {
       merchant.state.callbackStatus = 200;
     }
@@ -566,13 +582,8 @@ describe('eCom v2: serve --callback-retries', () => {
       });
       await own.call('POST', `/ecomm/v2/integration-test/payments/${orderId}/approve`, { body: { customerPhoneNumber: '97777776', token: token(res.body.url) } });
       await failing.until(() => failing.callbacks(orderId).length === 3);
-      let log: ApiResponse | undefined;
-      for (let i = 0; i < 50; i += 1) {
-        log = await own.call('GET', `/devkit/v1/deliveries?reference=${orderId}`);
-        if (log.body.deliveries[0]?.status === 'dropped') break;
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-      expect(log!.body.deliveries[0]).toMatchObject({ status: 'dropped', attempts: 3 });
+      const log = await deliveriesWhenFirst(own, orderId, 'dropped');
+      expect(log.body.deliveries[0]).toMatchObject({ status: 'dropped', attempts: 3 });
       expect(new Set(failing.callbacks(orderId).map((c) => c.body)).size).toBe(1);
     } finally {
       await own.close();
@@ -605,14 +616,9 @@ describe('eCom v2: callback timeout', () => {
       expect(res.status, res.text).toBe(200);
       const started = Date.now();
       await forceApprove(orderId, res.body.url);
-      let log: ApiResponse | undefined;
-      for (let i = 0; i < 100; i += 1) {
-        log = await em.call('GET', `/devkit/v1/deliveries?reference=${orderId}`);
-        if (log.body.deliveries[0]?.status === 'dropped') break;
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
+      const log = await deliveriesWhenFirst(em, orderId, 'dropped', 10_000);
       expect(Date.now() - started).toBeGreaterThanOrEqual(2_900);
-      expect(log!.body.deliveries[0]).toMatchObject({ status: 'dropped', attempts: 1, lastError: 'timeout: no answer within 3000 ms' });
+      expect(log.body.deliveries[0]).toMatchObject({ status: 'dropped', attempts: 1, lastError: 'timeout: no answer within 3000 ms' });
       expect(hanging.received.filter((r) => r.path === `/slow/v2/payments/${orderId}`)).toHaveLength(1);
     } finally {
       await hanging.close();

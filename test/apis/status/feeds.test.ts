@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { http, startTestEmulator, type TestEmulator } from '../../helpers/emulator.js';
+import { skipNote } from '../../helpers/skip.js';
 
 const XMLLINT = '/usr/bin/xmllint';
 const skipReason = existsSync(XMLLINT) ? undefined : `${XMLLINT} is not installed (apt-get install libxml2-utils; .ci/run installs it)`;
@@ -16,7 +17,7 @@ if (skipReason) console.log(`[feeds] feed validation skipped: ${skipReason}`);
 const ATOM = 'http://www.w3.org/2005/Atom';
 const TRICKY = 'Payments <script>alert(1)</script> & "quotes"';
 
-describe.skipIf(skipReason !== undefined)('history feeds', () => {
+describe.skipIf(skipReason !== undefined)(`history feeds${skipNote(skipReason)}`, () => {
   let emu: TestEmulator;
   let dir: string;
   let incidentId: string;

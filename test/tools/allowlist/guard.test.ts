@@ -16,14 +16,6 @@ afterAll(async () => {
   await zone.close();
 });
 
-async function waitFor(condition: () => boolean, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 describe('requestServerGuard decisions', () => {
   it('allows resolved request servers, IPv4-mapped IPv6 and non-canonical IPv6 included, and denies the rest', async () => {
     const guard = track(requestServerGuard({ environments: ['prod'], resolver: zone.resolverText, refresh: false }));
@@ -72,10 +64,10 @@ describe('requestServerGuard decisions', () => {
     await guard.ready();
     expect(guard.check('127.0.6.1').allowed).toBe(true);
     zone.set(host, { addresses: ['127.0.6.2'], ttl: 0 });
-    await waitFor(() => guard.check('127.0.6.2').allowed);
+    await expect.poll(() => guard.check('127.0.6.2').allowed, { timeout: 3000, interval: 20 }).toBe(true);
     expect(guard.check('127.0.6.1').allowed).toBe(false);
     zone.set(host, 'servfail');
-    await waitFor(() => errors.some((e) => e.includes('SERVFAIL')));
+    await expect.poll(() => errors.some((e) => e.includes('SERVFAIL')), { timeout: 3000, interval: 20 }).toBe(true);
     expect(guard.check('127.0.6.2').allowed).toBe(true);
   });
 });

@@ -10,7 +10,8 @@ import { REQUEST_SERVER_ENVIRONMENTS } from '../../../src/environments/request-s
 import { commandApplier } from '../../../src/tools/allowlist/applier.js';
 import { rendererFor } from '../../../src/tools/allowlist/renderers/index.js';
 import { createWatcher } from '../../../src/tools/allowlist/watcher.js';
-import { createNetns, deleteNetns, hasTool, run } from './system-tools.js';
+import { skipNote } from '../../helpers/skip.js';
+import { deleteNetns, missingTools, netnsUnavailable, requireNetns, run } from './system-tools.js';
 import { startZone, type TestZone } from './zone.js';
 
 const SUBNET = '10.213.71';
@@ -20,7 +21,9 @@ const SECOND = `${SUBNET}.3`;
 const PORT = 8443;
 const TABLE = ['inet', 'vdk_netns_test'];
 
-let skipReason: string | undefined;
+// Decided before the tests are collected, so that a machine without nft or network namespaces
+// reports the test as skipped, with the reason in its name.
+const skipReason = missingTools(['nft'], 'nftables') ?? (await netnsUnavailable());
 let fw: string | undefined;
 let client: string | undefined;
 let listener: ChildProcess | undefined;
@@ -30,14 +33,10 @@ let watching: Promise<unknown> | undefined;
 
 const inNs = (ns: string, command: string, args: string[], input?: string) => run('ip', ['netns', 'exec', ns, command, ...args], input);
 
-async function setup(): Promise<string | undefined> {
-  if (!hasTool('nft')) return 'nft not installed (apt-get install nftables)';
-  const a = await createNetns('vdk-fw');
-  if ('reason' in a) return a.reason;
-  fw = a.name;
-  const b = await createNetns('vdk-cl');
-  if ('reason' in b) return b.reason;
-  client = b.name;
+/** Builds the two namespaces and the listener; nft and namespaces are known to work here, so any failure is an error. */
+async function setup(): Promise<void> {
+  fw = await requireNetns('vdk-fw');
+  client = await requireNetns('vdk-cl');
   const suffix = String(process.pid % 100000);
   const steps: [string, string[]][] = [
     ['ip', ['link', 'add', `vdkf${suffix}`, 'netns', fw, 'type', 'veth', 'peer', 'name', `vdkc${suffix}`, 'netns', client]],
@@ -51,7 +50,7 @@ async function setup(): Promise<string | undefined> {
   ];
   for (const [command, args] of steps) {
     const result = await run(command, args);
-    if (result.code !== 0) return `${command} ${args.join(' ')} failed: ${result.stderr.trim()}`;
+    if (result.code !== 0) throw new Error(`${command} ${args.join(' ')} failed: ${result.stderr.trim()}`);
   }
   // Addresses must be usable at once: without DAD-free IPv4 this is immediate, but wait for the link.
   listener = spawn('ip', ['netns', 'exec', fw, process.execPath, '-e',
@@ -60,7 +59,6 @@ async function setup(): Promise<string | undefined> {
     listener!.stdout!.once('data', () => resolve());
     listener!.once('exit', (code) => reject(new Error(`listener exited with ${code}`)));
   });
-  return undefined;
 }
 
 /** One TCP attempt from the client namespace with a chosen source address. */
@@ -80,36 +78,34 @@ async function allowedV4(): Promise<string[] | undefined> {
   return set?.elem ?? [];
 }
 
-async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 8000): Promise<T[]> {
+/** Polls `read` until `done` holds for what it returns (every value seen is returned, in order). */
+async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, timeout = 8000): Promise<T[]> {
   const seen: T[] = [];
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
+  const look = async () => {
     const value = await read();
     seen.push(value);
-    if (done(value)) return seen;
-    if (Date.now() > deadline) throw new Error(`timed out; last value ${JSON.stringify(value)}`);
-    await new Promise((r) => setTimeout(r, 5)); // let the watcher run between looks
-  }
+    return value;
+  };
+  // A short interval: the test looks at the set many times while the watcher swaps it.
+  await expect.poll(look, { timeout, interval: 5 }).toSatisfy(done);
+  return seen;
 }
 
-beforeAll(async () => {
-  skipReason = await setup();
-}, 30_000);
+describe.skipIf(skipReason !== undefined)(`watch drives a real nftables firewall${skipNote(skipReason)}`, () => {
+  beforeAll(setup, 30_000);
 
-afterAll(async () => {
-  controller.abort();
-  await watching;
-  if (listener?.pid) listener.kill();
-  if (zone) await zone.close();
-  if (fw) await deleteNetns(fw);
-  if (client) await deleteNetns(client);
-  const left = await run('ip', ['netns', 'list']);
-  expect(left.stdout).not.toMatch(new RegExp(`vdk-(fw|cl)-${process.pid}-`));
-});
+  afterAll(async () => {
+    controller.abort();
+    await watching;
+    if (listener?.pid) listener.kill();
+    if (zone) await zone.close();
+    if (fw) await deleteNetns(fw);
+    if (client) await deleteNetns(client);
+    const left = await run('ip', ['netns', 'list']);
+    expect(left.stdout).not.toMatch(new RegExp(`vdk-(fw|cl)-${process.pid}-`));
+  });
 
-describe('watch drives a real nftables firewall', () => {
   it('admits the resolved source, drops the other, and swaps them atomically after a DNS change', async () => {
-    if (skipReason) return void console.log(`skipped: ${skipReason}`);
     const hosts = REQUEST_SERVER_ENVIRONMENTS.prod;
     zone = await startZone({
       [hosts[0]!]: { addresses: [FIRST], ttl: 0 },

@@ -6,7 +6,8 @@ import { parse as parseYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toAddressSet } from '../../../src/tools/allowlist/address-set.js';
 import { RENDERERS, rendererFor, type RenderInput } from '../../../src/tools/allowlist/renderers/index.js';
-import { createNetns, deleteNetns, hasTool, isRoot, run } from './system-tools.js';
+import { skipNote } from '../../helpers/skip.js';
+import { deleteNetns, isRoot, missingTools, netnsUnavailable, requireNetns, run } from './system-tools.js';
 
 const GOLDEN = path.join(path.dirname(fileURLToPath(import.meta.url)), 'golden');
 const EXTENSIONS: Record<string, string> = {
@@ -76,38 +77,42 @@ describe('structure', () => {
   });
 });
 
-/** Checks with the real tools. Each returns early, saying why, where the tool or privilege is missing. */
+// Decided before the tests are collected: a test whose tool or privilege is missing here is
+// reported as skipped, with the reason in its name.
+const noNetns = await netnsUnavailable();
+const skipNft = missingTools(['nft'], 'nftables') ?? noNetns;
+const skipIptables = missingTools(['ipset', 'iptables-restore', 'ip6tables-restore'], 'ipset iptables') ?? noNetns;
+const skipNginx = missingTools(['nginx'], 'nginx-light');
+const skipHaproxy = missingTools(['haproxy'], 'haproxy');
+const skipApache = missingTools(['apache2'], 'apache2');
+const skipUfw = missingTools(['ufw'], 'ufw') ?? (isRoot() ? undefined : 'ufw --dry-run needs root');
+
+/** Checks with the real tools. */
 describe('syntax checks with the real tools', () => {
-  it('nft accepts the nftables script, twice in a row, and loads the sets', async () => {
-    if (!hasTool('nft')) return void console.log('skipped: nft not installed (apt-get install nftables)');
-    const ns = await createNetns('vdk-nft');
-    if ('reason' in ns) return void console.log(`skipped: ${ns.reason}`);
+  it.skipIf(skipNft !== undefined)(`nft accepts the nftables script, twice in a row, and loads the sets${skipNote(skipNft)}`, async () => {
+    const ns = await requireNetns('vdk-nft');
     try {
       const script = path.join(dir, 'rules.nft');
       await writeFile(script, render('nftables'));
-      const check = await run('ip', ['netns', 'exec', ns.name, 'nft', '-c', '-f', script]);
+      const check = await run('ip', ['netns', 'exec', ns, 'nft', '-c', '-f', script]);
       expect(check.stderr).toBe('');
       expect(check.code).toBe(0);
-      for (let i = 0; i < 2; i += 1) expect((await run('ip', ['netns', 'exec', ns.name, 'nft', '-f', script])).code).toBe(0);
-      const listed = await run('ip', ['netns', 'exec', ns.name, 'nft', '-j', 'list', 'set', 'inet', 'vipps_request_servers', 'allowed_v4']);
+      for (let i = 0; i < 2; i += 1) expect((await run('ip', ['netns', 'exec', ns, 'nft', '-f', script])).code).toBe(0);
+      const listed = await run('ip', ['netns', 'exec', ns, 'nft', '-j', 'list', 'set', 'inet', 'vipps_request_servers', 'allowed_v4']);
       expect(listed.stdout).toContain('198.51.100.7');
-      const chain = await run('ip', ['netns', 'exec', ns.name, 'nft', 'list', 'chain', 'inet', 'vipps_request_servers', 'input']);
+      const chain = await run('ip', ['netns', 'exec', ns, 'nft', 'list', 'chain', 'inet', 'vipps_request_servers', 'input']);
       expect(chain.stdout.match(/drop/g)).toHaveLength(1); // re-applying did not duplicate rules
-      const broken = await run('ip', ['netns', 'exec', ns.name, 'nft', '-c', '-f', '-'], render('nftables').replace('198.51.100.7', '198.51.100.700'));
+      const broken = await run('ip', ['netns', 'exec', ns, 'nft', '-c', '-f', '-'], render('nftables').replace('198.51.100.7', '198.51.100.700'));
       expect(broken.code).not.toBe(0); // the check does catch a bad address
     } finally {
-      await deleteNetns(ns.name);
+      await deleteNetns(ns);
     }
   });
 
-  it('ipset restores the sets and iptables-restore/ip6tables-restore --test accept the chains', async () => {
-    for (const tool of ['ipset', 'iptables-restore', 'ip6tables-restore']) {
-      if (!hasTool(tool)) return void console.log(`skipped: ${tool} not installed (apt-get install ipset iptables)`);
-    }
-    const ns = await createNetns('vdk-ipt');
-    if ('reason' in ns) return void console.log(`skipped: ${ns.reason}`);
+  it.skipIf(skipIptables !== undefined)(`ipset restores the sets and iptables-restore/ip6tables-restore --test accept the chains${skipNote(skipIptables)}`, async () => {
+    const ns = await requireNetns('vdk-ipt');
     try {
-      const inNs = (cmd: string, args: string[], stdin?: string) => run('ip', ['netns', 'exec', ns.name, cmd, ...args], stdin);
+      const inNs = (cmd: string, args: string[], stdin?: string) => run('ip', ['netns', 'exec', ns, cmd, ...args], stdin);
       for (let i = 0; i < 2; i += 1) {
         const restored = await inNs('ipset', ['restore'], render('ipset'));
         expect(restored.stderr).toBe('');
@@ -124,12 +129,11 @@ describe('syntax checks with the real tools', () => {
       const broken = await inNs('iptables-restore', ['--test', '--noflush'], render('iptables').replace('--dports', '--dportz'));
       expect(broken.code).not.toBe(0);
     } finally {
-      await deleteNetns(ns.name);
+      await deleteNetns(ns);
     }
   });
 
-  it('nginx -t accepts the allow/deny snippet inside a location', async () => {
-    if (!hasTool('nginx')) return void console.log('skipped: nginx not installed (apt-get install nginx-light)');
+  it.skipIf(skipNginx !== undefined)(`nginx -t accepts the allow/deny snippet inside a location${skipNote(skipNginx)}`, async () => {
     const snippet = path.join(dir, 'vipps-request-servers.conf');
     await writeFile(snippet, render('nginx'));
     const conf = path.join(dir, 'nginx.conf');
@@ -153,8 +157,7 @@ describe('syntax checks with the real tools', () => {
     expect((await run('nginx', ['-t', '-q', '-p', dir, '-c', conf, '-e', temp('error.log')])).code).not.toBe(0);
   });
 
-  it('haproxy -c accepts the ACL file', async () => {
-    if (!hasTool('haproxy')) return void console.log('skipped: haproxy not installed (apt-get install haproxy)');
+  it.skipIf(skipHaproxy !== undefined)(`haproxy -c accepts the ACL file${skipNote(skipHaproxy)}`, async () => {
     const acl = path.join(dir, 'vipps-request-servers.lst');
     await writeFile(acl, render('haproxy'));
     const cfg = path.join(dir, 'haproxy.cfg');
@@ -180,9 +183,8 @@ describe('syntax checks with the real tools', () => {
     expect((await run('haproxy', ['-c', '-q', '-f', cfg])).code).not.toBe(0);
   });
 
-  it('apache2 -t accepts the Require ip block inside a Location', async () => {
+  it.skipIf(skipApache !== undefined)(`apache2 -t accepts the Require ip block inside a Location${skipNote(skipApache)}`, async () => {
     const modules = '/usr/lib/apache2/modules';
-    if (!hasTool('apache2')) return void console.log('skipped: apache2 not installed (apt-get install apache2)');
     const snippet = path.join(dir, 'vipps-request-servers.apache.conf');
     await writeFile(snippet, render('apache'));
     const conf = path.join(dir, 'httpd.conf');
@@ -206,9 +208,7 @@ describe('syntax checks with the real tools', () => {
     expect((await run('apache2', ['-t', '-f', conf])).code).not.toBe(0);
   });
 
-  it('ufw --dry-run accepts every rule of the script', async () => {
-    if (!hasTool('ufw')) return void console.log('skipped: ufw not installed (apt-get install ufw)');
-    if (!isRoot()) return void console.log('skipped: ufw --dry-run needs root');
+  it.skipIf(skipUfw !== undefined)(`ufw --dry-run accepts every rule of the script${skipNote(skipUfw)}`, async () => {
     const script = render('ufw');
     expect((await run('sh', ['-n'], script)).code).toBe(0);
     const commands = script.split('\n').filter((line) => line.startsWith('ufw allow'));
