@@ -6,7 +6,7 @@
 // edges; the same functions run over a small fixture tree (test/architecture/fixtures/) that
 // breaks every rule on purpose, so a checker that silently finds nothing fails here too.
 //
-// The layering, from bottom to top: db, platform, delivery, environments, web, apis, server, and
+// The layering, from bottom to top: db, platform, environments, delivery, web, apis, server, and
 // cli and testing side by side on top. src/tools is independent merchant-side tooling, outside
 // the layers.
 import { fileURLToPath } from 'node:url';
@@ -21,8 +21,8 @@ const fixtureRoot = fileURLToPath(new URL('./fixtures', import.meta.url));
 const LAYERS: Readonly<Record<string, number>> = {
   db: 0,
   platform: 1,
-  delivery: 2,
-  environments: 3,
+  environments: 2,
+  delivery: 3,
   web: 4,
   apis: 5,
   server: 6,
@@ -243,7 +243,7 @@ const RULES: Rule[] = [
   { name: 'src/db imports nothing from src/ outside src/db', check: dbImportsOutsideDb },
   { name: 'src/delivery imports no file of apis, server, web or cli', check: deliveryImportsUpward },
   {
-    name: 'no import runs back up the layers (db < platform < delivery < environments < web < apis < server < cli, testing), type-only imports included',
+    name: 'no import runs back up the layers (db < platform < environments < delivery < web < apis < server < cli, testing), type-only imports included',
     check: importsUpTheLayers,
   },
   { name: 'no circular imports between top-level folders of src/', check: folderCycles },
