@@ -64,14 +64,15 @@ export interface Platform {
   outbox: Outbox;
   /** Events published inside a command's transaction; the Webhooks API turns them into deliveries. */
   events: EventBus;
-  /** The simulated app's inbox, and the payment-request providers APIs register with it. */
+  /**
+   * The simulated app's inbox, and the payment-request providers APIs register with it (in their
+   * start): the one place where the user side and the APIs meet.
+   */
   inbox: UserInbox;
   /** Base URL that clients reach the emulator at (known once the server listens). */
   publicUrl(): string;
   /** Every registered module, as data (names, titles, prefixes, event types). */
   modules(): readonly ApiModule[];
-  /** A started module's instance, by name (the user-side pages reach the APIs' services through it for now). */
-  instance(name: string): ModuleInstance | undefined;
   options: PlatformOptions;
   log: { warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
 }
@@ -96,8 +97,6 @@ export interface ModuleInstance {
   /** Shared PostgreSQL mode: pick up what other instances changed (called on the periodic sweep). */
   refresh?(): Promise<void>;
   close?(): Promise<void>;
-  /** The module's service object, for the user-side pages only (until they use the user inbox's provider interface). */
-  service?: unknown;
 }
 
 /** One API or stateful feature, in its own folder. Adding one = its folder + a line in src/apis/index.ts. */

@@ -118,10 +118,9 @@ async function start(database: DatabaseHandle, modules: readonly ApiModule[], op
     operations,
     outbox,
     events: new EventBus(),
-    inbox: new UserInbox(),
+    inbox: new UserInbox({ database, clock }),
     publicUrl: () => publicUrl,
     modules: () => modules,
-    instance: (name) => instances.get(name),
     options: { callbackRetries: options.callbackRetries ?? 0 },
     log,
   };

@@ -1,13 +1,13 @@
-import type { Payment, State } from '../apis/epayment/domain.js';
+import type { PaymentRequestView, RequestState } from '../platform/user-inbox.js';
 import { paymentSummary } from './components.js';
 import { STATE_TEXT } from './format.js';
 import { html, type Html } from './html.js';
 import { layout, notice } from './layout.js';
 
 export interface AppSwitchView {
-  payment: Payment;
+  payment: PaymentRequestView;
   merchantName: string;
-  state: State;
+  state: RequestState;
   phoneNumber: string;
   error?: string;
 }
@@ -25,7 +25,7 @@ ${p.returnUrl ? html`<a class="btn btn-primary" href="${p.returnUrl}">Back to ${
       : html`${notice('error', v.error)}
 <p class="meta">On a phone, this link switches to the Vipps MT app (<code>vippsMT://</code>) and back to the merchant's app afterwards. Here you choose whose phone it is.</p>
 <form method="post" action="/app-switch">
-  <input type="hidden" name="token" value="${p.redirectToken}">
+  <input type="hidden" name="token" value="${p.token}">
   <label for="phoneNumber">Test user's phone number</label>
   <input type="tel" id="phoneNumber" name="phoneNumber" value="${v.phoneNumber}" inputmode="tel" autocomplete="tel">
   <button class="btn btn-primary" type="submit">Open in the Vipps app</button>

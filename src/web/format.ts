@@ -1,7 +1,7 @@
-import type { Amount, Payment, State } from '../apis/epayment/domain.js';
+import type { PaymentRequestView, RequestAmount, RequestState } from '../platform/user-inbox.js';
 
 /** "1 234,50 kr" for NOK (as the Norwegian app shows it); "12.34 EUR" otherwise. */
-export function formatAmount(amount: Amount): string {
+export function formatAmount(amount: RequestAmount): string {
   const major = (amount.value / 100).toFixed(2);
   if (amount.currency === 'NOK') {
     const [whole, fraction] = major.split('.');
@@ -30,11 +30,11 @@ export function normalizePhone(input: string): string | undefined {
 }
 
 /** The state the user sees: a CREATED payment past its expiry is expired even before the sweep. */
-export function visibleState(p: Payment, now: Date): State {
+export function visibleState(p: Pick<PaymentRequestView, 'state' | 'expiresAt'>, now: Date): RequestState {
   return p.state === 'CREATED' && now.getTime() >= Date.parse(p.expiresAt) ? 'EXPIRED' : p.state;
 }
 
-export const STATE_TEXT: Record<State, string> = {
+export const STATE_TEXT: Record<RequestState, string> = {
   CREATED: 'Waiting for you',
   AUTHORIZED: 'Paid',
   ABORTED: 'Rejected',

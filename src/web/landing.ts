@@ -1,13 +1,13 @@
-import type { Payment, State } from '../apis/epayment/domain.js';
+import type { PaymentRequestView, RequestState } from '../platform/user-inbox.js';
 import { paymentSummary } from './components.js';
 import { formatPhone, STATE_TEXT } from './format.js';
 import { html, type Html } from './html.js';
 import { layout, notice } from './layout.js';
 
 export interface LandingView {
-  payment: Payment;
+  payment: PaymentRequestView;
   merchantName: string;
-  state: State;
+  state: RequestState;
   /** The number in the field: what the user typed, or customer.phoneNumber. */
   phoneNumber: string;
   /** The app the request was sent to, if it was. */
@@ -16,12 +16,12 @@ export interface LandingView {
 }
 
 /**
- * The landing page at a WEB_REDIRECT payment's redirectUrl: who is asking for how much, a phone
+ * The landing page at a WEB_REDIRECT payment's redirectUrl (and an eCom payment's url): who is asking for how much, a phone
  * number field, "continue" (sends the request to that user's app) and "cancel" (aborts).
  */
 export function landingPage(v: LandingView): Html {
   const p = v.payment;
-  const token = p.redirectToken;
+  const token = p.token;
   let body: Html;
   if (v.state !== 'CREATED') {
     body = html`${notice(v.state === 'AUTHORIZED' ? 'ok' : 'info', html`This payment is <strong data-testid="state">${STATE_TEXT[v.state]}</strong>.`)}

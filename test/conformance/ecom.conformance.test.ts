@@ -21,7 +21,6 @@
  *  4. AddressExpress (the callback's address) requires `postCode` but declares only `zipCode`; the
  *     emulator sends both (decision E6), so `postCode` is declared as a property here.
  */
-import type { EcomService } from '../../src/apis/ecom/service.js';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -190,8 +189,10 @@ describe.skipIf(skipReason !== undefined)(`eCom v2 conforms to the official Open
     const d = await call('GET', `/ecomm/v2/payments/${orderId}/details`);
     expect(d.body.shippingDetails.address.postCode).toMatch(/^\d{4}$/);
     // Consent removal from the app: DELETE consentRemovalPrefix/v2/consents/{userId}.
-    const p = await (em.ctx.instance('ecom')!.service as EcomService).byToken((await em.ctx.database.db.selectFrom('ecom_payments').select('token').where('order_id', '=', orderId).executeTakeFirstOrThrow()).token);
-    const removed = await (em.ctx.instance('ecom')!.service as EcomService).removeConsent(p!);
+    // Through the user inbox, as the app's "Remove consent" button does.
+    const request = (await em.ctx.inbox.byToken((await em.ctx.database.db.selectFrom('ecom_payments').select('token').where('order_id', '=', orderId).executeTakeFirstOrThrow()).token))!;
+    const user = (await em.ctx.users.find(request.consent!.phoneNumber))!;
+    const removed = await em.ctx.inbox.providerOf(request).removeConsent!(request, user);
     expect(removed.ok, removed.message).toBe(true);
     const [deletion] = shop.consentRemovals();
     expect(deletion!.path).toBe(`/shop/consents/v2/consents/${encodeURIComponent(d.body.userDetails.userId)}`);

@@ -2,9 +2,9 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { ProblemError, problem, type Problem } from '../../platform/problems.js';
 import { sendProblem } from '../../platform/http-errors.js';
-import { ecomInboxReference, appInbox } from '../epayment/app-inbox.js';
 import type { Platform } from '../module.js';
 import type { EcomPayment } from './domain.js';
+import { ecomInboxKey } from './inbox-provider.js';
 import type { EcomReply, EcomService } from './service.js';
 
 const Msn = Type.String({ pattern: '^[0-9]{4,6}$' });
@@ -68,8 +68,8 @@ export const ecomControl = (ctx: Platform, ecom: EcomService): FastifyPluginAsyn
         if ('error' in chosen) throw new ProblemError(problem(502, 'Shipping details failed', chosen.error));
         shipping = chosen;
       }
-      const r = await ecom.userDecision(p.msn, p.orderId, decision, user.phoneNumber, shipping, (trx) =>
-        appInbox.deliver(trx, { msn: p.msn, reference: ecomInboxReference(p.orderId) }, user.phoneNumber, 'CONTROL_API', ctx.clock.now()));
+      // The request shows up in that user's app history, as if it had been opened there.
+      const r = await ecom.userDecision(p.msn, p.orderId, decision, user.phoneNumber, shipping, (trx) => ctx.inbox.deliver(trx, ecomInboxKey(p), user.phoneNumber, 'CONTROL_API'));
       if (r.error) return sendProblem(reply, toProblem(r), request.url);
       return r.body;
     });

@@ -1,8 +1,8 @@
-import { appInbox, ecomInboxReference } from '../epayment/app-inbox.js';
 import type { ApiModule } from '../module.js';
 import { ecomCallbackOutbox, MerchantCaller } from './callbacks.js';
 import { ecomControl } from './control.js';
 import { ecomErrorShape } from './errors.js';
+import { ecomInboxKey, ecomRequests } from './inbox-provider.js';
 import { ecomRoutes } from './routes.js';
 import { EcomService } from './service.js';
 
@@ -23,15 +23,15 @@ export const ecomModule: ApiModule = {
       users: platform.users,
       publicUrl: platform.publicUrl,
       callbacks: ecomCallbackOutbox({ outbox: platform.outbox, ids: platform.ids, retries: () => platform.options.callbackRetries }),
-      pushToApp: (trx, payment, phoneNumber) => appInbox.deliver(trx, { msn: payment.msn, reference: ecomInboxReference(payment.orderId) }, phoneNumber, 'PUSH_MESSAGE', platform.clock.now()),
+      pushToApp: (trx, payment, phoneNumber) => platform.inbox.deliver(trx, ecomInboxKey(payment), phoneNumber, 'PUSH_MESSAGE'),
       merchantCalls,
     });
+    platform.inbox.register(ecomRequests(ecom, platform.database));
     return {
       routes: ecomRoutes(ecom, platform),
       control: ecomControl(platform, ecom),
       onClock: async () => void (await ecom.expireDue()),
       close: () => merchantCalls.close(),
-      service: ecom,
     };
   },
 };

@@ -25,6 +25,17 @@ export const ecomStore = {
     return (await q.orderBy('msn').execute()).map(parse);
   },
 
+  /** Payments by key, in any order; keys without a payment are left out (the app's inbox lists them). */
+  async loadMany(db: Db, keys: ReadonlyArray<{ msn: string; orderId: string }>): Promise<StoredEcomPayment[]> {
+    if (keys.length === 0) return [];
+    const rows = await db
+      .selectFrom('ecom_payments')
+      .select(['document', 'version'])
+      .where((eb) => eb(eb.refTuple('msn', 'order_id'), 'in', keys.map((k) => eb.tuple(k.msn, k.orderId))))
+      .execute();
+    return rows.map(parse);
+  },
+
   async loadByToken(db: Db, token: string): Promise<StoredEcomPayment | undefined> {
     const row = await db.selectFrom('ecom_payments').select(['document', 'version']).where('token', '=', token).executeTakeFirst();
     return row && parse(row);

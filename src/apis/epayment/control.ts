@@ -3,8 +3,9 @@ import { Type } from '@sinclair/typebox';
 import { sendProblem } from '../../platform/http-errors.js';
 import { ProblemError, problem } from '../../platform/problems.js';
 import type { Platform } from '../module.js';
-import { appInbox } from './app-inbox.js';
+import { epaymentInboxKey } from './inbox-provider.js';
 import type { EpaymentService } from './service.js';
+import { paymentStore } from './store.js';
 
 const Msisdn = Type.String({ pattern: '^\\d{10,15}$', description: 'MSISDN: country code and number, no +, e.g. 4791234567' });
 const ReferenceParams = Type.Object({ reference: Type.String({ pattern: '^[a-zA-Z0-9-]{1,64}$' }) });
@@ -24,14 +25,14 @@ const DecisionBody = Type.Union([
  * user would in the app (test amounts apply; no PIN, no browser).
  */
 export const epaymentControl = (platform: Platform, epayment: EpaymentService): FastifyPluginAsyncTypebox => async (app) => {
-  const { database, users, clock } = platform;
+  const { database, users, inbox } = platform;
   for (const decision of ['approve', 'reject'] as const) {
     app.post(`/payments/:reference/${decision}`, { schema: { params: ReferenceParams, body: DecisionBody } }, async (request, reply) => {
       const { reference } = request.params;
       const body = request.body ?? {};
       const instance = request.url.split('?')[0]!;
       await database.durable();
-      const all = await appInbox.byReference(database.db, reference);
+      const all = await paymentStore.byReference(database.db, reference);
       const matches = body.msn ? all.filter((p) => p.msn === body.msn) : all;
       if (matches.length === 0) {
         throw new ProblemError(problem(404, 'Reference not found', `No payment has the reference ${reference}${body.msn ? ` for MSN ${body.msn}` : ''}.`));
@@ -43,7 +44,7 @@ export const epaymentControl = (platform: Platform, epayment: EpaymentService): 
         });
       }
       const payment = matches[0]!;
-      const recipient = await appInbox.recipient(database.db, payment.msn, reference);
+      const recipient = await inbox.recipient(epaymentInboxKey(payment));
       const pushTo = payment.userFlow === 'PUSH_MESSAGE' ? payment.customer?.phoneNumber : undefined;
       if (pushTo && body.phoneNumber && body.phoneNumber !== pushTo) {
         throw new ProblemError(problem(400, 'Wrong user', `Payment ${reference} was pushed to ${pushTo}; only that user can ${decision} it.`));
@@ -52,7 +53,7 @@ export const epaymentControl = (platform: Platform, epayment: EpaymentService): 
       if (!phone) throw new ProblemError(problem(400, 'No test user', 'There is no test user to act as; create one with POST /devkit/v1/users.'));
       if (!(await users.find(phone))) throw new ProblemError(problem(404, 'Customer not found', `There is no test user with the phone number ${phone}.`, '7010'));
       // The request shows up in that user's app history, as if it had been opened there.
-      const r = await epayment.userDecision(payment.msn, reference, decision, phone, recipient !== phone ? (trx) => appInbox.deliver(trx, payment, phone, 'CONTROL_API', clock.now()) : undefined);
+      const r = await epayment.userDecision(payment.msn, reference, decision, phone, recipient !== phone ? (trx) => inbox.deliver(trx, epaymentInboxKey(payment), phone, 'CONTROL_API') : undefined);
       if (r.problem) return sendProblem(reply, r.problem, instance);
       return reply.code(200).send({ ...(r.body as object), msn: payment.msn, phoneNumber: phone });
     });

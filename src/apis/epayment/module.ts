@@ -1,8 +1,8 @@
 import { problemShape } from '../../platform/http-errors.js';
 import type { ApiModule } from '../module.js';
-import { appInboxSink } from './app-inbox.js';
 import { epaymentControl } from './control.js';
 import { epaymentEventTypes, publishedEvents } from './events.js';
+import { epaymentRequests, pushToInbox } from './inbox-provider.js';
 import { epaymentRoutes } from './routes.js';
 import { EpaymentService } from './service.js';
 
@@ -27,13 +27,13 @@ export const epaymentModule: ApiModule = {
       ids: platform.ids,
       users: platform.users,
       publicUrl: platform.publicUrl,
-      sinks: [(trx, payment, events, firstSeq) => platform.events.publish(trx, publishedEvents(payment, events, firstSeq)), appInboxSink(() => platform.clock.now())],
+      sinks: [(trx, payment, events, firstSeq) => platform.events.publish(trx, publishedEvents(payment, events, firstSeq)), pushToInbox(platform.inbox)],
     });
+    platform.inbox.register(epaymentRequests(epayment, platform.database));
     return {
       routes: epaymentRoutes(epayment, platform),
       control: epaymentControl(platform, epayment),
       onClock: async () => void (await epayment.expireDue()),
-      service: epayment,
     };
   },
 };

@@ -43,6 +43,23 @@ export const paymentStore = {
     return row && { payment: JSON.parse(row.document) as Payment, eventCount: row.event_count };
   },
 
+  /** Payments by key, in any order; keys without a payment are left out (the app's inbox lists them). */
+  async loadMany(db: Db, keys: ReadonlyArray<{ msn: string; reference: string }>): Promise<Payment[]> {
+    if (keys.length === 0) return [];
+    const rows = await db
+      .selectFrom('epayment_payments')
+      .select('document')
+      .where((eb) => eb(eb.refTuple('msn', 'reference'), 'in', keys.map((k) => eb.tuple(k.msn, k.reference))))
+      .execute();
+    return rows.map((r) => JSON.parse(r.document) as Payment);
+  },
+
+  /** Payments with this reference, of any merchant (references are unique per MSN only). */
+  async byReference(db: Db, reference: string): Promise<Payment[]> {
+    const rows = await db.selectFrom('epayment_payments').select('document').where('reference', '=', reference).orderBy('msn').execute();
+    return rows.map((r) => JSON.parse(r.document) as Payment);
+  },
+
   /** A payment with the create request it was made from (null for payments older than migration 0006). */
   async loadWithCreateRequest(db: Db, msn: string, reference: string): Promise<{ stored: StoredPayment; createRequest: string | null } | undefined> {
     const row = await LOAD_WITH_REQUEST.first(db, [msn, reference]);

@@ -1,8 +1,8 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { toProblem } from '../../platform/http-errors.js';
 import { errorPage } from '../../web/error-page.js';
-import { webRoutes } from '../../web/routes.js';
 import type { ApiError, ApiModule } from '../module.js';
+import { usersideRoutes } from './routes.js';
 
 /** Errors on the user's side are pages, in the pages' own style. */
 const pageShape = {
@@ -22,6 +22,7 @@ export const usersideModule: ApiModule = {
   description: 'The user side: landing page, app switch, QR codes and the (simulated) app',
   prefixes: ['/landing', '/app-switch', '/qr/', '/app', '/dwo-api-application/'],
   errors: pageShape,
+  // The user inbox's table (src/platform/user-inbox.ts): reset with the pages that show it.
   tables: [{ name: 'app_requests', msnColumn: 'msn' }],
-  start: (platform) => ({ routes: webRoutes(platform) }),
+  start: (platform) => ({ routes: usersideRoutes(platform) }),
 };

@@ -2,7 +2,6 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { ProblemError, problem } from '../../platform/problems.js';
 import type { TestUser } from '../../platform/test-users.js';
-import { appInbox } from '../../apis/epayment/app-inbox.js';
 import type { AppContext } from '../context.js';
 
 const Msisdn = Type.String({ pattern: '^\\d{10,15}$', description: 'MSISDN: country code and number, no +, e.g. 4791234567' });
@@ -59,7 +58,7 @@ export const userControl = (ctx: AppContext): FastifyPluginAsyncTypebox => async
     const phone = request.params.phoneNumber;
     const deleted = await ctx.database.commands.run(async (trx) => {
       const gone = await ctx.users.delete(phone, trx);
-      if (gone) await appInbox.removeUser(trx, phone);
+      if (gone) await ctx.inbox.removeUser(trx, phone);
       return gone;
     });
     if (!deleted) throw new ProblemError(problem(404, 'Not Found', `There is no test user with the phone number ${phone}.`));

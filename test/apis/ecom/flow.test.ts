@@ -2,7 +2,8 @@
  * eCom v2 over a real port, with a real local merchant server receiving the callbacks and
  * answering shipping details: the documented flows, responses, callbacks and errors.
  */
-import type { EcomService } from '../../../src/apis/ecom/service.js';
+import { MerchantCaller } from '../../../src/apis/ecom/callbacks.js';
+import { ecomStore } from '../../../src/apis/ecom/store.js';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startTestEmulator, type ApiResponse, type TestEmulator } from '../../helpers/emulator.js';
@@ -528,16 +529,18 @@ describe('eCom v2: express checkout', () => {
 
   it('a merchant slower than the shipping timeout: the app cannot offer shipping, the payment stays INITIATE', async () => {
     const slow = await startMerchant({ shippingDelayMs: 60_000 });
+    // The app's synchronous merchant calls, as eCom makes them (from the active request server).
+    const caller = new MerchantCaller(em.ctx.servers);
     try {
-      const caller = (em.ctx.instance('ecom')!.service as any).deps.merchantCalls;
       const { orderId } = await initiate({ merchantInfo: { ...expressInfo(), shippingDetailsPrefix: `${slow.base}/shipping` } });
-      const stored = await (em.ctx.instance('ecom')!.service as EcomService).byToken((await em.ctx.database.db.selectFrom('ecom_payments').select('token').where('order_id', '=', orderId).executeTakeFirstOrThrow()).token);
+      const [stored] = await ecomStore.byOrderId(em.ctx.database.db, orderId, em.merchant.msn);
       const started = Date.now();
-      const r = await caller.shippingDetails(stored!, { addressId: 100, addressLine1: 'Gate 1', city: 'OSLO', postCode: '0191' }, 300);
+      const r = await caller.shippingDetails(stored!.payment, { addressId: 100, addressLine1: 'Gate 1', city: 'OSLO', postCode: '0191' }, 300);
       expect(Date.now() - started).toBeLessThan(5_000);
       expect(r).toEqual({ ok: false, error: 'timeout: no answer within 300 ms' });
       expect((await em.call('GET', `/ecomm/v2/payments/${orderId}/status`)).body.transactionInfo.status).toBe('INITIATE');
     } finally {
+      await caller.close();
       await slow.close();
     }
   });

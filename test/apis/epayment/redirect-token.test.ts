@@ -6,7 +6,7 @@ import { paymentStore } from '../../../src/apis/epayment/store.js';
 import { ids } from '../../../src/platform/ids.js';
 import { startTestEmulator, type TestEmulator } from '../../helpers/emulator.js';
 
-/** The web routes' token check (src/web/routes.ts): a minted token must pass it to reach the lookup. */
+/** The web routes' token check (src/apis/userside/routes.ts): a minted token must pass it to reach the lookup. */
 const WEB_TOKEN = /^[A-Za-z0-9_-]{8,128}$/;
 const SECRET_LENGTH = 22;
 

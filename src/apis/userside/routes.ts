@@ -1,21 +1,15 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
-import { browserFallBack, ecomPaymentView, type PaymentView } from '../apis/ecom/app-view.js';
-import type { ShippingOption } from '../apis/ecom/domain.js';
-import { appInbox, ecomInboxReference, type AppRequestVia } from '../apis/epayment/app-inbox.js';
-import type { Payment } from '../apis/epayment/domain.js';
-import { paymentStore } from '../apis/epayment/store.js';
-import type { TestUser } from '../platform/test-users.js';
-import type { EcomService } from '../apis/ecom/service.js';
-import type { EpaymentService } from '../apis/epayment/service.js';
-import type { Platform } from '../apis/module.js';
-import { appHomePage } from './app-home.js';
-import { appSwitchPage } from './app-switch.js';
-import { appUserPage, type AppUserView } from './app-user.js';
-import { errorPage } from './error-page.js';
-import { formatPhone, normalizePhone, visibleState } from './format.js';
-import type { Html } from './html.js';
-import { landingPage } from './landing.js';
-import { qrImage } from './qr.js';
+import type { TestUser } from '../../platform/test-users.js';
+import type { InboxVia, PaymentRequestView } from '../../platform/user-inbox.js';
+import { appHomePage } from '../../web/app-home.js';
+import { appSwitchPage } from '../../web/app-switch.js';
+import { appUserPage, type AppUserView, type ShippingOffer } from '../../web/app-user.js';
+import { errorPage } from '../../web/error-page.js';
+import { formatPhone, normalizePhone, visibleState } from '../../web/format.js';
+import type { Html } from '../../web/html.js';
+import { landingPage } from '../../web/landing.js';
+import { qrImage } from '../../web/qr.js';
+import type { Platform } from '../module.js';
 
 /** The test users' PIN in MT ("Verify your number", "Enter your code"). */
 export const TEST_PIN = '1236';
@@ -39,19 +33,11 @@ function location(url: string): string {
 
 /**
  * The user side in the browser: the landing page, the app-switch stand-in, QR images and the
- * simulated Vipps app. Server-rendered, every value escaped, no external assets.
+ * simulated Vipps app. Server-rendered, every value escaped, no external assets. Payments of every
+ * API are reached through the user inbox's providers (`platform.inbox`), never an API's own code.
  */
-export const webRoutes = (platform: Platform): FastifyPluginAsync => async (app) => {
-  const ctx = {
-    ...platform,
-    get epayment() {
-      return platform.instance('epayment')!.service as EpaymentService;
-    },
-    get ecom() {
-      return platform.instance('ecom')!.service as EcomService;
-    },
-  };
-  const db = ctx.database.db;
+export const usersideRoutes = (ctx: Platform): FastifyPluginAsync => async (app) => {
+  const { inbox } = ctx;
   const merchantName = (msn: string) => ctx.merchants.get(msn)?.name ?? `Merchant ${msn}`;
 
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 16 * 1024 }, (_request, body, done) => {
@@ -72,21 +58,13 @@ export const webRoutes = (platform: Platform): FastifyPluginAsync => async (app)
   const page = (reply: FastifyReply, status: number, body: Html) => reply.code(status).type('text/html; charset=utf-8').send(body.value);
   const fail = (reply: FastifyReply, status: number, title: string, message: string) => page(reply, status, errorPage(title, message));
 
-  /** The payment (ePayment or eCom) of a link's token. */
-  async function lookupToken(token: string): Promise<PaymentView | undefined> {
-    const stored = await paymentStore.loadByToken(db, token);
-    if (stored) return stored.payment;
-    const ecom = await ctx.ecom.byToken(token);
-    return ecom && ecomPaymentView(ecom);
-  }
-
-  /** The payment behind a link's token, or an error page already sent. */
-  async function byToken(reply: FastifyReply, token: string | undefined): Promise<PaymentView | undefined> {
+  /** The payment request behind a link's token, or an error page already sent. */
+  async function byToken(reply: FastifyReply, token: string | undefined): Promise<PaymentRequestView | undefined> {
     if (!token || !TOKEN.test(token)) {
       fail(reply, 400, 'Invalid payment link', 'The link has no valid token. Use the redirectUrl exactly as the ePayment API returned it.');
       return undefined;
     }
-    const payment = await lookupToken(token);
+    const payment = await inbox.byToken(token);
     if (!payment) {
       fail(reply, 404, 'Payment not found', 'No payment belongs to this link. It may be from another emulator, or the data was reset.');
       return undefined;
@@ -94,8 +72,8 @@ export const webRoutes = (platform: Platform): FastifyPluginAsync => async (app)
     return payment;
   }
 
-  /** The app inbox's key of a payment: eCom payments are `ecom/<orderId>` (decision E7). */
-  const inboxRef = (p: PaymentView) => (p.ecom ? ecomInboxReference(p.ecom.orderId) : p.reference);
+  /** Where the app inbox keeps a request. */
+  const at = (p: PaymentRequestView) => ({ msn: p.msn, key: p.key });
 
   /** The test user of a phone number in a path, or an error page already sent. */
   async function userOf(reply: FastifyReply, raw: string): Promise<TestUser | undefined> {
@@ -112,27 +90,26 @@ export const webRoutes = (platform: Platform): FastifyPluginAsync => async (app)
     return user;
   }
 
-  const deliver = (p: PaymentView, phone: string, via: AppRequestVia) =>
-    ctx.database.commands.run(async (trx) => {
-      await appInbox.deliver(trx, { msn: p.msn, reference: inboxRef(p) }, phone, via, ctx.clock.now());
-      // eCom: once the request is in the app, the user has another 5 minutes (10 at most).
-      if (p.ecom) await ctx.ecom.sentToApp(trx, p.msn, p.ecom.orderId);
-    });
+  /** The redirect after the user acted: browser flows go on to the merchant; push and QR payments end in the app. */
+  const afterDecision = (reply: FastifyReply, p: PaymentRequestView, user: TestUser, decision: 'approve' | 'reject') => {
+    if (p.returnUrl && (p.flow === 'WEB_REDIRECT' || p.flow === 'NATIVE_REDIRECT')) return reply.redirect(location(p.returnUrl), 303);
+    return reply.redirect(`/app/${user.phoneNumber}?notice=${decision === 'approve' ? 'approved' : 'rejected'}&ref=${encodeURIComponent(p.reference)}`, 303);
+  };
 
   // ---- landing page (WEB_REDIRECT, and QR's TEXT/TARGETURL) ----
 
   app.get('/landing', async (request, reply) => {
     const p = await byToken(reply, field(request.query, 'token'));
     if (!p) return reply;
-    const sentTo = await appInbox.recipient(db, p.msn, inboxRef(p));
+    const sentTo = await inbox.recipient(at(p));
     const state = visibleState(p, ctx.clock.now());
     // The waiting page (it reloads itself) sends the browser on to the merchant once the user has acted in the app.
-    if (sentTo && state !== 'CREATED' && p.returnUrl && p.userFlow === 'WEB_REDIRECT') return reply.redirect(location(p.returnUrl), 303);
+    if (sentTo && state !== 'CREATED' && p.returnUrl && p.flow === 'WEB_REDIRECT') return reply.redirect(location(p.returnUrl), 303);
     return page(reply, 200, landingPage({
       payment: p,
       merchantName: merchantName(p.msn),
       state,
-      phoneNumber: sentTo ?? p.customer?.phoneNumber ?? '',
+      phoneNumber: sentTo ?? p.customerPhoneNumber ?? '',
       ...(sentTo ? { sentTo } : {}),
     }));
   });
@@ -146,14 +123,9 @@ export const webRoutes = (platform: Platform): FastifyPluginAsync => async (app)
     if (visibleState(p, ctx.clock.now()) !== 'CREATED') return again(409, 'This payment is no longer waiting.');
 
     if (field(request.body, 'action') === 'cancel') {
-      if (p.ecom) {
-        const r = await ctx.ecom.cancelByUser(p.msn, p.ecom.orderId);
-        if (r.error) return again(r.status, r.error.message);
-      } else {
-        const r = await ctx.epayment.cancelByUser(p.msn, p.reference);
-        if (r.problem) return again(r.status, `${r.problem.title}: ${r.problem.detail ?? ''}`);
-      }
-      return p.returnUrl ? reply.redirect(location(p.returnUrl), 303) : reply.redirect(`/landing?token=${encodeURIComponent(p.redirectToken)}`, 303);
+      const r = await inbox.providerOf(p).cancel(p);
+      if (!r.ok) return again(r.status, r.message);
+      return p.returnUrl ? reply.redirect(location(p.returnUrl), 303) : reply.redirect(`/landing?token=${encodeURIComponent(p.token)}`, 303);
     }
 
     const phone = normalizePhone(typed);
@@ -161,7 +133,7 @@ export const webRoutes = (platform: Platform): FastifyPluginAsync => async (app)
     if (!(await ctx.users.find(phone))) {
       return again(400, `${formatPhone(phone)} is not a Vipps user. Check the number, or create a test user (POST /devkit/v1/users).`);
     }
-    await deliver(p, phone, p.userFlow === 'QR' ? 'QR' : 'LANDING');
+    await inbox.send(p, phone, p.flow === 'QR' ? 'QR' : 'LANDING');
     return reply.redirect(`/app/${phone}`, 303);
   });
 
@@ -171,7 +143,7 @@ export const webRoutes = (platform: Platform): FastifyPluginAsync => async (app)
     const p = await byToken(reply, field(request.query, 'token'));
     if (!p) return reply;
     const first = (await ctx.users.list())[0]?.phoneNumber ?? '';
-    return page(reply, 200, appSwitchPage({ payment: p, merchantName: merchantName(p.msn), state: visibleState(p, ctx.clock.now()), phoneNumber: p.customer?.phoneNumber ?? first }));
+    return page(reply, 200, appSwitchPage({ payment: p, merchantName: merchantName(p.msn), state: visibleState(p, ctx.clock.now()), phoneNumber: p.customerPhoneNumber ?? first }));
   });
 
   app.post('/app-switch', async (request, reply) => {
@@ -184,7 +156,7 @@ export const webRoutes = (platform: Platform): FastifyPluginAsync => async (app)
     const phone = normalizePhone(typed);
     if (!phone) return again(400, 'Enter a phone number: 8 digits, e.g. 97777776.');
     if (!(await ctx.users.find(phone))) return again(400, `${formatPhone(phone)} is not a Vipps user.`);
-    await deliver(p, phone, 'APP_SWITCH');
+    await inbox.send(p, phone, 'APP_SWITCH');
     return reply.redirect(`/app/${phone}`, 303);
   });
 
@@ -193,24 +165,24 @@ export const webRoutes = (platform: Platform): FastifyPluginAsync => async (app)
   app.get('/qr/v1', async (request, reply) => {
     const p = await byToken(reply, field(request.query, 'token'));
     if (!p) return reply;
-    if (p.userFlow !== 'QR') return fail(reply, 404, 'Not a QR payment', 'This payment was not created with userFlow QR.');
-    const image = await qrImage(`${ctx.publicUrl()}/landing?token=${encodeURIComponent(p.redirectToken)}`, p.qrFormat);
+    if (p.flow !== 'QR') return fail(reply, 404, 'Not a QR payment', 'This payment was not created with userFlow QR.');
+    const image = await qrImage(`${ctx.publicUrl()}/landing?token=${encodeURIComponent(p.token)}`, p.qrFormat);
     return reply.code(200).type(image.contentType).header('cache-control', 'no-store').send(image.body);
   });
 
   // ---- the simulated Vipps app ----
 
   async function renderApp(reply: FastifyReply, status: number, user: TestUser, extra: Partial<AppUserView> = {}) {
-    const requests = await appInbox.forUser(db, user.phoneNumber);
-    // Express checkout: the shipping methods of each waiting request (static, or the merchant's
-    // shipping-details endpoint, called now: a synchronous call in the user's flow).
-    const shipping = new Map<string, { options: ShippingOption[] } | { error: string }>();
+    const requests = await inbox.forUser(user.phoneNumber);
+    // Express checkout: the shipping methods of each waiting request (e.g. eCom's static ones, or the
+    // merchant's shipping-details endpoint, called now: a synchronous call in the user's flow).
+    const shipping = new Map<string, ShippingOffer>();
     await Promise.all(
-      requests.map(async (r) => {
-        const e = (r.payment as PaymentView).ecom;
-        if (!e || e.paymentType !== 'eComm Express Payment' || visibleState(r.payment, ctx.clock.now()) !== 'CREATED') return;
-        const offered = await ctx.ecom.shippingOptions(e, user);
-        shipping.set(e.token, offered.ok ? { options: offered.options } : { error: offered.message });
+      requests.map(async ({ request: r }) => {
+        const provider = inbox.providerOf(r);
+        if (!r.shipping || !provider.shippingOptions || visibleState(r, ctx.clock.now()) !== 'CREATED') return;
+        const offered = await provider.shippingOptions(r, user);
+        shipping.set(r.token, offered.ok ? { options: offered.options } : { error: offered.message });
       }),
     );
     return page(reply, status, appUserPage({ user, requests, merchantName, now: ctx.clock.now(), shipping, ...extra }));
@@ -252,11 +224,12 @@ export const webRoutes = (platform: Platform): FastifyPluginAsync => async (app)
     }
     const error = (text: string) => renderApp(reply, 400, user, { notice: { kind: 'error', text }, scanLink: link });
     if (!token || !TOKEN.test(token)) return error('That is not a Vipps payment link: paste the QR code link (…/qr/v1?token=…) or the payment link.');
-    const scanned = await lookupToken(token);
+    // Whichever API the link belongs to: every provider is asked.
+    const scanned = await inbox.byToken(token);
     if (!scanned) return error('No payment belongs to that link.');
     const state = visibleState(scanned, ctx.clock.now());
     if (state !== 'CREATED') return error(`This payment can no longer be paid (it is ${state}).`);
-    await deliver(scanned, user.phoneNumber, scanned.ecom ? 'APP_SWITCH' : 'QR');
+    await inbox.send(scanned, user.phoneNumber, 'QR');
     return reply.redirect(`/app/${user.phoneNumber}`, 303);
   });
 
@@ -266,35 +239,18 @@ export const webRoutes = (platform: Platform): FastifyPluginAsync => async (app)
       if (!user) return reply;
       const p = await byToken(reply, request.params.token);
       if (!p) return reply;
-      const error = (status: number, text: string) => renderApp(reply, status, user, { notice: { kind: 'error', text }, focus: p.redirectToken });
-      if ((await appInbox.recipient(db, p.msn, inboxRef(p))) !== user.phoneNumber) {
+      const error = (status: number, text: string) => renderApp(reply, status, user, { notice: { kind: 'error', text }, focus: p.token });
+      if ((await inbox.recipient(at(p))) !== user.phoneNumber) {
         return error(404, `Payment ${p.reference} is not in ${formatPhone(user.phoneNumber)}'s app.`);
       }
       if (decision === 'approve' && field(request.body, 'pin') !== TEST_PIN) {
         return error(400, 'Wrong PIN. Try again.');
       }
-      if (p.ecom) {
-        let shipping;
-        if (decision === 'approve' && p.ecom.paymentType === 'eComm Express Payment') {
-          const chosen = await ctx.ecom.chosenShipping(p.ecom, user, field(request.body, 'shippingMethodId'));
-          if ('error' in chosen) return error(400, chosen.error);
-          shipping = chosen;
-        }
-        const r = await ctx.ecom.userDecision(p.msn, p.ecom.orderId, decision, user.phoneNumber, shipping);
-        if (r.error) return error(r.status, r.status === 402 ? `Payment failed: ${r.error.message}` : r.error.message);
-        // After the user acts the app sends the browser to fallBack (not with skipLandingPage).
-        const fallBack = p.ecom.skipLandingPage ? undefined : browserFallBack(p.ecom);
-        if (fallBack) return reply.redirect(location(fallBack), 303);
-        return reply.redirect(`/app/${user.phoneNumber}?notice=${decision === 'approve' ? 'approved' : 'rejected'}&ref=${encodeURIComponent(p.reference)}`, 303);
-      }
-      const r = await ctx.epayment.userDecision(p.msn, p.reference, decision, user.phoneNumber);
-      if (r.problem) {
-        const text = r.problem.status === 402 ? `Payment failed: ${r.problem.title}. ${r.problem.detail ?? ''}` : `${r.problem.title}. ${r.problem.detail ?? ''}`;
-        return error(r.problem.status, text);
-      }
-      // The browser goes on to the merchant (best effort, as in the real flow); push and QR payments end in the app.
-      if (p.returnUrl && (p.userFlow === 'WEB_REDIRECT' || p.userFlow === 'NATIVE_REDIRECT')) return reply.redirect(location(p.returnUrl), 303);
-      return reply.redirect(`/app/${user.phoneNumber}?notice=${decision === 'approve' ? 'approved' : 'rejected'}&ref=${encodeURIComponent(p.reference)}`, 303);
+      const shippingMethodId = field(request.body, 'shippingMethodId');
+      const r = await inbox.providerOf(p).decide(p, decision, user, shippingMethodId === undefined ? {} : { shippingMethodId });
+      if (!r.ok) return error(r.status, r.message);
+      // The browser goes on to the merchant (best effort, as in the real flow).
+      return afterDecision(reply, p, user, decision);
     });
   }
   // ---- eCom: the initiate `url` (MT's path), and "remove consent" in the app ----
@@ -310,10 +266,11 @@ export const webRoutes = (platform: Platform): FastifyPluginAsync => async (app)
     if (!user) return reply;
     const p = await byToken(reply, request.params.token);
     if (!p) return reply;
-    if (!p.ecom || p.ecom.userPhoneNumber !== user.phoneNumber) {
+    const provider = inbox.providerOf(p);
+    if (!p.consent || p.consent.phoneNumber !== user.phoneNumber || !provider.removeConsent) {
       return renderApp(reply, 404, user, { notice: { kind: 'error', text: `${p.reference} is not an express payment of ${formatPhone(user.phoneNumber)}.` } });
     }
-    const r = await ctx.ecom.removeConsent(p.ecom);
+    const r = await provider.removeConsent(p, user);
     return renderApp(reply, r.ok ? 200 : 502, user, { notice: { kind: r.ok ? 'ok' : 'error', text: r.message } });
   });
 };
