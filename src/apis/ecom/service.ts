@@ -239,6 +239,7 @@ export class EcomService {
   }
 
   async directCapture(msn: string): Promise<boolean> {
+    await this.deps.database.durable();
     return ecomStore.directCapture(this.deps.database.db, msn);
   }
 
