@@ -8,8 +8,8 @@ import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } f
 import type { Migration, Transaction } from 'kysely';
 import type { DatabaseHandle } from '../db/open.js';
 import type { Database } from '../db/schema.js';
+import type { DeliveryFaults } from '../delivery/dispatcher.js';
 import type { Outbox } from '../delivery/outbox.js';
-import type { Operations } from '../environments/operations.js';
 import type { RequestServerDirectory } from '../environments/request-server-directory.js';
 import type { OffsetClock } from '../platform/clock.js';
 import type { EventBus } from '../platform/event-bus.js';
@@ -58,8 +58,6 @@ export interface Platform {
   tokens: TokenService;
   /** Request servers of prod, DR and MT: where deliveries come from. */
   servers: RequestServerDirectory;
-  /** Faults, incidents and maintenance windows (the status page's state). */
-  operations: Operations;
   /** The delivery engine's only door: rows written in the caller's transaction. */
   outbox: Outbox;
   /** Events published inside a command's transaction; the Webhooks API turns them into deliveries. */
@@ -97,7 +95,27 @@ export interface ModuleInstance {
   /** Shared PostgreSQL mode: pick up what other instances changed (called on the periodic sweep). */
   refresh?(): Promise<void>;
   close?(): Promise<void>;
+  /** Injected faults on the request path: the server's fault hook asks every module that provides them. */
+  requestFaults?: RequestFaults;
+  /** Injected faults on callbacks and webhooks: the delivery dispatcher asks every module that provides them. */
+  deliveryFaults?: DeliveryFaults;
 }
+
+/** What the fault hook does to one request. */
+export interface RequestDecision {
+  delayMs: number;
+  fail?: { kind: 'reset' } | { kind: 'status'; status: number; title: string; detail: string };
+}
+
+/** Injected faults on the request path, as a module provides them (the status module does). */
+export interface RequestFaults {
+  /** False when nothing injected could touch a request: the hook's fast path, asked on every request. */
+  mayAffectRequests(): boolean;
+  /** What to do with one request to the module named `api`: latency to add, a failure to answer. */
+  decide(method: string, path: string, api: string): RequestDecision | undefined;
+}
+
+export type { DeliveryFaults };
 
 /** One API or stateful feature, in its own folder. Adding one = its folder + a line in src/apis/index.ts. */
 export interface ApiModule {

@@ -151,7 +151,7 @@ const migrations: Record<string, Migration> = {
   '0004_operations': {
     async up(db: Kysely<any>) {
       // Operations (issue 6): injected faults, the status page's incidents and maintenance windows.
-      // Each is a JSON document owned by src/environments/operations.ts plus the columns queries need.
+      // Each is a JSON document owned by src/apis/status/domain.ts plus the columns queries need.
       await db.schema.createTable('faults')
         .addColumn('id', 'varchar(36)', (c) => c.primaryKey())
         .addColumn('document', 'text', (c) => c.notNull())

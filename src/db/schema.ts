@@ -149,7 +149,7 @@ export interface AppRequestsTable {
   sent_at: string;
 }
 
-/** An injected fault (issue 6, operations): the document is the `Fault` of src/environments/operations.ts. */
+/** An injected fault (issue 6, operations): the document is the `Fault` of src/apis/status/domain.ts. */
 export interface FaultsTable {
   id: string;
   document: string;

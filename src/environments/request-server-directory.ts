@@ -117,9 +117,26 @@ export class RequestServerDirectory {
   }
 
   async setDown(environment: EnvironmentName, down: boolean): Promise<EnvironmentView> {
-    await this.database.commands.run((trx) => trx.updateTable('request_server_state').set({ down: down ? 1 : 0 }).where('environment', '=', environment).execute());
-    this.state.get(environment)!.down = down;
+    const apply = await this.database.commands.run((trx) => this.markDown(trx, environment, down));
+    apply();
     return this.describe(environment);
+  }
+
+  /**
+   * Marks an environment down (deliveries fail over to DR) or up inside the caller's command, so
+   * that it commits with the caller's own writes (an environment fault and its incident). Returns
+   * what to apply in memory once that command has committed.
+   */
+  async markDown(trx: Transaction<Database>, environment: EnvironmentName, down: boolean): Promise<() => void> {
+    await trx.updateTable('request_server_state').set({ down: down ? 1 : 0 }).where('environment', '=', environment).execute();
+    return () => {
+      this.state.get(environment)!.down = down;
+    };
+  }
+
+  /** The environments that are down now. */
+  downEnvironments(): Set<EnvironmentName> {
+    return new Set(ENVIRONMENT_NAMES.filter((e) => this.state.get(e)?.down));
   }
 
   /** Back to generation 0 at the current time, nothing down (control API reset), in one transaction. */

@@ -19,6 +19,13 @@ export const ENVIRONMENT_DESCRIPTIONS: Readonly<Record<EnvironmentName, string>>
   mt: 'merchant test',
 };
 
+/** The environments' names on the status page (its component groups). */
+export const ENVIRONMENT_TITLES: Readonly<Record<EnvironmentName, string>> = {
+  prod: 'Production',
+  dr: 'Production DR (disaster recovery)',
+  mt: 'MT (merchant test)',
+};
+
 /** A production shop must accept both prod and its disaster-recovery fail-over. */
 export const PRODUCTION_ENVIRONMENTS: readonly EnvironmentName[] = ['prod', 'dr'];
 

@@ -39,7 +39,8 @@ export async function buildApp(ctx: AppContext, modules: readonly ApiModule[], o
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // Injected faults (latency, errors, outages, maintenance) apply before any API sees the request.
-  app.addHook('onRequest', faultHook(ctx.operations, modules));
+  const requestFaults = [...ctx.instances.values()].flatMap((i) => (i.requestFaults ? [i.requestFaults] : []));
+  app.addHook('onRequest', faultHook(requestFaults, modules));
 
   const guard = adminGuard(ctx.adminToken);
   const mount = async (routes: FastifyPluginAsync, shape: ErrorShape, prefix?: string, guarded = false) =>

@@ -3,10 +3,9 @@ import { MODULES } from '../apis/index.js';
 import type { ApiModule, ModuleInstance, Platform } from '../apis/module.js';
 import { openDatabase, type DatabaseConfig, type DatabaseHandle } from '../db/open.js';
 import { clearTable, settings } from '../db/tables.js';
-import { Dispatcher } from '../delivery/dispatcher.js';
+import { Dispatcher, type DeliveryFaults } from '../delivery/dispatcher.js';
 import { Outbox } from '../delivery/outbox.js';
 import { startDnsServer, type DnsLookupResult, type DnsServer } from '../environments/dns-server.js';
-import { Operations } from '../environments/operations.js';
 import { RequestServerDirectory } from '../environments/request-server-directory.js';
 import type { EnvironmentName } from '../environments/request-servers.js';
 import { OffsetClock } from '../platform/clock.js';
@@ -87,9 +86,17 @@ async function start(database: DatabaseHandle, modules: readonly ApiModule[], op
   await servers.load();
 
   let publicUrl = '';
-  const components = modules.filter((m) => m.statusComponent !== false).map((m) => ({ key: m.name, name: m.title, description: m.description, prefixes: m.prefixes }));
-  const operations = new Operations({ database, clock, servers, publicUrl: () => publicUrl, components });
-  await operations.load();
+  const instances = new Map<string, ModuleInstance>();
+  // Injected delivery faults come from whichever modules provide them (the status module), known once they started.
+  const deliveryFaults: DeliveryFaults = {
+    beforeAttempt(target) {
+      for (const instance of instances.values()) {
+        const decision = instance.deliveryFaults?.beforeAttempt(target);
+        if (decision) return decision;
+      }
+      return undefined;
+    },
+  };
   // `app` exists by the time anything is delivered.
   const log = { warn: (o: object, m: string) => app.log.warn(o, m), error: (o: object, m: string) => app.log.error(o, m) };
   const dispatcher = new Dispatcher({
@@ -98,7 +105,7 @@ async function start(database: DatabaseHandle, modules: readonly ApiModule[], op
     ids,
     servers,
     log,
-    faults: operations.deliveryFaults,
+    faults: deliveryFaults,
     ...(options.deliveryTimeoutMs ? { timeoutMs: options.deliveryTimeoutMs } : {}),
     ...(options.retryCompression ? { retryCompression: options.retryCompression } : {}),
   });
@@ -106,7 +113,6 @@ async function start(database: DatabaseHandle, modules: readonly ApiModule[], op
   // The outbox rows are written inside the command; the dispatcher looks once they are committed.
   database.commands.onCommit(() => outbox.committed());
 
-  const instances = new Map<string, ModuleInstance>();
   const platform: Platform = {
     database,
     clock,
@@ -115,7 +121,6 @@ async function start(database: DatabaseHandle, modules: readonly ApiModule[], op
     users,
     tokens,
     servers,
-    operations,
     outbox,
     events: new EventBus(),
     inbox: new UserInbox({ database, clock }),
@@ -228,7 +233,7 @@ async function start(database: DatabaseHandle, modules: readonly ApiModule[], op
     if (sweeping) return;
     sweeping = true;
     // Instances sharing PostgreSQL pick up each other's changes here.
-    const shared = database.kind === 'postgres' ? [merchants.load(), followSharedClock(), servers.load(), operations.load(), each((i) => i.refresh?.())] : [];
+    const shared = database.kind === 'postgres' ? [merchants.load(), followSharedClock(), servers.load(), each((i) => i.refresh?.())] : [];
     Promise.all([...shared, each((i) => i.onClock?.())])
       .catch((err) => app.log.error({ err }, 'sweep failed'))
       .finally(() => (sweeping = false));

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestEmulator, type TestEmulator } from '../helpers/emulator.js';
+import { startMerchant } from '../helpers/merchant.js';
 import { pgUnreachable, testPgUrl } from '../helpers/postgres.js';
 import { skipNote } from '../helpers/skip.js';
 
@@ -87,6 +88,71 @@ describe.skipIf(skipReason !== undefined)(`PostgreSQL shared deployment${skipNot
     expect(details.body.transactionSummary.capturedAmount).toBe(ok * 200);
     expect(details.body.transactionSummary.capturedAmount).toBeLessThanOrEqual(1000);
     expect(details.body.transactionLogHistory.filter((e: any) => e.operation === 'CAPTURE')).toHaveLength(ok);
+  });
+
+  it('eCom express on PostgreSQL: instance A offers the merchant\'s shipping methods in the app, instance B approves with the chosen one', async () => {
+    const shop = await startMerchant();
+    try {
+      const orderId = `pg-express-${randomUUID().slice(0, 8)}`;
+      const init = await a!.call('POST', '/ecomm/v2/payments', {
+        body: {
+          customerInfo: {},
+          merchantInfo: {
+            merchantSerialNumber: a!.merchant.msn,
+            callbackPrefix: `${shop.base}/cb`,
+            fallBack: `${shop.base}/fb`,
+            paymentType: 'eComm Express Payment',
+            shippingDetailsPrefix: `${shop.base}/shipping`,
+            consentRemovalPrefix: `${shop.base}/consents`,
+          },
+          transaction: { orderId, amount: 1000, transactionText: 'Shared express' },
+        },
+      });
+      expect(init.status, init.text).toBe(200);
+      const token = String(init.body.url).split('=', 3)[2]!;
+      // The user continues on A's landing page; A's app shows the request with the merchant's shipping methods.
+      const cont = await fetch(`${a!.url}/landing`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ token, phoneNumber: '97777776', action: 'continue' }).toString(),
+      });
+      expect(cont.status).toBe(303);
+      const app = await (await fetch(`${a!.url}/app/4797777776`)).text();
+      expect(app).toContain('Running');
+      expect(shop.shippingRequests()).toHaveLength(1);
+      // Were B to ask the merchant again it would get other methods, and 321abc would be unknown.
+      shop.state.shippingOptions = [{ isDefault: 'Y', priority: 1, shippingCost: 5, shippingMethod: 'Other', shippingMethodId: 'other' }];
+
+      const approve = await b!.call('POST', `/devkit/v1/ecom/payments/${orderId}/approve`, { body: { phoneNumber: '4797777776', shippingMethodId: '321abc' } });
+      expect(approve.status, approve.text).toBe(200);
+      expect(shop.shippingRequests()).toHaveLength(1);
+      await shop.until(() => shop.callbacks(orderId).length === 1);
+      const callback = shop.callbacks(orderId)[0]!.json;
+      expect(callback.transactionInfo).toMatchObject({ amount: 1000 + 19900, status: 'RESERVE' });
+      expect(callback.shippingDetails).toMatchObject({ shippingMethodId: '321abc', shippingMethod: 'Running', shippingCost: 199 });
+      const details = await a!.call('GET', `/ecomm/v2/payments/${orderId}/details`);
+      expect(details.body.shippingDetails).toMatchObject({ shippingMethodId: '321abc', shippingCost: 199 });
+    } finally {
+      await shop.close();
+    }
+  });
+
+  it('faults: one added on A acts on B after the sweep; cleared on B, it is resolved on A too', async () => {
+    const added = await a!.call('POST', '/devkit/v1/faults', { anonymous: true, body: { type: 'errors', api: 'epayment', rate: 1, status: 503, message: 'shared fault' } });
+    expect(added.status, added.text).toBe(201);
+    const { fault, incident } = added.body;
+    await expect.poll(async () => (await b!.call('GET', '/epayment/v1/payments/no-such-payment')).status, { timeout: 5_000 }).toBe(503);
+    const onB = (await b!.call('GET', '/api/v2/incidents/unresolved.json', { anonymous: true })).body.incidents.map((i: any) => i.id);
+    expect(onB).toContain(incident.id);
+    // B decides on what is in the database, not on its copy in memory.
+    const cleared = await b!.call('DELETE', `/devkit/v1/faults/${fault.id}`, { anonymous: true });
+    expect(cleared.status, cleared.text).toBe(200);
+    expect(cleared.body.incident.status).toBe('resolved');
+    expect((await a!.call('DELETE', `/devkit/v1/faults/${fault.id}`, { anonymous: true })).status).toBe(404);
+    await expect.poll(async () => (await a!.call('GET', '/epayment/v1/payments/no-such-payment')).status, { timeout: 5_000 }).toBe(404);
+    const onA = (await a!.call('GET', '/api/v2/incidents.json', { anonymous: true })).body.incidents.find((i: any) => i.id === incident.id);
+    expect(onA.status).toBe('resolved');
   });
 
   it('expires payments through the clock on PostgreSQL too', async () => {

@@ -3,7 +3,9 @@
  * callback Vipps owes the merchant), or a typed error. No I/O, no clock reads: instants and ids
  * come in through `ctx`. Rules: reference §4 (lifecycle), §2 (responses), §5.1 (callbacks).
  */
+import { createHash } from 'node:crypto';
 import { testAmountOutcome } from '../../platform/test-amounts.js';
+import type { TestUser } from '../../platform/test-users.js';
 import { ecomErrors, type EcomError } from './errors.js';
 
 /** INITIATE waits for the user; RESERVE/SALE are approved; CANCEL, VOID and REJECTED are final. */
@@ -99,6 +101,12 @@ export interface EcomPayment {
   userPhoneNumber?: string;
   /** The last failed approval (test amount): the payment stays INITIATE. */
   lastDecline?: { amount: number; reason: string; message: string; at: string };
+  /**
+   * Express: the shipping methods the merchant's shipping-details endpoint offered while the user
+   * chooses (sorted by priority). Kept in the payment so that any instance can finish the choice;
+   * dropped once the payment leaves INITIATE.
+   */
+  offeredShipping?: ShippingOption[];
 }
 
 export interface Context {
@@ -122,6 +130,8 @@ export type Command =
   | { type: 'abandon'; reason: 'landing' | 'timeout' }
   /** The request reached a user's app: the user gets another 5 minutes (10 at most in all). */
   | { type: 'sentToApp' }
+  /** Express: the merchant answered the shipping-details call; the first answer stays while the user chooses. */
+  | { type: 'offerShipping'; options: ShippingOption[] }
   | { type: 'capture'; amount: number | null; transactionText: string; requestId: string }
   | { type: 'cancel'; transactionText: string; releaseRemaining: boolean; requestId: string }
   | { type: 'refund'; amount: number; transactionText: string; requestId: string };
@@ -198,8 +208,24 @@ export function initiate(input: InitiateInput, ctx: Context): Outcome {
 }
 
 export function decide(p: EcomPayment, command: Command, ctx: Context): Outcome {
+  const outcome = decideCommand(p, command, ctx);
+  // Shipping options are only needed while the user may still choose.
+  if (outcome.ok && outcome.payment.state !== 'INITIATE' && outcome.payment.offeredShipping) {
+    const { offeredShipping: _dropped, ...payment } = outcome.payment;
+    void _dropped;
+    return { ...outcome, payment };
+  }
+  return outcome;
+}
+
+function decideCommand(p: EcomPayment, command: Command, ctx: Context): Outcome {
   const now = ctx.now.toISOString();
   switch (command.type) {
+    case 'offerShipping': {
+      if (p.state !== 'INITIATE') return fail(ecomErrors.notAllowed(`The payment is ${p.state}; it no longer waits for a shipping choice.`));
+      if (p.offeredShipping) return { ok: true, payment: p };
+      return { ok: true, payment: { ...p, offeredShipping: sortShippingOptions(command.options) } };
+    }
     case 'sentToApp': {
       if (p.state !== 'INITIATE') return fail(ecomErrors.notAllowed(`The payment is ${p.state}; it no longer waits for the user.`));
       const until = Math.min(ctx.now.getTime() + LANDING_WINDOW_MS, Date.parse(p.createdAt) + MAX_WINDOW_MS);
@@ -366,3 +392,147 @@ function entry(operation: Operation, amount: number, transactionText: string, tr
 }
 
 const fail = (error: EcomError): Outcome => ({ ok: false, error });
+
+// ---------------------------------------------------------------- rules of the requests (before a payment is loaded)
+
+/** The fixed prefix of our landing-page tokens: base64url of a JWT header, like MT's `eyJraWQiOiJqd3RrZXki...`. */
+const TOKEN_HEADER = Buffer.from('{"kid":"jwtkey","alg":"RS256"}').toString('base64url');
+
+/** A landing-page token from random base64url characters: shaped like MT's JWT-like token (decision E7). */
+export const landingToken = (random: string): string => `${TOKEN_HEADER}${random}`;
+
+/** Where the user goes to pay: the app's scheme for isApp, else MT's deeplink path (which redirects to the landing page). */
+export function landingUrl(p: Pick<EcomPayment, 'token' | 'isApp'>, publicUrl: string): string {
+  if (p.isApp) return `vippsMT://?token=${p.token}`;
+  return `${publicUrl}/dwo-api-application/v1/deeplink/vippsgateway?v=2&token=${p.token}`;
+}
+
+/** The body and header MSN must both be the keys' sales unit (decision E3). */
+export function checkMsn(given: string, msn: string): EcomError | undefined {
+  return given === msn ? undefined : ecomErrors.invalidMsn(given);
+}
+
+/** An 8-digit Norwegian number from what merchants send (+47, 0047, spaces): the documented repair. */
+export function repairMobileNumber(raw: string): string | undefined {
+  let digits = raw.replace(/[\s-]/g, '');
+  if (digits.startsWith('+47')) digits = digits.slice(3);
+  else if (digits.startsWith('0047')) digits = digits.slice(4);
+  else if (digits.length === 10 && digits.startsWith('47')) digits = digits.slice(2);
+  return /^\d{8}$/.test(digits) ? digits : undefined;
+}
+
+/** What initiate checks before anything is loaded, as the request gives it. */
+export interface InitiateRequestRules {
+  merchantInfo: { merchantSerialNumber: string; callbackPrefix: string; fallBack: string; isApp?: boolean | undefined; shippingDetailsPrefix?: string | undefined; consentRemovalPrefix?: string | undefined };
+  customerInfo: { mobileNumber?: string | undefined };
+}
+
+/**
+ * The initiate request's own rules, in the order MT reports them: the MSN, the URLs, the mobile
+ * number (repaired to 8 digits). The rest (express, skipLandingPage) is `initiate`'s, after the
+ * user and the orderId are looked up.
+ */
+export function checkInitiateRequest(body: InitiateRequestRules, msn: string): { ok: true; mobileNumber?: string } | { ok: false; error: EcomError } {
+  const m = body.merchantInfo;
+  const refuse = (error: EcomError) => ({ ok: false as const, error });
+  const wrongMsn = checkMsn(m.merchantSerialNumber, msn);
+  if (wrongMsn) return refuse(wrongMsn);
+  if (!isValidCallbackUrl(m.callbackPrefix)) return refuse(ecomErrors.invalidField('merchantInfo.callbackPrefix', 'callbackPrefix must be a valid HTTPS URL (http://localhost and http://127.0.0.1 are accepted by the emulator).'));
+  if (m.isApp !== true && !isValidFallBack(m.fallBack)) return refuse(ecomErrors.invalidField('merchantInfo.fallBack', 'fallBack must be a valid HTTPS URL or a custom URL scheme (http://localhost and http://127.0.0.1 are accepted by the emulator).'));
+  for (const key of ['shippingDetailsPrefix', 'consentRemovalPrefix'] as const) {
+    const url = m[key];
+    if (url !== undefined && !isValidCallbackUrl(url)) return refuse(ecomErrors.invalidField(`merchantInfo.${key}`, `${key} must be a valid HTTPS URL.`));
+  }
+  const raw = body.customerInfo.mobileNumber;
+  if (raw === undefined || raw === '') return { ok: true };
+  const mobileNumber = repairMobileNumber(raw);
+  return mobileNumber ? { ok: true, mobileNumber } : refuse(ecomErrors.unknownUser());
+}
+
+/** A refund names its amount, at least 100 øre (checked before the order is looked up). */
+export function checkRefundAmount(amount: number | null | undefined): EcomError | undefined {
+  if (amount === undefined || amount === null || amount < 100) return ecomErrors.invalidField('transaction.amount', 'A refund needs an amount of at least 100 (øre).');
+  return undefined;
+}
+
+/** MT's force approve works for regular payments with a landing page, and only with the payment's own token (decision E10). */
+export function checkForceApprove(p: EcomPayment, token: string | undefined): EcomError | undefined {
+  if (isExpress(p)) return ecomErrors.forceApproveNotSupported('force approve does not support express payments.');
+  if (p.skipLandingPage) return ecomErrors.forceApproveNotSupported('force approve does not support skipLandingPage.');
+  if (token !== undefined && token !== p.token) return ecomErrors.invalidField('token', 'The token does not belong to this payment.');
+  return undefined;
+}
+
+// ---------------------------------------------------------------- the user towards a merchant
+
+/** The user's stable id towards one merchant: base64 like the documented `uiJskNQ6qNN1iwN891uuob==`. */
+export function userIdFor(msn: string, sub: string): string {
+  return createHash('sha256').update(`${msn}:${sub}`).digest().subarray(0, 16).toString('base64');
+}
+
+export function userDetailsOf(msn: string, user: TestUser): EcomUserDetails & { phoneNumber: string; sub: string } {
+  return {
+    email: user.email,
+    firstName: user.givenName,
+    lastName: user.familyName,
+    mobileNumber: user.phoneNumber.slice(-8),
+    userId: userIdFor(msn, user.sub),
+    phoneNumber: user.phoneNumber,
+    sub: user.sub,
+  };
+}
+
+/** The user's address as Vipps sends it to the shipping-details endpoint (addressId ≥ 100). */
+export function addressOf(user: TestUser) {
+  const addressId = 100 + (parseInt(createHash('sha256').update(user.sub).digest('hex').slice(0, 6), 16) % 900_000);
+  return { addressId, addressLine1: user.address.streetAddress, city: user.address.city, postCode: user.address.postalCode };
+}
+
+// ---------------------------------------------------------------- express: shipping
+
+export const sortShippingOptions = (options: readonly ShippingOption[]): ShippingOption[] => [...options].sort((a, b) => (a.priority ?? 0) - (b.priority ?? 0));
+
+/** The options the app shows without calling the merchant: static ones, or those already offered. */
+export function knownShippingOptions(p: EcomPayment): ShippingOption[] | undefined {
+  if (p.staticShippingDetails?.length) return sortShippingOptions(p.staticShippingDetails);
+  return p.offeredShipping;
+}
+
+/** What the app shows when the shipping-details call failed (FAQ): a timeout finds no methods, anything else fails the payment. */
+export function shippingFailure(error: string): string {
+  return error.startsWith('timeout') ? `No shipping methods found (${error})` : `Payment failed (${error})`;
+}
+
+/** The user's choice (the default method when none is named), priced from what was offered, to the user's address. */
+export function chooseShipping(options: readonly ShippingOption[], shippingMethodId: string | undefined, address: ShippingAddress): ChosenShipping | { error: string } {
+  const option = options.find((o) => o.shippingMethodId === shippingMethodId) ?? (shippingMethodId ? undefined : options.find((o) => o.isDefault === 'Y'));
+  if (!option) return { error: 'Choose a shipping method.' };
+  return { addressLine1: address.addressLine1, city: address.city, postCode: address.postCode, shippingCost: option.shippingCost, shippingMethod: option.shippingMethod, shippingMethodId: option.shippingMethodId };
+}
+
+// ---------------------------------------------------------------- URLs (decision E2), moved here as they were
+
+/** URL schemes for `http://` that a developer's machine needs (decision E2). */
+const LOCAL_HTTP = /^http:\/\/(localhost|127\.0\.0\.1)(:\d{1,5})?(\/|$)/i;
+
+export function isValidCallbackUrl(url: string): boolean {
+  if (LOCAL_HTTP.test(url)) return parses(url);
+  return /^https:\/\//i.test(url) && parses(url);
+}
+
+export function isValidFallBack(url: string): boolean {
+  if (url === 'INTENT') return true;
+  if (LOCAL_HTTP.test(url) || /^https:\/\//i.test(url)) return parses(url);
+  // A custom scheme (myapp://...) for apps; plain http elsewhere is refused.
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url)?.[1]?.toLowerCase();
+  return scheme !== undefined && scheme !== 'http' && scheme !== 'https' && scheme !== 'javascript' && scheme !== 'data' && scheme !== 'file';
+}
+
+function parses(url: string): boolean {
+  try {
+    const u = new URL(url);
+    return u.hostname.length > 0;
+  } catch {
+    return false;
+  }
+}

@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { toProblem, validationDetails } from '../../platform/http-errors.js';
+import { ConcurrentUpdate } from '../../platform/concurrency.js';
 import { GatewayError, ProblemError } from '../../platform/problems.js';
 import type { ErrorShape } from '../module.js';
 
@@ -17,12 +18,6 @@ export interface EcomError {
   group: ErrorGroup;
   code: string;
   message: string;
-}
-
-export class EcomErrorThrown extends Error {
-  constructor(readonly error: EcomError) {
-    super(error.message);
-  }
 }
 
 export interface EcomErrorBody {
@@ -59,6 +54,8 @@ export const ecomErrors = {
   notAllowed: (why: string) => e(400, 'VippsError', '91', `Transaction is not allowed. ${why}`),
   alreadyProcessed: (why: string) => e(400, 'VippsError', '92', `Transaction already processed. ${why}`),
   orderLocked: () => e(409, 'VippsError', '94', 'Order locked and is already processing. Retry later with the same X-Request-Id.'),
+  /** A test amount's card failure in the app (decision E5); the control API shows it as 402 `Payment 42`. */
+  testAmountDeclined: (reason: string, message: string) => e(402, 'Payment', '42', `${reason}: ${message}`),
   internal: () => e(500, 'VippsError', '99', 'Internal error. The emulator failed on this request; the error is in its log.'),
 };
 
@@ -79,7 +76,7 @@ export function sendEcomErrors(reply: FastifyReply, errors: EcomError[]): Fastif
 }
 
 export function toEcomError(error: FastifyError | Error, request: FastifyRequest): EcomError {
-  if (error instanceof EcomErrorThrown) return error.error;
+  if (error instanceof ConcurrentUpdate) return ecomErrors.orderLocked();
   if (error instanceof ProblemError) {
     const p = error.problem;
     const field = p.extraDetails?.[0]?.name;

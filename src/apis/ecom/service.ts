@@ -1,15 +1,36 @@
-import { createHash } from 'node:crypto';
 import type { Transaction } from 'kysely';
 import type { DatabaseHandle } from '../../db/open.js';
 import type { Database } from '../../db/schema.js';
 import type { Clock } from '../../platform/clock.js';
+import { isConcurrentUpdate } from '../../platform/concurrency.js';
 import { idempotency, requestHash, type IdempotencyScope } from '../../platform/idempotency.js';
 import type { IdSource } from '../../platform/ids.js';
 import type { Merchant } from '../../platform/merchants.js';
 import type { TestUser, TestUsers } from '../../platform/test-users.js';
-import { sortOptions, type MerchantCaller } from './callbacks.js';
-import { decide, initiate, isExpress, isOverdue, type CallbackBody, type ChosenShipping, type Command, type Context, type EcomPayment, type EcomUserDetails, type ShippingOption } from './domain.js';
-import { EcomErrorThrown, ecomErrors, type EcomError } from './errors.js';
+import type { MerchantCaller } from './callbacks.js';
+import {
+  addressOf,
+  checkForceApprove,
+  checkInitiateRequest,
+  checkMsn,
+  checkRefundAmount,
+  chooseShipping,
+  decide,
+  initiate,
+  isOverdue,
+  knownShippingOptions,
+  landingToken,
+  landingUrl,
+  shippingFailure,
+  userDetailsOf,
+  type CallbackBody,
+  type ChosenShipping,
+  type Command,
+  type Context,
+  type EcomPayment,
+  type ShippingOption,
+} from './domain.js';
+import { ecomErrors, type EcomError } from './errors.js';
 import type { ActionRequest, CancelRequest, ForceApproveRequest, InitiateRequest } from './schemas.js';
 import { ecomStore, type StoredEcomPayment } from './store.js';
 import { cancelView, captureView, detailsView, refundView, statusView } from './views.js';
@@ -34,81 +55,45 @@ export interface EcomDeps {
 
 const fromError = (error: EcomError): EcomReply => ({ status: error.status, error });
 
-/** The fixed prefix of our landing-page tokens: base64url of a JWT header, like MT's `eyJraWQiOiJqd3RrZXki...`. */
-const TOKEN_HEADER = Buffer.from('{"kid":"jwtkey","alg":"RS256"}').toString('base64url');
-
-/** URL schemes for `http://` that a developer's machine needs (decision E2). */
-const LOCAL_HTTP = /^http:\/\/(localhost|127\.0\.0\.1)(:\d{1,5})?(\/|$)/i;
-
-/** An 8-digit Norwegian number from what merchants send (+47, 0047, spaces): the documented repair. */
-export function repairMobileNumber(raw: string): string | undefined {
-  let digits = raw.replace(/[\s-]/g, '');
-  if (digits.startsWith('+47')) digits = digits.slice(3);
-  else if (digits.startsWith('0047')) digits = digits.slice(4);
-  else if (digits.length === 10 && digits.startsWith('47')) digits = digits.slice(2);
-  return /^\d{8}$/.test(digits) ? digits : undefined;
-}
-
-/** The user's stable id towards one merchant: base64 like the documented `uiJskNQ6qNN1iwN891uuob==`. */
-export function userIdFor(msn: string, sub: string): string {
-  return createHash('sha256').update(`${msn}:${sub}`).digest().subarray(0, 16).toString('base64');
-}
-
-export function userDetailsOf(msn: string, user: TestUser): EcomUserDetails & { phoneNumber: string; sub: string } {
-  return {
-    email: user.email,
-    firstName: user.givenName,
-    lastName: user.familyName,
-    mobileNumber: user.phoneNumber.slice(-8),
-    userId: userIdFor(msn, user.sub),
-    phoneNumber: user.phoneNumber,
-    sub: user.sub,
-  };
-}
-
-/** The user's address as Vipps sends it to the shipping-details endpoint (addressId ≥ 100). */
-export function addressOf(user: TestUser) {
-  const addressId = 100 + (parseInt(createHash('sha256').update(user.sub).digest('hex').slice(0, 6), 16) % 900_000);
-  return { addressId, addressLine1: user.address.streetAddress, city: user.address.city, postCode: user.address.postalCode };
-}
-
 /**
- * The eCom v2 commands. Each runs as one unit of the group-commit queue: load, decide (pure),
- * write the payment, the owed callback and the idempotency record in one transaction.
+ * The eCom v2 commands. Each runs as one unit of the group-commit queue: load, decide (pure, in
+ * domain.ts), write the payment, the owed callback and the idempotency record in one transaction.
+ * This class holds no rules and no state of its own.
  */
 export class EcomService {
-  /** Shipping options last offered per payment token (the app shows them, then the user picks one). */
-  private readonly offered = new Map<string, ShippingOption[]>();
-
   constructor(private readonly deps: EcomDeps) {}
 
   private ctx(): Context {
     return { now: this.deps.clock.now(), newTransactionId: this.deps.ids.eventPspReference };
   }
 
+  /**
+   * Runs a command through the queue. A lost optimistic race (another instance changed the
+   * payment: ConcurrentUpdate from the store) rolls the command back and answers VippsError 94,
+   * "order locked", for the merchant to retry with the same X-Request-Id (decision E1).
+   */
+  private async run(command: (trx: Transaction<Database>) => Promise<EcomReply>): Promise<EcomReply> {
+    try {
+      return await this.deps.database.commands.run(command);
+    } catch (err) {
+      if (isConcurrentUpdate(err)) return fromError(ecomErrors.orderLocked());
+      throw err;
+    }
+  }
+
   landingUrl(p: Pick<EcomPayment, 'token' | 'isApp'>): string {
-    if (p.isApp) return `vippsMT://?token=${p.token}`;
-    return `${this.deps.publicUrl()}/dwo-api-application/v1/deeplink/vippsgateway?v=2&token=${p.token}`;
+    return landingUrl(p, this.deps.publicUrl());
   }
 
   async initiate(merchant: Merchant, body: InitiateRequest): Promise<EcomReply> {
     const m = body.merchantInfo;
     const t = body.transaction;
-    if (m.merchantSerialNumber !== merchant.msn) return fromError(ecomErrors.invalidMsn(m.merchantSerialNumber));
+    const checked = checkInitiateRequest(body, merchant.msn);
+    if (!checked.ok) return fromError(checked.error);
+    const { mobileNumber } = checked;
     const isApp = m.isApp === true;
-    if (!isValidCallbackUrl(m.callbackPrefix)) return fromError(ecomErrors.invalidField('merchantInfo.callbackPrefix', 'callbackPrefix must be a valid HTTPS URL (http://localhost and http://127.0.0.1 are accepted by the emulator).'));
-    if (!isApp && !isValidFallBack(m.fallBack)) return fromError(ecomErrors.invalidField('merchantInfo.fallBack', 'fallBack must be a valid HTTPS URL or a custom URL scheme (http://localhost and http://127.0.0.1 are accepted by the emulator).'));
-    for (const key of ['shippingDetailsPrefix', 'consentRemovalPrefix'] as const) {
-      const url = m[key];
-      if (url !== undefined && !isValidCallbackUrl(url)) return fromError(ecomErrors.invalidField(`merchantInfo.${key}`, `${key} must be a valid HTTPS URL.`));
-    }
-    let mobileNumber: string | undefined;
-    if (body.customerInfo.mobileNumber !== undefined && body.customerInfo.mobileNumber !== '') {
-      mobileNumber = repairMobileNumber(body.customerInfo.mobileNumber);
-      if (!mobileNumber) return fromError(ecomErrors.unknownUser());
-    }
-    const token = `${TOKEN_HEADER}${this.deps.ids.token(36)}`;
-    return this.deps.database.commands.run(async (trx) => {
+    const token = landingToken(this.deps.ids.token(36));
+    return this.run(async (trx) => {
       if (mobileNumber && !(await this.deps.users.find(`47${mobileNumber}`, trx))) return fromError(ecomErrors.unknownUser());
       const outcome = initiate(
         {
@@ -173,23 +158,22 @@ export class EcomService {
   }
 
   capture(merchant: Merchant, orderId: string, body: ActionRequest, requestId: string | undefined): Promise<EcomReply> {
-    if (body.merchantInfo.merchantSerialNumber !== merchant.msn) return Promise.resolve(fromError(ecomErrors.invalidMsn(body.merchantInfo.merchantSerialNumber)));
+    const wrongMsn = checkMsn(body.merchantInfo.merchantSerialNumber, merchant.msn);
+    if (wrongMsn) return Promise.resolve(fromError(wrongMsn));
     const command: Command = { type: 'capture', amount: body.transaction.amount ?? null, transactionText: body.transaction.transactionText, requestId: requestId ?? '' };
     return this.modify(merchant.msn, orderId, 'ecom-capture', body, requestId, command, captureView);
   }
 
   refund(merchant: Merchant, orderId: string, body: ActionRequest, requestId: string | undefined): Promise<EcomReply> {
-    if (body.merchantInfo.merchantSerialNumber !== merchant.msn) return Promise.resolve(fromError(ecomErrors.invalidMsn(body.merchantInfo.merchantSerialNumber)));
-    const amount = body.transaction.amount;
-    if (amount === undefined || amount === null || amount < 100) {
-      return Promise.resolve(fromError(ecomErrors.invalidField('transaction.amount', 'A refund needs an amount of at least 100 (øre).')));
-    }
-    const command: Command = { type: 'refund', amount, transactionText: body.transaction.transactionText, requestId: requestId ?? '' };
+    const refused = checkMsn(body.merchantInfo.merchantSerialNumber, merchant.msn) ?? checkRefundAmount(body.transaction.amount);
+    if (refused) return Promise.resolve(fromError(refused));
+    const command: Command = { type: 'refund', amount: body.transaction.amount!, transactionText: body.transaction.transactionText, requestId: requestId ?? '' };
     return this.modify(merchant.msn, orderId, 'ecom-refund', body, requestId, command, refundView);
   }
 
   cancel(merchant: Merchant, orderId: string, body: CancelRequest, requestId: string | undefined): Promise<EcomReply> {
-    if (body.merchantInfo.merchantSerialNumber !== merchant.msn) return Promise.resolve(fromError(ecomErrors.invalidMsn(body.merchantInfo.merchantSerialNumber)));
+    const wrongMsn = checkMsn(body.merchantInfo.merchantSerialNumber, merchant.msn);
+    if (wrongMsn) return Promise.resolve(fromError(wrongMsn));
     const command: Command = { type: 'cancel', transactionText: body.transaction.transactionText, releaseRemaining: body.shouldReleaseRemainingFunds === true, requestId: requestId ?? '' };
     return this.modify(merchant.msn, orderId, 'ecom-cancel', body, requestId, command, cancelView);
   }
@@ -200,9 +184,8 @@ export class EcomService {
       const stored = await this.load(trx, merchant.msn, orderId);
       if (!stored) return fromError(ecomErrors.orderNotFound(orderId));
       const p = stored.payment;
-      if (isExpress(p)) return fromError(ecomErrors.forceApproveNotSupported('force approve does not support express payments.'));
-      if (p.skipLandingPage) return fromError(ecomErrors.forceApproveNotSupported('force approve does not support skipLandingPage.'));
-      if (body?.token !== undefined && body.token !== p.token) return fromError(ecomErrors.invalidField('token', 'The token does not belong to this payment.'));
+      const refused = checkForceApprove(p, body?.token);
+      if (refused) return fromError(refused);
       const phone = body?.customerPhoneNumber ?? p.mobileNumber;
       const user = phone ? await this.deps.users.find(`47${phone}`, trx) : (await this.deps.users.list(trx))[0];
       if (!user) return fromError(ecomErrors.forceApproveUnknownUser());
@@ -210,13 +193,13 @@ export class EcomService {
       const result = await this.transition(trx, stored, { type: 'approve', user: userDetailsOf(p.msn, user), directCapture });
       return 'error' in result ? fromError(result.error) : { status: 200, body: undefined };
     };
-    if (!requestId) return this.deps.database.commands.run(run);
+    if (!requestId) return this.run(run);
     return this.idempotent({ msn: merchant.msn, operation: 'ecom-approve', reference: orderId, key: requestId }, body, run);
   }
 
   /** The user in the simulated app approves (with a shipping choice for express) or rejects. */
   userDecision(msn: string, orderId: string, decision: 'approve' | 'reject', phoneNumber: string, shipping?: ChosenShipping, before?: (trx: Transaction<Database>) => Promise<void>): Promise<EcomReply> {
-    return this.deps.database.commands.run(async (trx) => {
+    return this.run(async (trx) => {
       // What the caller records first (the request reaching the user's app), in the same transaction.
       if (before) await before(trx);
       const user = await this.deps.users.find(phoneNumber, trx);
@@ -230,15 +213,14 @@ export class EcomService {
           : { type: 'reject', phoneNumber };
       const result = await this.transition(trx, stored, command);
       if ('error' in result) return fromError(result.error);
-      if (result.declined) return { status: 402, error: { status: 402, group: 'Payment', code: '42', message: `${result.declined.reason}: ${result.declined.message}` } };
-      this.offered.delete(stored.payment.token);
+      if (result.declined) return fromError(ecomErrors.testAmountDeclined(result.declined.reason, result.declined.message));
       return { status: 200, body: detailsView(result.payment) };
     });
   }
 
   /** "Cancel" on the landing page: REJECTED, errorInfo 45 "User has not acted upon the payment". */
   cancelByUser(msn: string, orderId: string): Promise<EcomReply> {
-    return this.deps.database.commands.run(async (trx) => {
+    return this.run(async (trx) => {
       const stored = await this.load(trx, msn, orderId);
       if (!stored) return fromError(ecomErrors.orderNotFound(orderId));
       const result = await this.transition(trx, stored, { type: 'abandon', reason: 'landing' });
@@ -257,6 +239,7 @@ export class EcomService {
   }
 
   async directCapture(msn: string): Promise<boolean> {
+    await this.deps.database.durable();
     return ecomStore.directCapture(this.deps.database.db, msn);
   }
 
@@ -265,28 +248,41 @@ export class EcomService {
   }
 
   /**
-   * The shipping methods the user can choose from: the static ones, or the merchant's answer to
-   * the shipping-details call (synchronous, 10 s). An error is what the app shows.
+   * The shipping methods the user can choose from: the static ones, those already offered (kept in
+   * the payment, so any instance can finish the choice), or the merchant's answer to the
+   * shipping-details call (synchronous, 10 s), which is then kept. An error is what the app shows.
    */
   async shippingOptions(p: EcomPayment, user: TestUser): Promise<{ ok: true; options: ShippingOption[] } | { ok: false; message: string }> {
-    if (p.staticShippingDetails?.length) return { ok: true, options: sortOptions(p.staticShippingDetails) };
-    const cached = this.offered.get(p.token);
-    if (cached) return { ok: true, options: cached };
+    const known = knownShippingOptions(p);
+    if (known) return { ok: true, options: known };
     if (!this.deps.merchantCalls || !p.shippingDetailsPrefix) return { ok: false, message: 'No shipping methods found' };
     const r = await this.deps.merchantCalls.shippingDetails(p, addressOf(user));
-    if (!r.ok) return { ok: false, message: r.error.startsWith('timeout') ? `No shipping methods found (${r.error})` : `Payment failed (${r.error})` };
-    this.offered.set(p.token, r.value);
-    return { ok: true, options: r.value };
+    if (!r.ok) return { ok: false, message: shippingFailure(r.error) };
+    return { ok: true, options: await this.offerShipping(p, r.value) };
+  }
+
+  /** Keeps what the merchant offered in the payment; the first offer stays (another instance may have been first). */
+  private async offerShipping(p: EcomPayment, options: ShippingOption[]): Promise<ShippingOption[]> {
+    try {
+      return await this.deps.database.commands.run(async (trx) => {
+        const stored = await this.load(trx, p.msn, p.orderId);
+        if (!stored) return options;
+        const result = await this.transition(trx, stored, { type: 'offerShipping', options });
+        // Refused: the payment no longer waits for the user; what the merchant said is still what it said.
+        return 'error' in result ? options : (result.payment.offeredShipping ?? options);
+      });
+    } catch (err) {
+      // Changed by another instance meanwhile: show the answer; the next look keeps one.
+      if (isConcurrentUpdate(err)) return options;
+      throw err;
+    }
   }
 
   /** The user's choice, priced from what was offered. */
   async chosenShipping(p: EcomPayment, user: TestUser, shippingMethodId: string | undefined): Promise<ChosenShipping | { error: string }> {
     const offered = await this.shippingOptions(p, user);
     if (!offered.ok) return { error: offered.message };
-    const option = offered.options.find((o) => o.shippingMethodId === shippingMethodId) ?? (shippingMethodId ? undefined : offered.options.find((o) => o.isDefault === 'Y'));
-    if (!option) return { error: 'Choose a shipping method.' };
-    const a = addressOf(user);
-    return { addressLine1: a.addressLine1, city: a.city, postCode: a.postCode, shippingCost: option.shippingCost, shippingMethod: option.shippingMethod, shippingMethodId: option.shippingMethodId };
+    return chooseShipping(offered.options, shippingMethodId, addressOf(user));
   }
 
   /** "Remove consent" in the app: DELETE consentRemovalPrefix/v2/consents/{userId}. */
@@ -302,11 +298,14 @@ export class EcomService {
     const due = await ecomStore.dueForExpiry(this.deps.database.db, this.deps.clock.now());
     const results = await Promise.all(
       due.map(({ msn, order_id }) =>
-        this.deps.database.commands.run(async (trx) => {
-          const stored = await ecomStore.load(trx, msn, order_id);
-          if (!stored) return false;
-          return (await this.catchUp(trx, stored)) !== stored;
-        }),
+        this.deps.database.commands
+          .run(async (trx) => {
+            const stored = await ecomStore.load(trx, msn, order_id);
+            if (!stored) return false;
+            return (await this.catchUp(trx, stored)) !== stored;
+          })
+          // Another instance timed it out (or changed it) first.
+          .catch((err: unknown) => (isConcurrentUpdate(err) ? false : Promise.reject(err))),
       ),
     );
     return results.filter(Boolean).length;
@@ -317,7 +316,13 @@ export class EcomService {
     await this.deps.database.durable();
     const stored = await ecomStore.load(this.deps.database.db, msn, orderId);
     if (!stored || !isOverdue(stored.payment, this.deps.clock.now())) return stored;
-    return this.deps.database.commands.run((trx) => this.load(trx, msn, orderId));
+    try {
+      return await this.deps.database.commands.run((trx) => this.load(trx, msn, orderId));
+    } catch (err) {
+      if (!isConcurrentUpdate(err)) throw err;
+      // Another instance timed it out (or changed it) first: show what it wrote.
+      return ecomStore.load(this.deps.database.db, msn, orderId);
+    }
   }
 
   /** Loads inside a command and times the payment out first if its time is up. */
@@ -344,9 +349,8 @@ export class EcomService {
   ): Promise<{ payment: EcomPayment; stored: StoredEcomPayment; declined?: { reason: string; message: string } } | { error: EcomError }> {
     const outcome = decide(stored.payment, command, this.ctx());
     if (!outcome.ok) return { error: outcome.error };
-    const next = await ecomStore.update(trx, stored, outcome.payment, this.deps.clock.now());
-    // Shipping options offered in the app are only needed while the user may still choose.
-    if (outcome.payment.state !== 'INITIATE') this.offered.delete(outcome.payment.token);
+    // Nothing changed (an offer of shipping when one is kept already): nothing to write.
+    const next = outcome.payment === stored.payment ? stored : await ecomStore.update(trx, stored, outcome.payment, this.deps.clock.now());
     if (outcome.callback && this.deps.callbacks) await this.deps.callbacks(trx, outcome.payment, outcome.callback, next.version);
     return { payment: outcome.payment, stored: next, ...(outcome.declined ? { declined: outcome.declined } : {}) };
   }
@@ -358,14 +362,14 @@ export class EcomService {
       const result = await this.transition(trx, stored, command);
       return 'error' in result ? fromError(result.error) : { status: 200, body: view(result.payment) };
     };
-    if (!requestId) return this.deps.database.commands.run(run);
+    if (!requestId) return this.run(run);
     return this.idempotent({ msn, operation, reference: orderId, key: requestId }, body, run);
   }
 
   /** Runs a command once per X-Request-Id (per MSN, orderId and endpoint): a retry gets the first answer. */
   private idempotent(scope: IdempotencyScope, body: unknown, run: (trx: Transaction<Database>) => Promise<EcomReply>): Promise<EcomReply> {
     const hash = requestHash(body);
-    return this.deps.database.commands.run(async (trx) => {
+    return this.run(async (trx) => {
       const previous = await idempotency.find(trx, scope);
       if (previous) {
         if (previous.requestHash !== hash) return fromError(ecomErrors.idempotencyConflict(scope.key));
@@ -377,27 +381,3 @@ export class EcomService {
     });
   }
 }
-
-export function isValidCallbackUrl(url: string): boolean {
-  if (LOCAL_HTTP.test(url)) return parses(url);
-  return /^https:\/\//i.test(url) && parses(url);
-}
-
-export function isValidFallBack(url: string): boolean {
-  if (url === 'INTENT') return true;
-  if (LOCAL_HTTP.test(url) || /^https:\/\//i.test(url)) return parses(url);
-  // A custom scheme (myapp://...) for apps; plain http elsewhere is refused.
-  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url)?.[1]?.toLowerCase();
-  return scheme !== undefined && scheme !== 'http' && scheme !== 'https' && scheme !== 'javascript' && scheme !== 'data' && scheme !== 'file';
-}
-
-function parses(url: string): boolean {
-  try {
-    const u = new URL(url);
-    return u.hostname.length > 0;
-  } catch {
-    return false;
-  }
-}
-
-export { EcomErrorThrown };

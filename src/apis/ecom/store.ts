@@ -1,7 +1,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import type { EcomPayment } from './domain.js';
-import { EcomErrorThrown, ecomErrors } from './errors.js';
+import { ConcurrentUpdate } from '../../platform/concurrency.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -51,7 +51,7 @@ export const ecomStore = {
     return Number(result.numInsertedOrUpdatedRows ?? 0) === 1;
   },
 
-  /** Writes the new document if nobody changed the row meanwhile (PostgreSQL shared mode); else 94. */
+  /** Writes the new document if nobody changed the row meanwhile (PostgreSQL shared mode); else ConcurrentUpdate. */
   async update(trx: Transaction<Database>, before: StoredEcomPayment, p: EcomPayment, now: Date): Promise<StoredEcomPayment> {
     const result = await trx
       .updateTable('ecom_payments')
@@ -60,7 +60,7 @@ export const ecomStore = {
       .where('order_id', '=', p.orderId)
       .where('version', '=', before.version)
       .executeTakeFirst();
-    if (Number(result.numUpdatedRows) !== 1) throw new EcomErrorThrown(ecomErrors.orderLocked());
+    if (Number(result.numUpdatedRows) !== 1) throw new ConcurrentUpdate('ecom payment', `${p.msn}/${p.orderId}`);
     return { payment: p, version: before.version + 1 };
   },
 

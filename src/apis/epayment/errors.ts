@@ -34,6 +34,7 @@ export const errors = {
     const code = operation === 'capture' ? '4010' : operation === 'refund' ? '4150' : '4020';
     return problem(409, title, `The Idempotency-Key ${key} was already used with a different request body.`, code);
   },
+  orderProcessing: (): Problem => problem(423, 'Order processing', 'Another operation on this payment is in progress; retry with the same Idempotency-Key.', '6160'),
   referenceNotFound: (reference: string, msn: string): Problem => problem(404, 'Reference not found', `The reference ${reference} does not exist for MSN ${msn}.`, '5090'),
   alreadyReserved: (): Problem => problem(400, 'Payment is already reserved', 'The payment has already been authorized.', '6230'),
   paymentExpired: (): Problem => problem(400, 'Payment expired', 'The payment has expired.', '5070'),

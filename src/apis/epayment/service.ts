@@ -2,6 +2,7 @@ import type { Transaction } from 'kysely';
 import type { DatabaseHandle } from '../../db/open.js';
 import type { Database } from '../../db/schema.js';
 import type { Clock } from '../../platform/clock.js';
+import { isConcurrentUpdate } from '../../platform/concurrency.js';
 import { idempotency, requestHash, sameRequest, type IdempotencyScope, type StoredResponse } from '../../platform/idempotency.js';
 import type { IdSource } from '../../platform/ids.js';
 import type { Merchant } from '../../platform/merchants.js';
@@ -58,6 +59,20 @@ export class EpaymentService {
   }
 
   /**
+   * Runs a command through the queue. A lost optimistic race (another instance changed the
+   * payment: ConcurrentUpdate from the store) rolls the command back and answers 423 "Order
+   * processing", for the client to retry with the same Idempotency-Key (decision 7).
+   */
+  private async run(command: (trx: Transaction<Database>) => Promise<Reply>): Promise<Reply> {
+    try {
+      return await this.deps.database.commands.run(command);
+    } catch (err) {
+      if (isConcurrentUpdate(err)) return fromProblem(errors.orderProcessing());
+      throw err;
+    }
+  }
+
+  /**
    * A successful create is its own idempotency record: the payment row keeps the key (in the
    * document) and the request as sent, so the hot path writes no idempotency row and hashes
    * nothing; a replay is recognised when the insert finds the reference taken (decision 32).
@@ -66,7 +81,7 @@ export class EpaymentService {
   create(merchant: Merchant, body: CreatePaymentRequest, key: string): Promise<Reply> {
     const scope = { msn: merchant.msn, operation: 'create', reference: body.reference, key };
     const request = JSON.stringify(body);
-    return this.deps.database.commands.run(async (trx) => {
+    return this.run(async (trx) => {
       const previous = await idempotency.find(trx, scope);
       if (previous) return replayStored(previous, body, scope);
       // The reference is taken: a replay of this very create, or a clash with another payment.
@@ -157,7 +172,7 @@ export class EpaymentService {
 
   /** MT's test-only approve: moves a CREATED payment to AUTHORIZED without the app. */
   forceApprove(merchant: Merchant, reference: string, body: ForceApproveRequest): Promise<Reply> {
-    return this.deps.database.commands.run(async (trx) => {
+    return this.run(async (trx) => {
       const stored = await paymentStore.load(trx, merchant.msn, reference);
       if (!stored) return fromProblem(errors.referenceNotFound(reference, merchant.msn));
       if (body?.token !== undefined && body.token !== stored.payment.redirectToken) {
@@ -173,7 +188,7 @@ export class EpaymentService {
 
   /** The user's side (simulated app, control API): approve or reject as a given test user. */
   userDecision(msn: string, reference: string, decision: 'approve' | 'reject', phoneNumber: string, before?: (trx: Transaction<Database>) => Promise<void>): Promise<Reply> {
-    return this.deps.database.commands.run(async (trx) => {
+    return this.run(async (trx) => {
       // What the caller records first (the request reaching the user's app), in the same transaction.
       if (before) await before(trx);
       const user = await this.deps.users.find(phoneNumber, trx);
@@ -189,7 +204,7 @@ export class EpaymentService {
 
   /** "Cancel" on the landing page: the user stops the payment before choosing who pays (ABORTED). */
   cancelByUser(msn: string, reference: string): Promise<Reply> {
-    return this.deps.database.commands.run(async (trx) => {
+    return this.run(async (trx) => {
       const result = await this.transition(trx, msn, reference, { type: 'reject' });
       return 'problem' in result ? fromProblem(result.problem) : { status: 200, body: paymentView(result.payment) };
     });
@@ -200,11 +215,17 @@ export class EpaymentService {
   }
 
   /** A read must not show CREATED past expiry while the sweeper has not come by yet. */
-  private expireNow(msn: string, reference: string): Promise<StoredPayment | undefined> {
-    return this.deps.database.commands.run(async (trx) => {
-      const stored = await paymentStore.load(trx, msn, reference);
-      return stored && this.catchUp(trx, stored);
-    });
+  private async expireNow(msn: string, reference: string): Promise<StoredPayment | undefined> {
+    try {
+      return await this.deps.database.commands.run(async (trx) => {
+        const stored = await paymentStore.load(trx, msn, reference);
+        return stored && this.catchUp(trx, stored);
+      });
+    } catch (err) {
+      if (!isConcurrentUpdate(err)) throw err;
+      // Another instance changed (expired) it first: show what it wrote.
+      return paymentStore.load(this.deps.database.db, msn, reference);
+    }
   }
 
   /** Expires every CREATED payment whose time is up; returns how many. */
@@ -212,12 +233,15 @@ export class EpaymentService {
     const due = await paymentStore.dueForExpiry(this.deps.database.db, this.deps.clock.now());
     const results = await Promise.all(
       due.map(({ msn, reference }) =>
-        this.deps.database.commands.run(async (trx) => {
-          const stored = await paymentStore.load(trx, msn, reference);
-          if (!stored) return false;
-          const expired = await this.catchUp(trx, stored);
-          return expired !== stored;
-        }),
+        this.deps.database.commands
+          .run(async (trx) => {
+            const stored = await paymentStore.load(trx, msn, reference);
+            if (!stored) return false;
+            const expired = await this.catchUp(trx, stored);
+            return expired !== stored;
+          })
+          // Another instance expired (or changed) it first.
+          .catch((err: unknown) => (isConcurrentUpdate(err) ? false : Promise.reject(err))),
       ),
     );
     return results.filter(Boolean).length;
@@ -255,7 +279,7 @@ export class EpaymentService {
   /** Runs a command once per Idempotency-Key: a replay returns the stored first response. */
   private idempotent(scope: IdempotencyScope, body: unknown, run: (trx: Transaction<Database>) => Promise<Reply>): Promise<Reply> {
     const hash = requestHash(body);
-    return this.deps.database.commands.run(async (trx) => {
+    return this.run(async (trx) => {
       const previous = await idempotency.find(trx, scope);
       if (previous) return replayStored(previous, body, scope, hash);
       const reply = await run(trx);

@@ -1,7 +1,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import { prepared } from '../../db/prepared.js';
 import type { Database } from '../../db/schema.js';
-import { ProblemError, problem } from '../../platform/problems.js';
+import { ConcurrentUpdate } from '../../platform/concurrency.js';
 import type { Payment, PaymentEvent } from './domain.js';
 import { isLegacyToken, redirectToken } from './redirect-token.js';
 
@@ -82,9 +82,8 @@ export const paymentStore = {
     if (events.length === 0) return before;
     const eventCount = before.eventCount + events.length;
     const updated = await UPDATE.run(trx, [payment.state, eventCount, JSON.stringify(payment), now.toISOString(), payment.msn, payment.reference, before.eventCount]);
-    if (updated !== 1) {
-      throw new ProblemError(problem(423, 'Order processing', 'Another operation on this payment is in progress; retry with the same Idempotency-Key.', '6160'));
-    }
+    // Another instance (shared PostgreSQL) changed the payment since it was read: the service answers 423.
+    if (updated !== 1) throw new ConcurrentUpdate('epayment payment', `${payment.msn}/${payment.reference}`);
     await appendEvents(trx, payment, events, before.eventCount);
     return { payment, eventCount };
   },

@@ -1,9 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { OperationsInputError, type Fault, type Maintenance } from '../../environments/operations.js';
 import { parseDuration } from '../../platform/clock.js';
 import { ProblemError, problem } from '../../platform/problems.js';
-import type { Platform } from '../module.js';
+import type { Fault, Maintenance } from './domain.js';
+import type { OperationsService, Result } from './service.js';
 
 const Num = (o: object = {}) => Type.Optional(Type.Number(o));
 const FaultBody = Type.Object(
@@ -41,50 +41,54 @@ const MaintenanceBody = Type.Object(
   { additionalProperties: false },
 );
 
-const faultView = (ctx: Platform, f: Fault) => ({ ...f, description: ctx.operations.describeFault(f), active: f.clearedAt === null });
-const maintenanceView = (ctx: Platform, m: Maintenance) => ({ ...m, status: ctx.operations.maintenanceStatus(m) });
-
-function badInput(err: unknown): never {
-  if (err instanceof OperationsInputError) throw new ProblemError({ ...problem(400, 'Bad Request', err.message), extraDetails: [{ name: err.field, reason: err.message }] });
-  throw err;
+/** The value of a command, or its refusal as a problem: 400 naming the field, 404, or 409 after lost races. */
+function valueOf<T>(r: Result<T>, notFound: string): T {
+  if (r.ok) return r.value;
+  const refusal = r.refusal;
+  switch (refusal.type) {
+    case 'invalid':
+      throw new ProblemError({ ...problem(400, 'Bad Request', refusal.message), extraDetails: [{ name: refusal.field, reason: refusal.message }] });
+    case 'notFound':
+      throw new ProblemError(problem(404, 'Not Found', `${notFound} ${refusal.id}.`));
+    case 'conflict':
+      throw new ProblemError(problem(409, 'Conflict', refusal.message));
+  }
 }
 
 /**
  * Control API for operations: faults (each opens an incident on the status page and resolves it
- * when cleared) and scheduled maintenance windows.
+ * when cleared) and scheduled maintenance windows. Thin: the service decides, this maps its
+ * refusals to RFC 7807 problems.
  */
-export const operationsControl = (ctx: Platform): FastifyPluginAsyncTypebox => async (app) => {
-  const ops = ctx.operations;
+export const operationsControl = (ops: OperationsService): FastifyPluginAsyncTypebox => async (app) => {
+  const faultView = (f: Fault) => ({ ...f, description: ops.describeFault(f), active: f.clearedAt === null });
+  const maintenanceView = (m: Maintenance) => ({ ...m, status: ops.maintenanceStatus(m) });
+  const page = () => ops.view();
 
-  app.get('/faults', async () => ({ faults: ops.activeFaults().map((f) => faultView(ctx, f)) }));
+  app.get('/faults', async () => ({ faults: ops.activeFaults().map(faultView) }));
 
   app.post('/faults', { schema: { body: FaultBody } }, async (request, reply) => {
-    const { fault, incident } = await ops.addFault(request.body).catch(badInput);
-    // A failed-over environment changes where deliveries come from: look again now.
-    if (fault.type === 'environment') ctx.outbox.wake();
-    return reply.code(201).send({ fault: faultView(ctx, fault), incident: ops.incidentView(incident) });
+    const { fault, incident } = valueOf(await ops.addFault(request.body), 'No active fault');
+    return reply.code(201).send({ fault: faultView(fault), incident: page().incidentView(incident) });
   });
 
   app.get('/faults/:id', { schema: { params: IdParams } }, async (request) => {
-    const fault = ops.getFault(request.params.id);
+    const fault = ops.fault(request.params.id);
     if (!fault) throw new ProblemError(problem(404, 'Not Found', `No fault ${request.params.id}.`));
-    return faultView(ctx, fault);
+    return faultView(fault);
   });
 
   app.delete('/faults/:id', { schema: { params: IdParams } }, async (request) => {
-    const r = await ops.clearFault(request.params.id);
-    if (!r) throw new ProblemError(problem(404, 'Not Found', `No active fault ${request.params.id}.`));
-    if (r.fault.type === 'environment') ctx.outbox.wake();
-    return { fault: faultView(ctx, r.fault), incident: r.incident ? ops.incidentView(r.incident) : null };
+    const r = valueOf(await ops.clearFault(request.params.id), 'No active fault');
+    return { fault: faultView(r.fault), incident: r.incident ? page().incidentView(r.incident) : null };
   });
 
   app.delete('/faults', async () => {
-    const cleared = await ops.clearAll();
-    ctx.outbox.wake();
-    return { cleared: cleared.map((f) => faultView(ctx, f)) };
+    const cleared = valueOf(await ops.clearAll(), 'No active fault');
+    return { cleared: cleared.map(faultView) };
   });
 
-  app.get('/maintenances', async () => ({ maintenances: ops.listMaintenances().map((m) => maintenanceView(ctx, m)) }));
+  app.get('/maintenances', async () => ({ maintenances: ops.maintenances().map(maintenanceView) }));
 
   app.post('/maintenances', { schema: { body: MaintenanceBody } }, async (request, reply) => {
     const b = request.body;
@@ -98,24 +102,22 @@ export const operationsControl = (ctx: Platform): FastifyPluginAsyncTypebox => a
     if (b.startsAt !== undefined && b.startsIn !== undefined) {
       throw new ProblemError({ ...problem(400, 'Bad Request', 'Give startsAt or startsIn, not both.'), extraDetails: [{ name: 'startsIn', reason: 'not with startsAt' }] });
     }
-    const m = await ops
-      .addMaintenance({
-        ...(b.name ? { name: b.name } : {}),
-        ...(b.description ? { description: b.description } : {}),
-        ...(b.environment ? { environment: b.environment } : {}),
-        ...(b.apis ? { apis: b.apis } : {}),
-        ...(b.startsAt ? { startsAt: b.startsAt } : {}),
-        ...(b.startsIn ? { startsIn: duration('startsIn', b.startsIn) } : {}),
-        durationMs: duration('duration', b.duration),
-        ...(b.unavailable !== undefined ? { unavailable: b.unavailable } : {}),
-      })
-      .catch(badInput);
-    return reply.code(201).send({ maintenance: maintenanceView(ctx, m), scheduled_maintenance: ops.maintenanceView(m) });
+    const added = await ops.addMaintenance({
+      ...(b.name ? { name: b.name } : {}),
+      ...(b.description ? { description: b.description } : {}),
+      ...(b.environment ? { environment: b.environment } : {}),
+      ...(b.apis ? { apis: b.apis } : {}),
+      ...(b.startsAt ? { startsAt: b.startsAt } : {}),
+      ...(b.startsIn ? { startsIn: duration('startsIn', b.startsIn) } : {}),
+      durationMs: duration('duration', b.duration),
+      ...(b.unavailable !== undefined ? { unavailable: b.unavailable } : {}),
+    });
+    const m = valueOf(added, 'No maintenance');
+    return reply.code(201).send({ maintenance: maintenanceView(m), scheduled_maintenance: page().maintenanceView(m) });
   });
 
   app.delete('/maintenances/:id', { schema: { params: IdParams } }, async (request) => {
-    const r = await ops.endMaintenance(request.params.id);
-    if (!r) throw new ProblemError(problem(404, 'Not Found', `No maintenance ${request.params.id}.`));
-    return { maintenance: maintenanceView(ctx, r.maintenance), deleted: r.deleted };
+    const r = valueOf(await ops.endMaintenance(request.params.id), 'No maintenance');
+    return { maintenance: maintenanceView(r.maintenance), deleted: r.deleted };
   });
 };

@@ -1,16 +1,17 @@
 import type { FastifyPluginAsync } from 'fastify';
-import type { Platform } from '../module.js';
-import { statusPage } from '../../web/status-page.js';
+import { statusPage } from './page.js';
 import { atom, rss, type FeedEntry } from './feeds.js';
+import type { OperationsService } from './service.js';
+import type { StatusPageView } from './views.js';
 
 /**
  * The status page of the emulated environments: statuspage.io's public v2 API at its paths and
  * in its shapes, an HTML page and RSS/Atom history feeds. Read-only, unauthenticated (as the real
  * pages are) and never faulted.
  */
-export const statusRoutes = (ctx: Platform): FastifyPluginAsync => async (app) => {
-  const ops = ctx.operations;
-  const page = () => ops.page();
+export const statusRoutes = (operations: OperationsService): FastifyPluginAsync => async (app) => {
+  // One view per request: every part of an answer describes the same instant.
+  const view = () => operations.view();
 
   app.addHook('onSend', async (_request, reply, payload) => {
     reply.header('cache-control', 'no-store');
@@ -23,29 +24,30 @@ export const statusRoutes = (ctx: Platform): FastifyPluginAsync => async (app) =
     return payload;
   });
 
-  app.get('/api/v2/status.json', async () => ({ page: page(), status: ops.status() }));
-  app.get('/api/v2/summary.json', async () => ({
-    page: page(),
-    components: ops.components(),
-    incidents: ops.incidentList({ unresolved: true }),
-    scheduled_maintenances: [...ops.maintenanceList('active'), ...ops.maintenanceList('upcoming')],
-    status: ops.status(),
+  const get = <T>(path: string, answer: (v: StatusPageView) => T) => app.get(path, async () => answer(view()));
+  get('/api/v2/status.json', (v) => ({ page: v.page(), status: v.status() }));
+  get('/api/v2/summary.json', (v) => ({
+    page: v.page(),
+    components: v.components(),
+    incidents: v.incidentList({ unresolved: true }),
+    scheduled_maintenances: [...v.maintenanceList('active'), ...v.maintenanceList('upcoming')],
+    status: v.status(),
   }));
-  app.get('/api/v2/components.json', async () => ({ page: page(), components: ops.components() }));
-  app.get('/api/v2/incidents.json', async () => ({ page: page(), incidents: ops.incidentList() }));
-  app.get('/api/v2/incidents/unresolved.json', async () => ({ page: page(), incidents: ops.incidentList({ unresolved: true }) }));
-  app.get('/api/v2/scheduled-maintenances.json', async () => ({ page: page(), scheduled_maintenances: ops.maintenanceList('all') }));
-  app.get('/api/v2/scheduled-maintenances/upcoming.json', async () => ({ page: page(), scheduled_maintenances: ops.maintenanceList('upcoming') }));
-  app.get('/api/v2/scheduled-maintenances/active.json', async () => ({ page: page(), scheduled_maintenances: ops.maintenanceList('active') }));
+  get('/api/v2/components.json', (v) => ({ page: v.page(), components: v.components() }));
+  get('/api/v2/incidents.json', (v) => ({ page: v.page(), incidents: v.incidentList() }));
+  get('/api/v2/incidents/unresolved.json', (v) => ({ page: v.page(), incidents: v.incidentList({ unresolved: true }) }));
+  get('/api/v2/scheduled-maintenances.json', (v) => ({ page: v.page(), scheduled_maintenances: v.maintenanceList('all') }));
+  get('/api/v2/scheduled-maintenances/upcoming.json', (v) => ({ page: v.page(), scheduled_maintenances: v.maintenanceList('upcoming') }));
+  get('/api/v2/scheduled-maintenances/active.json', (v) => ({ page: v.page(), scheduled_maintenances: v.maintenanceList('active') }));
 
-  app.get('/status', async (_request, reply) => reply.type('text/html; charset=utf-8').send(statusPage(ops).value));
+  app.get('/status', async (_request, reply) => reply.type('text/html; charset=utf-8').send(statusPage(view()).value));
 
-  const entries = (): FeedEntry[] => {
-    const now = ctx.clock.now().toISOString();
+  const entries = (v: StatusPageView): FeedEntry[] => {
+    const now = v.now.toISOString();
     const all = [
-      ...ops.incidentList(),
+      ...v.incidentList(),
       // A maintenance is news once it is announced; what is announced for later shows too.
-      ...ops.maintenanceList('all').filter((m) => m.created_at <= now),
+      ...v.maintenanceList('all').filter((m) => m.created_at <= now),
     ];
     return all
       .map((i) => ({
@@ -58,10 +60,11 @@ export const statusRoutes = (ctx: Platform): FastifyPluginAsync => async (app) =
       }))
       .sort((a, b) => (a.updated < b.updated ? 1 : -1));
   };
-  const feedPage = () => {
-    const p = page();
-    return { id: p.id, name: p.name, url: p.url, updatedAt: p.updated_at };
+  const feed = (format: typeof rss) => {
+    const v = view();
+    const p = v.page();
+    return format({ id: p.id, name: p.name, url: p.url, updatedAt: p.updated_at }, entries(v));
   };
-  app.get('/history.rss', async (_request, reply) => reply.type('application/rss+xml; charset=utf-8').send(rss(feedPage(), entries())));
-  app.get('/history.atom', async (_request, reply) => reply.type('application/atom+xml; charset=utf-8').send(atom(feedPage(), entries())));
+  app.get('/history.rss', async (_request, reply) => reply.type('application/rss+xml; charset=utf-8').send(feed(rss)));
+  app.get('/history.atom', async (_request, reply) => reply.type('application/atom+xml; charset=utf-8').send(feed(atom)));
 };

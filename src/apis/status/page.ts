@@ -1,6 +1,6 @@
-import type { Operations } from '../environments/operations.js';
-import { html, trusted, type Html } from './html.js';
-import { layout } from './layout.js';
+import type { StatusPageView } from './views.js';
+import { html, trusted, type Html } from '../../web/html.js';
+import { layout } from '../../web/layout.js';
 
 const STATUS_CSS = `
 .overall{border-radius:12px;padding:14px 16px;margin:0 0 16px;font-weight:700;font-size:18px;color:#fff}
@@ -20,7 +20,7 @@ const STATUS_CSS = `
 const label = (s: string) => s.replace(/_/g, ' ').replace(/^./, (c) => c.toUpperCase());
 const when = (iso: string) => iso.replace('T', ' ').slice(0, 16) + ' UTC';
 
-type IncidentLike = ReturnType<Operations['incidentView']> | ReturnType<Operations['maintenanceView']>;
+type IncidentLike = ReturnType<StatusPageView['incidentView']> | ReturnType<StatusPageView['maintenanceView']>;
 
 function incidentCard(i: IncidentLike, kind: 'incident' | 'maintenance'): Html {
   const window = 'scheduled_for' in i ? html`<div class="meta">${when(i.scheduled_for)} – ${when(i.scheduled_until)}</div>` : '';
@@ -33,7 +33,7 @@ function incidentCard(i: IncidentLike, kind: 'incident' | 'maintenance'): Html {
 }
 
 /** The HTML status page (`/status`): overall state, components per environment, incidents, maintenance, history. */
-export function statusPage(ops: Operations): Html {
+export function statusPage(ops: StatusPageView): Html {
   const status = ops.status();
   const components = ops.components();
   const groups = components.filter((c) => c.group);
