@@ -29,8 +29,13 @@ export interface DatabaseHandle {
   close(): Promise<void>;
 }
 
+export interface OpenOptions {
+  /** Wraps the WAL fsync of a SQLite file (tests hold it to see what waits for durability). */
+  wrapSync?: (sync: () => Promise<void>) => () => Promise<void>;
+}
+
 /** Opens and migrates the database: the platform's migrations and `moduleMigrations` (each module's own). */
-export async function openDatabase(config: DatabaseConfig, moduleMigrations: ReadonlyArray<readonly [string, Migration]> = []): Promise<DatabaseHandle> {
+export async function openDatabase(config: DatabaseConfig, moduleMigrations: ReadonlyArray<readonly [string, Migration]> = [], options: OpenOptions = {}): Promise<DatabaseHandle> {
   const opened = config.kind === 'sqlite' ? openSqlite(config.file) : { writer: await openPostgres(config.url, config.schema) };
   const db = opened.writer;
   // Migrations of parallel work may land in any order; each runs once whatever its position.
@@ -44,7 +49,7 @@ export async function openDatabase(config: DatabaseConfig, moduleMigrations: Rea
     throw error instanceof Error ? error : new Error(String(error));
   }
   const wal = config.kind === 'sqlite' && config.file !== ':memory:' ? await walSync(config.file) : undefined;
-  const barrier = wal && new DurabilityBarrier(wal.sync);
+  const barrier = wal && new DurabilityBarrier(options.wrapSync ? options.wrapSync(wal.sync) : wal.sync);
   const commands = new CommandQueue(db, barrier);
   return {
     db: 'readers' in opened && barrier ? opened.readers(barrier) : db,

@@ -220,13 +220,11 @@ export class UserInbox {
 
   /** The phone number whose app holds the request, if it was sent to one. */
   async recipient(at: InboxKey): Promise<string | undefined> {
-    await this.deps.database.durable();
     return inboxStore.recipient(this.deps.database.db, at);
   }
 
   /** Every request a user's app has received, newest first: the inbox (still waiting) and the history. */
   async forUser(phoneNumber: string, limit = 200): Promise<InboxEntry[]> {
-    await this.deps.database.durable();
     const rows = await inboxStore.forUser(this.deps.database.db, phoneNumber, limit);
     const byProvider = new Map<PaymentRequestProvider, InboxKey[]>();
     for (const row of rows) {

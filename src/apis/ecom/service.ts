@@ -143,7 +143,6 @@ export class EcomService {
 
   /** A payment by its landing-page token (the user side), expired first if its time is up. */
   async byToken(token: string): Promise<EcomPayment | undefined> {
-    await this.deps.database.durable();
     const stored = await ecomStore.loadByToken(this.deps.database.db, token);
     if (!stored) return undefined;
     if (!isOverdue(stored.payment, this.deps.clock.now())) return stored.payment;
@@ -152,7 +151,6 @@ export class EcomService {
 
   /** Payments with this orderId, of one merchant or of all (orderIds are unique per MSN only). */
   async byOrderId(orderId: string, msn?: string): Promise<EcomPayment[]> {
-    await this.deps.database.durable();
     const found = await ecomStore.byOrderId(this.deps.database.db, orderId, msn);
     return Promise.all(found.map(async (s) => (isOverdue(s.payment, this.deps.clock.now()) ? ((await this.current(s.payment.msn, orderId))?.payment ?? s.payment) : s.payment)));
   }
@@ -239,7 +237,6 @@ export class EcomService {
   }
 
   async directCapture(msn: string): Promise<boolean> {
-    await this.deps.database.durable();
     return ecomStore.directCapture(this.deps.database.db, msn);
   }
 
@@ -312,8 +309,6 @@ export class EcomService {
   }
 
   private async current(msn: string, orderId: string): Promise<StoredEcomPayment | undefined> {
-    // A read shows nothing that is not yet on disk (a commit whose fsync is under way).
-    await this.deps.database.durable();
     const stored = await ecomStore.load(this.deps.database.db, msn, orderId);
     if (!stored || !isOverdue(stored.payment, this.deps.clock.now())) return stored;
     try {

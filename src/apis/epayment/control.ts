@@ -31,7 +31,6 @@ export const epaymentControl = (platform: Platform, epayment: EpaymentService): 
       const { reference } = request.params;
       const body = request.body ?? {};
       const instance = request.url.split('?')[0]!;
-      await database.durable();
       const all = await paymentStore.byReference(database.db, reference);
       const matches = body.msn ? all.filter((p) => p.msn === body.msn) : all;
       if (matches.length === 0) {

@@ -44,7 +44,6 @@ export function epaymentRequests(epayment: EpaymentService, database: DatabaseHa
     keyPrefix: '',
 
     async byToken(token) {
-      await database.durable();
       const stored = await paymentStore.loadByToken(database.db, token);
       return stored && paymentRequestView(stored.payment);
     },

@@ -141,8 +141,6 @@ export class EpaymentService {
   }
 
   async get(msn: string, reference: string): Promise<Reply> {
-    // A read shows nothing that is not yet on disk (a commit whose fsync is under way).
-    await this.deps.database.durable();
     let stored = await paymentStore.load(this.deps.database.db, msn, reference);
     if (stored && this.overdue(stored.payment)) stored = await this.expireNow(msn, reference);
     if (!stored) return fromProblem(errors.referenceNotFound(reference, msn));
@@ -150,7 +148,6 @@ export class EpaymentService {
   }
 
   async events(msn: string, reference: string): Promise<Reply> {
-    await this.deps.database.durable();
     const stored = await paymentStore.load(this.deps.database.db, msn, reference);
     if (stored && this.overdue(stored.payment)) await this.expireNow(msn, reference);
     const events = await paymentStore.events(this.deps.database.db, msn, reference);

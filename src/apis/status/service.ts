@@ -84,7 +84,6 @@ export class OperationsService {
   /** (Re)reads faults, incidents and maintenance windows: at start, after a reset, and on the shared-mode sweep. */
   async load(): Promise<void> {
     const { database, clock } = this.deps;
-    await database.durable();
     const issuedBefore = this.issued;
     this.createdAt = (await operationsStore.createdAt(database.db)) ?? (await database.commands.run((trx) => operationsStore.ensureCreatedAt(trx, clock.now().toISOString())));
     const state = await operationsStore.load(database.db);

@@ -71,7 +71,7 @@ export const webhookRoutes = (ctx: Platform, webhooks: WebhookSubscriptions, kno
   });
 
   app.get('/webhooks/v1/webhooks', { schema: { response: { 200: QueryResponse } } }, async (request) => ({
-    webhooks: (await webhookStore.list((await ctx.database.durable(), ctx.database.db), request.merchant!.msn)).map(({ id, url, events }) => ({ id, url, events })),
+    webhooks: (await webhookStore.list(ctx.database.db, request.merchant!.msn)).map(({ id, url, events }) => ({ id, url, events })),
   }));
 
   app.delete('/webhooks/v1/webhooks/:id', { schema: { params: IdParams } }, async (request, reply) => {
