@@ -4,6 +4,7 @@
  * come in through `ctx`. Rules: reference §4 (lifecycle), §2 (responses), §5.1 (callbacks).
  */
 import { createHash } from 'node:crypto';
+import { isAllowedReturnUrl } from '../../platform/return-url.js';
 import { testAmountOutcome } from '../../platform/test-amounts.js';
 import type { TestUser } from '../../platform/test-users.js';
 import { ecomErrors, type EcomError } from './errors.js';
@@ -521,11 +522,8 @@ export function isValidCallbackUrl(url: string): boolean {
 }
 
 export function isValidFallBack(url: string): boolean {
-  if (url === 'INTENT') return true;
-  if (LOCAL_HTTP.test(url) || /^https:\/\//i.test(url)) return parses(url);
-  // A custom scheme (myapp://...) for apps; plain http elsewhere is refused.
-  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url)?.[1]?.toLowerCase();
-  return scheme !== undefined && scheme !== 'http' && scheme !== 'https' && scheme !== 'javascript' && scheme !== 'data' && scheme !== 'file';
+  // INTENT: Android's special value; the rest as every return URL (https, http on loopback, an app's scheme).
+  return url === 'INTENT' || isAllowedReturnUrl(url);
 }
 
 function parses(url: string): boolean {

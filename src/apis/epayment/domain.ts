@@ -2,6 +2,7 @@
  * The ePayment payment as a pure state machine: current state + command → new state + events, or
  * a problem. No I/O and no clock reads; every instant and id comes in through `ctx`.
  */
+import { isAllowedReturnUrl } from '../../platform/return-url.js';
 import type { Problem } from '../../platform/problems.js';
 import { testAmountOutcome } from '../../platform/test-amounts.js';
 import { errors } from './errors.js';
@@ -253,19 +254,8 @@ function validateScope(scope: string): Problem | undefined {
   return undefined;
 }
 
-/** `https://` or a custom app scheme, as the real API accepts; plus http on loopback for local shops. */
-export function isAcceptedReturnUrl(value: string): boolean {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return false;
-  }
-  if (url.protocol === 'https:') return url.hostname.length > 0;
-  if (url.protocol === 'http:') return url.hostname === 'localhost' || url.hostname === '127.0.0.1' || url.hostname === '[::1]';
-  // Custom schemes (myapp://...) are allowed; other web-ish schemes are not.
-  return /^[a-z][a-z0-9+.-]*:$/i.test(url.protocol) && !['ftp:', 'file:', 'javascript:', 'data:'].includes(url.protocol);
-}
+/** `https://` or a custom app scheme, as the real API accepts; plus http on loopback for local shops (the platform's allowlist). */
+export const isAcceptedReturnUrl = isAllowedReturnUrl;
 
 export function decide(payment: Payment, command: Command, ctx: Context): Outcome {
   const emit = (name: EventName, value: number, idempotencyKey: string | null): PaymentEvent => ({

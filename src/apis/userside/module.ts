@@ -22,6 +22,7 @@ export const usersideModule: ApiModule = {
   description: 'The user side: landing page, app switch, QR codes and the (simulated) app',
   prefixes: ['/landing', '/app-switch', '/qr/', '/app', '/dwo-api-application/'],
   errors: pageShape,
+  browserFacing: true,
   // The user inbox's table (src/platform/user-inbox.ts): reset with the pages that show it.
   tables: [{ name: 'app_requests', msnColumn: 'msn' }],
   start: (platform) => ({ routes: usersideRoutes(platform) }),
