@@ -50,7 +50,8 @@ function matches(shape: ShapeName, a: Answer): boolean {
         body.every((e) => isString(e.errorGroup) && isString(e.errorCode) && isString(e.errorMessage) && isString(e.contextId))
       );
     case 'gateway':
-      return a.contentType.startsWith('application/json') && !!body && !Array.isArray(body) && body.statusCode === a.status && isString(body.message);
+      // Exactly the gateway's two fields: Fastify's own error body has statusCode and message too, plus error and code.
+      return a.contentType.startsWith('application/json') && !!body && !Array.isArray(body) && Object.keys(body).sort().join() === 'message,statusCode' && body.statusCode === a.status && isString(body.message);
     case 'aad':
       return a.contentType.startsWith('application/json') && !!body && !Array.isArray(body) && isString(body.error) && isString(body.error_description);
     case 'html':
