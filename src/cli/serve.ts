@@ -41,6 +41,16 @@ const retries = (value: string) => {
   return n;
 };
 
+/**
+ * The control API's token: the one given, or a generated one (printed in the banner) whenever the
+ * emulator listens beyond loopback. An empty or blank value counts as not given, so
+ * `--admin-token ''` or `VIPPS_DEVKIT_ADMIN_TOKEN=` never leaves the control API open to the network.
+ */
+export function adminTokenFor(given: string | undefined, host: string): string | undefined {
+  const token = given?.trim() ? given.trim() : undefined;
+  return token ?? (isLoopbackHost(host) ? undefined : ids.token(24));
+}
+
 export function serveCommand(): Command {
   return new Command('serve')
     .description('start the emulator: Access Token, ePayment, eCom and Webhooks APIs, the simulated app, status page and control API on one port')
@@ -74,9 +84,7 @@ export function serveCommand(): Command {
       const database: DatabaseConfig = opts.databaseUrl
         ? { kind: 'postgres', url: opts.databaseUrl }
         : { kind: 'sqlite', file: opts.ephemeral ? ':memory:' : path.join(opts.dataDir, 'devkit.sqlite') };
-      // An empty (or blank) token is no token: `--admin-token ''` or `VIPPS_DEVKIT_ADMIN_TOKEN=` never opens the control API.
-      const given = opts.adminToken?.trim() ? opts.adminToken.trim() : undefined;
-      const adminToken = given ?? (isLoopbackHost(opts.host) ? undefined : ids.token(24));
+      const adminToken = adminTokenFor(opts.adminToken, opts.host);
       let emulator;
       try {
         emulator = await startEmulator({

@@ -92,7 +92,7 @@ describe('finding 4: the control API checks Host and refuses cross-site state ch
 
   it('a bodyless POST /devkit/v1/reset from another site\'s page is refused and resets nothing', async () => {
     const { reference } = await emu.createPayment();
-    for (const headers of [{ origin: 'https://attacker.example' }, { 'sec-fetch-site': 'cross-site' }, { origin: 'null' }, { 'sec-fetch-site': 'cross-site', origin: emu.url }]) {
+    for (const headers of [{ origin: 'https://attacker.example' }, { 'sec-fetch-site': 'cross-site' }, { origin: 'null' }, { 'sec-fetch-site': 'cross-site', origin: emu.url }] as Record<string, string>[]) {
       const res = await control('POST', '/reset', { headers });
       expect(res.status, JSON.stringify(headers)).toBe(403);
       expect(shapeProblems('/devkit/v1/reset', answerOf(res))).toEqual([]);
@@ -104,7 +104,7 @@ describe('finding 4: the control API checks Host and refuses cross-site state ch
   });
 
   it('the same site, the user (Sec-Fetch-Site: none) and non-browser clients may change state', async () => {
-    for (const headers of [{ 'sec-fetch-site': 'same-origin' }, { 'sec-fetch-site': 'none' }, { origin: emu.url }, {}]) {
+    for (const headers of [{ 'sec-fetch-site': 'same-origin' }, { 'sec-fetch-site': 'none' }, { origin: emu.url }, {}] as Record<string, string>[]) {
       expect((await control('POST', '/clock/advance', { body: { seconds: 1 }, headers })).status, JSON.stringify(headers)).toBe(200);
     }
   });
