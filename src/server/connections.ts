@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { ApiError, ErrorShape } from '../apis/module.js';
@@ -31,15 +32,30 @@ export const DEFAULT_CONNECTION_LIMITS: Readonly<ConnectionLimits> = {
   requestTimeoutMs: 30_000,
   keepAliveTimeoutMs: 5_000,
   maxConnectionsPerClient: 256,
-  maxConnections: 4_096,
+  maxConnections: defaultMaxConnections(),
   maxHeaderBytes: 16 * 1024,
 };
+
+/**
+ * 4,096, or fewer where the process may open fewer files: every connection is a file descriptor, and
+ * the database, its WAL, deliveries and the DNS server need theirs (256 are kept for them). Node
+ * raises its soft limit to the hard one at start; Linux tells the result in /proc/self/limits.
+ */
+export function defaultMaxConnections(): number {
+  try {
+    const line = readFileSync('/proc/self/limits', 'utf8').split('\n').find((l) => l.startsWith('Max open files'));
+    const soft = Number(line?.split(/\s{2,}/)[1]);
+    if (Number.isFinite(soft) && soft > 0) return Math.max(64, Math.min(4_096, soft - 256));
+  } catch {
+    // Not Linux: the default stands.
+  }
+  return 4_096;
+}
 
 /** Why a set of limits cannot work, or undefined. */
 export function checkLimits(l: ConnectionLimits): string | undefined {
   for (const [name, value] of Object.entries(l)) if (!Number.isInteger(value) || value <= 0) return `${name} must be a positive whole number`;
   if (l.headersTimeoutMs > l.requestTimeoutMs) return 'the headers timeout cannot be longer than the request timeout';
-  if (l.maxConnectionsPerClient > l.maxConnections) return 'the per-client connection cap cannot be larger than the total';
   return undefined;
 }
 
@@ -65,30 +81,84 @@ const clientKey = (address: string | undefined) => (address?.startsWith('::ffff:
 export type ShapeOf = (url: string) => ErrorShape;
 
 /**
- * Applies the caps and the body timeout to a server (the header, request and keep-alive timeouts
- * are Node's, set through serverOptions). Returns how many connections each address holds, for tests.
+ * One connection as the caps see it. `waiting`: no request in hand (idle keep-alive, or headers
+ * still arriving); `receiving`: headers in, body still arriving; `busy`: a request being answered.
  */
-export function guardConnections(server: Server, limits: ConnectionLimits, shapeOf: ShapeOf): { open(address: string): number } {
-  const open = new Map<string, number>();
-  server.maxConnections = limits.maxConnections;
+interface Tracked {
+  socket: Socket;
+  key: string;
+  state: 'waiting' | 'receiving' | 'busy';
+  /** Since when it has been in its state (a slow client's clock). */
+  since: number;
+}
+
+/**
+ * Applies the caps and the body timeout to a server (the header, request and keep-alive timeouts
+ * are Node's, set through serverOptions).
+ *
+ * The caps make room rather than refuse: a connection over a cap closes, of the client's own
+ * connections (or, for the total cap, of all), the one that has waited longest without a request
+ * being answered — an idle keep-alive connection or one whose request is still arriving. Slow
+ * clients then push out each other, not the client whose request is ready; on loopback, where every
+ * client shares 127.0.0.1, this is what keeps a test suite answered next to a stuck one. Only when
+ * every connection is answering a request is the new one closed.
+ */
+export function guardConnections(server: Server, limits: ConnectionLimits, shapeOf: ShapeOf): { open(address?: string): number } {
+  const byClient = new Map<string, Set<Tracked>>();
+  const all = new Set<Tracked>();
+  const tracked = new WeakMap<Socket, Tracked>();
+
+  const oldestWaiting = (among: Iterable<Tracked>): Tracked | undefined => {
+    let oldest: Tracked | undefined;
+    for (const t of among) if (t.state !== 'busy' && (!oldest || t.since < oldest.since)) oldest = t;
+    return oldest;
+  };
+  /** Room for one more in `among` (at most `cap`): the oldest waiting one closes; false when none can. */
+  const makeRoom = (among: Set<Tracked>, cap: number): boolean => {
+    if (among.size < cap) return true;
+    const victim = oldestWaiting(among);
+    if (!victim) return false;
+    forget(victim);
+    victim.socket.destroy();
+    return true;
+  };
+  const forget = (t: Tracked) => {
+    all.delete(t);
+    const mine = byClient.get(t.key);
+    mine?.delete(t);
+    if (mine?.size === 0) byClient.delete(t.key);
+  };
+
   server.on('connection', (socket: Socket) => {
     const key = clientKey(socket.remoteAddress);
-    const count = open.get(key) ?? 0;
-    if (count >= limits.maxConnectionsPerClient) {
-      // No request has been read, so there is nobody's shape to answer in: the connection is closed.
+    const mine = byClient.get(key) ?? new Set<Tracked>();
+    // No request has been read from the new connection, so there is nobody's shape to answer in: a refused one is closed.
+    if (!makeRoom(mine, Math.min(limits.maxConnectionsPerClient, limits.maxConnections)) || !makeRoom(all, limits.maxConnections)) {
       socket.destroy();
       return;
     }
-    open.set(key, count + 1);
-    socket.once('close', () => {
-      const left = (open.get(key) ?? 1) - 1;
-      if (left <= 0) open.delete(key);
-      else open.set(key, left);
-    });
+    const t: Tracked = { socket, key, state: 'waiting', since: Date.now() };
+    mine.add(t);
+    byClient.set(key, mine);
+    all.add(t);
+    tracked.set(socket, t);
+    socket.once('close', () => forget(t));
   });
 
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    if (req.complete || (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined)) return;
+    const t = tracked.get(req.socket);
+    const hasBody = !req.complete && (req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined);
+    if (t) {
+      t.state = hasBody ? 'receiving' : 'busy';
+      t.since = Date.now();
+    }
+    res.once('finish', () => {
+      if (t && t.state !== 'receiving') {
+        t.state = 'waiting';
+        t.since = Date.now();
+      }
+    });
+    if (!hasBody) return;
     // While the body arrives, a pause longer than bodyTimeoutMs ends the request with 408.
     req.setTimeout(limits.bodyTimeoutMs, () => {
       if (req.complete) return;
@@ -101,11 +171,15 @@ export function guardConnections(server: Server, limits: ConnectionLimits, shape
       respondOnce(req.socket, renderRaw(shapeOf(url), error, req.method ?? 'GET', url));
     });
     req.once('end', () => {
+      if (t?.state === 'receiving') {
+        t.state = res.writableFinished ? 'waiting' : 'busy';
+        t.since = Date.now();
+      }
       // The body is in: the socket's timer goes back to Node (keep-alive sets its own after the response).
       if (!res.writableFinished) req.socket.setTimeout(0);
     });
   });
-  return { open: (address) => open.get(clientKey(address)) ?? 0 };
+  return { open: (address) => (address === undefined ? all.size : (byClient.get(clientKey(address))?.size ?? 0)) };
 }
 
 /** Errors Node's HTTP parser raises before any request exists, answered in the shape of the API the request line names. */
