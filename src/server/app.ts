@@ -30,6 +30,14 @@ export interface ServedRoute {
   schema?: { body?: unknown; querystring?: unknown; params?: unknown; headers?: unknown };
 }
 
+/** The path of a request target: origin-form as it is, absolute-form (`http://host/path`, which the router also takes) without its origin. */
+export function pathOf(url: string): string {
+  const path = url.split('?')[0]!;
+  if (path.startsWith('/')) return path;
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\/[^/]*/i.exec(path);
+  return scheme ? path.slice(scheme[0].length) || '/' : path;
+}
+
 /** Path parameters longer than this are refused before routing (400 in the API's shape). */
 export const MAX_PARAM_LENGTH = 256;
 
@@ -45,7 +53,7 @@ export async function buildApp(ctx: AppContext, modules: readonly ApiModule[], o
   const limits = options.limits ?? DEFAULT_CONNECTION_LIMITS;
   const site = options.site ?? { loopbackOnly: true, allowedHosts: [] };
   // What no route answers comes in the shape of the module that owns the path (the control API's otherwise).
-  const shapeOfUrl = (url: string): ErrorShape => moduleOfPath(modules, url.split('?')[0]!)?.errors ?? controlShape;
+  const shapeOfUrl = (url: string): ErrorShape => moduleOfPath(modules, pathOf(url))?.errors ?? controlShape;
   const shapeOf = (request: FastifyRequest): ErrorShape => shapeOfUrl(request.url);
 
   const app = Fastify({
