@@ -38,6 +38,9 @@ export function pathOf(url: string): string {
   return scheme ? path.slice(scheme[0].length) || '/' : path;
 }
 
+/** A URL for the log: the values of secret query parameters (payment-link tokens) replaced. */
+export const redactUrl = (url: string): string => url.replace(/([?&](?:token|access_token|client_secret|code)=)[^&#]*/gi, '$1[redacted]');
+
 /** Path parameters longer than this are refused before routing (400 in the API's shape). */
 export const MAX_PARAM_LENGTH = 256;
 
@@ -58,7 +61,13 @@ export async function buildApp(ctx: AppContext, modules: readonly ApiModule[], o
 
   const app = Fastify({
     // Logs go to stderr: stdout carries what scripts read (the --json banner).
-    logger: { level: options.logLevel, stream: process.stderr },
+    // What a request line in the log says: never headers (credentials, tokens) or bodies, and the
+    // secret of a payment link (`?token=`) redacted (docs/security.md).
+    logger: {
+      level: options.logLevel,
+      stream: process.stderr,
+      serializers: { req: (req: FastifyRequest) => ({ method: req.method, url: redactUrl(req.url), remoteAddress: req.ip }) },
+    },
     // One log line per request only when asked for (debug): it costs on every request.
     logController: new LogController({ disableRequestLogging: options.logLevel !== 'debug' && options.logLevel !== 'trace' }),
     bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
