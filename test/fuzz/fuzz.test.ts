@@ -1,7 +1,7 @@
 /**
  * The fuzz suite (issue 13): every served route with requests fast-check draws from its own schema
- * (valid, broken in one place, anything at all; nasty path parameters, queries and headers), then a
- * table of malformed input sent as raw bytes (invalid JSON, wrong content types, deep nesting, huge
+ * (valid, broken in one place, anything at all; nasty path parameters, queries and headers), a
+ * sweep of Object.prototype's names through every field of every route, and a table of malformed input sent as raw bytes (invalid JSON, wrong content types, deep nesting, huge
  * bodies, unicode and NUL bytes, path traversal, duplicate and oversized headers, broken HTTP).
  * Promise: no 5xx, no hang, every error in its API's documented shape (test/helpers/error-shapes.ts).
  *
@@ -26,7 +26,7 @@ let agent: Agent;
 let token = '';
 const pool = { references: [] as string[], orderIds: [] as string[], tokens: [] as string[], phones: ['4797777776', '4791234567'], webhookIds: [] as string[] };
 
-const stats = { schema: 0, malformed: 0, byClass: { '1xx': 0, '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0 } as Record<string, number>, hangs: 0, noAnswer: 0 };
+const stats = { schema: 0, sweep: 0, malformed: 0, byClass: { '1xx': 0, '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0 } as Record<string, number>, hangs: 0, noAnswer: 0 };
 
 beforeAll(async () => {
   emu = await startTestEmulator();
@@ -35,9 +35,9 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  const total = stats.schema + stats.malformed;
+  const total = stats.schema + stats.sweep + stats.malformed;
   const classes = Object.entries(stats.byClass).filter(([k, v]) => v > 0 || k === '5xx').map(([k, v]) => `${k} ${v.toLocaleString('en-US')}`).join(', ');
-  console.log(`fuzz (seed ${SEED}, ${RUNS} runs per route): ${total.toLocaleString('en-US')} requests (${stats.schema.toLocaleString('en-US')} from route schemas, ${stats.malformed.toLocaleString('en-US')} malformed): ${classes}; hangs ${stats.hangs}, no answer ${stats.noAnswer}`);
+  console.log(`fuzz (seed ${SEED}, ${RUNS} runs per route): ${total.toLocaleString('en-US')} requests (${stats.schema.toLocaleString('en-US')} from route schemas, ${stats.sweep.toLocaleString('en-US')} prototype-name sweep, ${stats.malformed.toLocaleString('en-US')} malformed): ${classes}; hangs ${stats.hangs}, no answer ${stats.noAnswer}`);
   await agent?.close();
   await emu?.close();
 });
@@ -87,10 +87,18 @@ function paramArbitrary(route: ServedRoute, name: string): fc.Arbitrary<string> 
   );
 }
 
+/** Names that are properties of every object: a lookup by a request value must never find them. */
+const PROTOTYPE_KEYS = ['__proto__', 'constructor', 'toString', 'valueOf', 'hasOwnProperty', 'prototype'];
+
 /** Form fields of the pages' POSTs, and the query fields of their GETs. */
 const pageFields = fc.dictionary(
-  fc.constantFrom('token', 'phoneNumber', 'pin', 'action', 'link', 'shippingMethodId', 'phone', 'notice', 'ref', '__proto__', 'constructor'),
-  fc.oneof(fc.constantFrom('1236', 'cancel', '4797777776', 'approved', ...pool.phones), fc.constant('TOKEN'), nastyString, fc.string({ maxLength: 20 })),
+  fc.constantFrom('token', 'phoneNumber', 'pin', 'action', 'link', 'shippingMethodId', 'phone', 'notice', 'ref', ...PROTOTYPE_KEYS),
+  fc.oneof(
+    { weight: 3, arbitrary: fc.constantFrom('1236', 'cancel', 'approved', 'rejected', ...pool.phones, 'TOKEN') },
+    { weight: 2, arbitrary: fc.constantFrom(...PROTOTYPE_KEYS) },
+    { weight: 1, arbitrary: nastyString },
+    { weight: 1, arbitrary: fc.string({ maxLength: 20 }) },
+  ),
   { maxKeys: 4 },
 );
 
@@ -139,8 +147,8 @@ function count(status: number) {
   stats.byClass[`${Math.floor(status / 100)}xx`] = (stats.byClass[`${Math.floor(status / 100)}xx`] ?? 0) + 1;
 }
 
-async function send(r: FuzzRequest): Promise<Answer & { hung?: boolean; failed?: string }> {
-  stats.schema += 1;
+async function send(r: FuzzRequest, kind: 'schema' | 'sweep' = 'schema'): Promise<Answer & { hung?: boolean; failed?: string }> {
+  stats[kind] += 1;
   try {
     const res = await undiciRequest(`${emu.url}${r.path}${r.query ? `?${r.query}` : ''}`, {
       method: r.method as 'GET',
@@ -199,6 +207,38 @@ describe('fuzz: every served route, from its own schema', () => {
       );
     }
   }, LONG ? 6 * 3_600_000 : 600_000);
+});
+
+describe('fuzz: names of Object.prototype in every field of every route', () => {
+  // A lookup by a request value (`NOTICES[query.notice]`) is found by this sweep, not by chance.
+  const FIELDS = ['token', 'phone', 'phoneNumber', 'notice', 'ref', 'pin', 'action', 'link', 'shippingMethodId', 'reference', 'orderId', 'webhookId', 'after', 'limit', 'msn', 'id', 'environment', 'type', 'api'];
+  it(`${PROTOTYPE_KEYS.length} names × every route, in path parameters, query and body fields: no 5xx, errors in the API's shape`, async () => {
+    for (const route of emu.routes) {
+      for (const key of PROTOTYPE_KEYS) {
+        const names = [...route.url.matchAll(/:(\w+)/g)].map((m) => m[1]!);
+        const known = (n: string) => (n === 'reference' ? pool.references[0] : n === 'orderId' ? pool.orderIds[0] : n === 'token' ? pool.tokens[0] : n === 'phone' || n === 'phoneNumber' ? pool.phones[0] : n === 'msn' ? emu.merchant.msn : undefined) ?? key;
+        const schemaFields = Object.keys(((route.schema?.body ?? {}) as { properties?: object }).properties ?? {});
+        const fields = Object.fromEntries([...FIELDS, ...schemaFields, key].map((f) => [f, key]));
+        const hasBody = !['GET', 'HEAD', 'OPTIONS'].includes(route.method);
+        const isPage = route.url.startsWith('/app') || route.url.startsWith('/landing');
+        for (const inPath of [false, true]) {
+          if (inPath && names.length === 0) continue;
+          let path = route.url;
+          for (const n of names) path = path.replace(`:${n}`, encodeURIComponent(inPath ? key : known(n)));
+          const r: FuzzRequest = {
+            method: route.method,
+            path,
+            query: new URLSearchParams(fields).toString(),
+            headers: { ...(moduleAuth(route.url) ? authHeaders() : {}), ...(hasBody ? { 'content-type': isPage ? 'application/x-www-form-urlencoded' : 'application/json', 'sec-fetch-site': 'same-origin' } : {}), ...(hasBody && moduleAuth(route.url) ? { 'idempotency-key': newKey() } : {}) },
+            ...(hasBody ? { body: isPage ? new URLSearchParams(fields).toString() : JSON.stringify(fields) } : {}),
+          };
+          const answer = await send(r, 'sweep');
+          check(r, answer);
+          await tidyAfter(r, answer.status);
+        }
+      }
+    }
+  }, LONG ? 3_600_000 : 300_000);
 });
 
 // ---------------------------------------------------------------- malformed input, as raw bytes
