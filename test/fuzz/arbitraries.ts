@@ -115,11 +115,19 @@ export function mutated(schema: unknown): fc.Arbitrary<unknown> {
     walk(value);
     if (containers.length === 0 || how === 'wrap') return how === 'wrap' ? [value] : replacement;
     const target = containers[pick % containers.length]!;
+    if (Array.isArray(target)) {
+      const i = pick % Math.max(target.length, 1);
+      if (how === 'add' || target.length === 0) target.push(replacement);
+      else if (how === 'drop') target.splice(i, 1);
+      else target[i] = replacement;
+      return value;
+    }
     const keys = Object.keys(target);
     const k = keys[pick % Math.max(keys.length, 1)];
-    if (how === 'add' || k === undefined) (target as Record<string, unknown>)[key] = replacement;
-    else if (how === 'drop') delete (target as Record<string, unknown>)[k];
-    else (target as Record<string, unknown>)[k] = replacement;
+    // defineProperty: a key like __proto__ becomes a member, as JSON.parse would make it.
+    if (how === 'add' || k === undefined) Object.defineProperty(target, key, { value: replacement, enumerable: true, writable: true, configurable: true });
+    else if (how === 'drop') delete target[k];
+    else target[k] = replacement;
     return value;
   });
 }

@@ -187,7 +187,8 @@ function check(r: FuzzRequest, a: Answer & { hung?: boolean; failed?: string }):
   expect(a.hung, `hang: ${what}`).toBeFalsy();
   expect(a.failed, `no answer: ${what}`).toBeUndefined();
   expect(a.status, `${a.status} ${a.text.slice(0, 500)} ← ${what}`).toBeLessThan(500);
-  if (a.status >= 400 && r.method !== 'HEAD') expect(shapeProblems(r.path, a), what).toEqual([]);
+  // The client sends the path as the URL parser leaves it (`/app/../x` is `/x`): that path's API answers.
+  if (a.status >= 400 && r.method !== 'HEAD') expect(shapeProblems(new URL(r.path, 'http://h').pathname, a), what).toEqual([]);
 }
 
 describe('fuzz: every served route, from its own schema', () => {
