@@ -1,0 +1,37 @@
+import type { Kysely, Migration } from 'kysely';
+
+/**
+ * The QR API's tables (ApiModule.migrations: they run in name order with every other module's).
+ * Append only: a released migration is never edited. Row types: store.ts.
+ */
+export const qrMigrations: Record<string, Migration> = {
+  qr_0001_merchant_redirect: {
+    async up(db: Kysely<any>) {
+      // One row per (sales unit, merchant's id). `code` is ours: the QR's content and image links
+      // point at it, so it is unique across sales units and new for every create.
+      await db.schema.createTable('qr_merchant_redirects')
+        .addColumn('msn', 'varchar(6)', (c) => c.notNull())
+        .addColumn('id', 'varchar(128)', (c) => c.notNull())
+        .addColumn('code', 'varchar(40)', (c) => c.notNull().unique())
+        .addColumn('redirect_url', 'text', (c) => c.notNull())
+        .addColumn('expires_at', 'varchar(40)')
+        .addColumn('created_at', 'varchar(40)', (c) => c.notNull())
+        .addColumn('updated_at', 'varchar(40)', (c) => c.notNull())
+        .addPrimaryKeyConstraint('qr_merchant_redirects_pk', ['msn', 'id'])
+        .execute();
+      await db.schema.createIndex('qr_merchant_redirects_expiry').on('qr_merchant_redirects').columns(['expires_at']).execute();
+    },
+  },
+  qr_0002_one_time_payment: {
+    async up(db: Kysely<any>) {
+      await db.schema.createTable('qr_one_time_codes')
+        .addColumn('code', 'varchar(40)', (c) => c.primaryKey())
+        .addColumn('msn', 'varchar(6)', (c) => c.notNull())
+        .addColumn('landing_url', 'text', (c) => c.notNull())
+        .addColumn('expires_at', 'varchar(40)', (c) => c.notNull())
+        .addColumn('created_at', 'varchar(40)', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('qr_one_time_codes_expiry').on('qr_one_time_codes').columns(['expires_at']).execute();
+    },
+  },
+};
