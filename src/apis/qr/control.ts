@@ -1,19 +1,31 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { ProblemError, problem } from '../../platform/problems.js';
+import type { TestUsers } from '../../platform/test-users.js';
 import type { QrService } from './service.js';
 
-const ScanBody = Type.Object({ content: Type.String({ minLength: 1, maxLength: 4096 }) }, { additionalProperties: false });
+const ScanBody = Type.Object(
+  {
+    content: Type.String({ minLength: 1, maxLength: 4096 }),
+    /** The test user who scans (8 digits or with country code); the first test user when left out. */
+    phoneNumber: Type.Optional(Type.String({ pattern: '^\\d{8}$|^\\d{10,15}$' })),
+  },
+  { additionalProperties: false },
+);
 
 /**
  * Test helpers for the QR API under `/devkit/v1/qr` (behind the control API's guard, RFC 7807
- * errors). `scan`: what a printed code does when someone scans it now — decode your shop's QR
- * image, post its content, and see which merchant, id and URL it leads to.
+ * errors). `scan`: a test user scans a code with the Vipps app. Post the content you decoded from
+ * your QR image: a merchant redirect code answers where it leads; a merchant callback code checks
+ * the user in, which sends the sales unit its `user.checked-in.v1` webhook.
  */
-export const qrControl = (qr: QrService): FastifyPluginAsyncTypebox => async (app) => {
+export const qrControl = (qr: QrService, users: TestUsers): FastifyPluginAsyncTypebox => async (app) => {
   app.post('/scan', { schema: { body: ScanBody } }, async (request) => {
-    const scanned = await qr.scan(request.body.content);
-    if (!scanned) throw new ProblemError(problem(404, 'Not Found', 'That content is not a QR code of this emulator that is in use (deleted, expired, or never made).'));
-    return scanned;
+    const given = request.body.phoneNumber;
+    const phoneNumber = given === undefined ? (await users.list())[0]?.phoneNumber ?? '' : given.length === 8 ? `47${given}` : given;
+    const scanned = await qr.scan(request.body.content, phoneNumber);
+    if (scanned.ok) return scanned.value;
+    if (scanned.problem.reason === 'unknown-user') throw new ProblemError({ ...problem(400, 'Unknown user', `${scanned.problem.phoneNumber || '(none)'} is not a test user.`), extraDetails: [{ name: 'phoneNumber', reason: 'is not a test user' }] });
+    throw new ProblemError(problem(404, 'Not Found', 'That content is not a QR code of this emulator that is in use (deleted, expired, or never made).'));
   });
 };

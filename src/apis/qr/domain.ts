@@ -3,11 +3,12 @@
  * for, and the decisions of create, update and the one-time payment QR. No I/O and no clock reads:
  * `now`, codes and the emulator's base URL come in as arguments.
  */
-import { qrErrors, type QrProblem } from './errors.js';
+import { exchangeErrors, qrErrors, type ExchangeProblem, type QrProblem } from './errors.js';
 
-export type Result<T> = { ok: true; value: T } | { ok: false; problem: QrProblem };
-const ok = <T>(value: T): Result<T> => ({ ok: true, value });
-const fail = <T>(problem: QrProblem): Result<T> => ({ ok: false, problem });
+/** A decision, or the refusal in the API's shape (the exchange endpoints have their own: `ExchangeProblem`). */
+export type Result<T, P = QrProblem> = { ok: true; value: T } | { ok: false; problem: P };
+const ok = <T>(value: T): { ok: true; value: T } => ({ ok: true, value });
+const fail = <P>(problem: P): { ok: false; problem: P } => ({ ok: false, problem });
 
 // ---- what the client asks for: Accept and Size ----
 
@@ -178,4 +179,88 @@ export function createOneTime(input: { msn: string; url: string; code: string; b
     expiresAt: new Date(now.getTime() + ONE_TIME_LIFETIME_MS).toISOString(),
     createdAt: now.toISOString(),
   });
+}
+
+// ---- merchant callback QR ----
+
+/**
+ * A merchant callback QR (or a mapped MobilePay PoS beacon): scanning it checks the user in at the
+ * sales unit, which gets a `user.checked-in.v1` webhook with a customerToken.
+ */
+export interface MerchantCallback {
+  msn: string;
+  merchantQrId: string;
+  /** Our opaque code in the QR's content and image links; kept for the life of the code. */
+  code: string;
+  locationDescription: string;
+  /** A MobilePay beacon mapped with PUT …/mobilepay/{beaconId}: its id is unique across sales units. */
+  beacon: boolean;
+  /** Check-ins so far: orders the webhook events of one code. */
+  checkIns: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface PutCallback {
+  msn: string;
+  merchantQrId: string;
+  locationDescription: string;
+  /** For a new code. */
+  code: string;
+}
+
+/** Create or update: a second PUT changes only the location (the image stays, QR-SPEC). */
+export function putCallback(existing: MerchantCallback | undefined, input: PutCallback, now: Date): MerchantCallback {
+  const at = now.toISOString();
+  if (existing) return { ...existing, locationDescription: input.locationDescription, updatedAt: at };
+  return { msn: input.msn, merchantQrId: input.merchantQrId, code: input.code, locationDescription: input.locationDescription, beacon: false, checkIns: 0, createdAt: at, updatedAt: at };
+}
+
+/** Maps a printed MobilePay beacon to the sales unit; a beacon another sales unit holds is 409. */
+export function mapBeacon(existing: MerchantCallback | undefined, heldBy: string | undefined, input: PutCallback, now: Date): Result<MerchantCallback> {
+  if (heldBy !== undefined && heldBy !== input.msn) return fail(qrErrors.beaconTaken(input.merchantQrId));
+  return ok({ ...putCallback(existing, input, now), beacon: true });
+}
+
+export function liveCallback(existing: MerchantCallback | undefined, merchantQrId: string): Result<MerchantCallback> {
+  return existing ? ok(existing) : fail(qrErrors.callbackNotFound(merchantQrId));
+}
+
+/** TK-qr: a check-in's customerToken can be exchanged for 15 minutes. */
+export const CUSTOMER_TOKEN_LIFETIME_MS = 15 * 60_000;
+
+export interface CustomerToken {
+  token: string;
+  msn: string;
+  merchantQrId: string;
+  phoneNumber: string;
+  initiatedAt: string;
+  expiresAt: string;
+}
+
+/** The body of a `user.checked-in.v1` webhook (QR-WH). */
+export interface CheckedInPayload {
+  customerToken: string;
+  merchantQrId: string;
+  merchantSerialNumber: string;
+  initiatedAt: string;
+}
+
+export const CHECKED_IN = 'user.checked-in.v1';
+
+/** A user scans the code: the code counts the check-in, a token is issued, the webhook payload is made. */
+export function checkIn(qr: MerchantCallback, input: { phoneNumber: string; token: string }, now: Date): { qr: MerchantCallback; token: CustomerToken; seq: number; payload: CheckedInPayload } {
+  const initiatedAt = now.toISOString();
+  return {
+    qr: { ...qr, checkIns: qr.checkIns + 1 },
+    token: { token: input.token, msn: qr.msn, merchantQrId: qr.merchantQrId, phoneNumber: input.phoneNumber, initiatedAt, expiresAt: new Date(now.getTime() + CUSTOMER_TOKEN_LIFETIME_MS).toISOString() },
+    seq: qr.checkIns,
+    payload: { customerToken: input.token, merchantQrId: qr.merchantQrId, merchantSerialNumber: qr.msn, initiatedAt },
+  };
+}
+
+/** `POST /v1/exchange/customer`: a live token of this sales unit → the user's MSISDN and when the check-in began. */
+export function exchangeCustomer(token: CustomerToken | undefined, msn: string, now: Date): Result<{ msisdn: string; timestamp: number }, ExchangeProblem> {
+  if (!token || token.msn !== msn || now.getTime() >= Date.parse(token.expiresAt)) return fail(exchangeErrors.customerToken());
+  return ok({ msisdn: token.phoneNumber, timestamp: Math.floor(Date.parse(token.initiatedAt) / 1000) });
 }

@@ -1,8 +1,9 @@
 /**
- * The QR API's own error shape (qr.v1.yaml `QrErrorResponse`): an ASP.NET-style problem
+ * The QR API's own error shapes. Most endpoints (qr.v1.yaml `QrErrorResponse`): an ASP.NET-style problem
  * `{type, title, detail, instance, invalidParams?: [{name, reason}]}` sent as `application/json`,
  * the media type the spec declares. No `status`, no `traceId`, no `extraDetails`: those belong to
- * the ePayment-style problems. A 409 on create also carries the taken `id` (the spec's 409 body).
+ * the ePayment-style problems. A 409 also carries the taken `id` (the spec's 409 body). The two
+ * exchange endpoints document `{title, status, detail, extraDetails}` instead (`ExchangeProblem`).
  * Gateway errors (subscription key, token) keep the gateway's `{statusCode, message}`, as for
  * every API (decision 9).
  */
@@ -104,7 +105,49 @@ export const qrErrors = {
   redirectExists: (id: string): QrProblem => ({ status: 409, title: 'Conflict', detail: `A merchant redirect QR with id ${JSON.stringify(id)} already exists for this sales unit.`, id }),
   landingUrlInvalid: (): QrProblem => ({ status: 400, title: 'Validation error', detail: 'Supplied landing page token is not valid', invalidParams: [{ name: 'Url', reason: 'Must be the landing page URL that the eCom, Recurring or ePayment API returned for a payment.' }] }),
   imageNotFound: (): QrProblem => ({ status: 404, title: 'Not Found', detail: 'No active QR code has this image link: it was deleted or has expired.' }),
+  callbackNotFound: (merchantQrId: string): QrProblem => ({ status: 404, title: 'Not Found', detail: `No merchant callback QR ${JSON.stringify(merchantQrId)} exists for this sales unit.` }),
+  beaconTaken: (beaconId: string): QrProblem => ({ status: 409, title: 'Conflict', detail: `The MobilePay beacon ${JSON.stringify(beaconId)} is mapped to another sales unit.`, id: beaconId }),
 };
+
+// ---- the exchange endpoints' own shape ----
+
+/** `POST /v1/exchange` and `/v1/exchange/customer` answer `{title, status, detail, extraDetails}` (QR-SPEC). */
+export interface ExchangeProblem {
+  status: number;
+  title: string;
+  detail: string;
+  extraDetails?: InvalidParam[];
+}
+
+export const exchangeErrors = {
+  invalid: (extraDetails: InvalidParam[]): ExchangeProblem => ({ status: 400, title: 'Bad request', detail: 'The request body contains one or more invalid parameters.', extraDetails }),
+  customerToken: (): ExchangeProblem => ({
+    status: 400,
+    title: 'Bad request',
+    detail: 'The request body contains one or more invalid parameters.',
+    extraDetails: [{ name: 'customer.customerToken', reason: 'The customerToken is not valid for this sales unit: unknown, or older than 15 minutes.' }],
+  }),
+};
+
+export function sendExchangeProblem(reply: FastifyReply, p: ExchangeProblem): FastifyReply {
+  const body = { title: p.title, status: p.status, detail: p.detail, ...(p.extraDetails?.length ? { extraDetails: p.extraDetails } : {}) };
+  return reply.code(p.status).type('application/json; charset=utf-8').send(JSON.stringify(body));
+}
+
+const EXCHANGE_PATH = '/qr/v1/exchange';
+const isExchange = (request: FastifyRequest) => {
+  const path = request.url.split('?')[0]!;
+  return path === EXCHANGE_PATH || path.startsWith(`${EXCHANGE_PATH}/`);
+};
+
+/** The exchange endpoints' error handler: validation, malformed JSON, the unexpected, in their shape. */
+export function exchangeErrorHandler(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) {
+  if (error instanceof GatewayError) return reply.code(error.statusCode).send(error.body());
+  const e = error as FastifyError;
+  if (e.validation) return sendExchangeProblem(reply, exchangeErrors.invalid(validationDetails(e)));
+  const p = toQrProblem(error, request);
+  return sendExchangeProblem(reply, { status: p.status, title: p.status === 400 ? 'Bad request' : p.title, detail: p.detail, ...(p.invalidParams ? { extraDetails: p.invalidParams } : {}) });
+}
 
 /** Anything thrown in a QR route, or met before one (faults, 404s), as a QrProblem. */
 export function toQrProblem(error: FastifyError | Error, request: FastifyRequest): QrProblem {
@@ -132,7 +175,11 @@ export function qrErrorHandler(error: FastifyError | Error, request: FastifyRequ
 
 /** The module contract's error shape: faults, 404/405 and pre-routing errors under /qr/ come as QrErrorResponse too. */
 export const qrErrorShape: ErrorShape = {
-  send: (reply: FastifyReply, _request: FastifyRequest, e: ApiError) =>
-    sendQrProblem(reply, { status: e.status, title: e.title, detail: e.detail, ...(e.field ? { invalidParams: [{ name: e.field, reason: e.detail }] } : {}) }),
-  handler: qrErrorHandler,
+  send: (reply: FastifyReply, request: FastifyRequest, e: ApiError) => {
+    const params = e.field ? [{ name: e.field, reason: e.detail }] : undefined;
+    // One API, two documented shapes: the exchange endpoints' errors carry status and extraDetails.
+    if (isExchange(request)) return sendExchangeProblem(reply, { status: e.status, title: e.title, detail: e.detail, ...(params ? { extraDetails: params } : {}) });
+    return sendQrProblem(reply, { status: e.status, title: e.title, detail: e.detail, ...(params ? { invalidParams: params } : {}) });
+  },
+  handler: (error, request, reply) => (isExchange(request) ? exchangeErrorHandler(error, request, reply) : qrErrorHandler(error, request, reply)),
 };

@@ -34,4 +34,31 @@ export const qrMigrations: Record<string, Migration> = {
       await db.schema.createIndex('qr_one_time_codes_expiry').on('qr_one_time_codes').columns(['expires_at']).execute();
     },
   },
+  qr_0003_merchant_callback: {
+    async up(db: Kysely<any>) {
+      // Merchant callback QRs (and mapped MobilePay beacons, `beacon` = 1): scanning one checks
+      // the user in and sends the sales unit a user.checked-in.v1 webhook. `check_ins` orders them.
+      await db.schema.createTable('qr_merchant_callbacks')
+        .addColumn('msn', 'varchar(6)', (c) => c.notNull())
+        .addColumn('merchant_qr_id', 'varchar(128)', (c) => c.notNull())
+        .addColumn('code', 'varchar(40)', (c) => c.notNull().unique())
+        .addColumn('location_description', 'varchar(36)', (c) => c.notNull())
+        .addColumn('beacon', 'integer', (c) => c.notNull())
+        .addColumn('check_ins', 'integer', (c) => c.notNull())
+        .addColumn('created_at', 'varchar(40)', (c) => c.notNull())
+        .addColumn('updated_at', 'varchar(40)', (c) => c.notNull())
+        .addPrimaryKeyConstraint('qr_merchant_callbacks_pk', ['msn', 'merchant_qr_id'])
+        .execute();
+      // The customerToken of a check-in: the sales unit exchanges it for the user's phone number.
+      await db.schema.createTable('qr_customer_tokens')
+        .addColumn('token', 'varchar(80)', (c) => c.primaryKey())
+        .addColumn('msn', 'varchar(6)', (c) => c.notNull())
+        .addColumn('merchant_qr_id', 'varchar(128)', (c) => c.notNull())
+        .addColumn('phone_number', 'varchar(15)', (c) => c.notNull())
+        .addColumn('initiated_at', 'varchar(40)', (c) => c.notNull())
+        .addColumn('expires_at', 'varchar(40)', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('qr_customer_tokens_expiry').on('qr_customer_tokens').columns(['expires_at']).execute();
+    },
+  },
 };

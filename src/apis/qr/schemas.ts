@@ -55,6 +55,43 @@ export type OneTimePaymentRequest = Static<typeof OneTimePaymentRequest>;
 
 export const OneTimePaymentResponse = Type.Object({ url: Type.String(), expiresIn: Type.Integer() });
 
+// ---- merchant callback QR ----
+
+/** The merchant's id of a callback QR (or a MobilePay beaconId): the spec sets no pattern; one path segment. */
+export const MerchantQrIdParams = Type.Object({ merchantQrId: Type.String({ minLength: 1, maxLength: 128 }) });
+export const BeaconParams = Type.Object({ beaconId: Type.String({ minLength: 1, maxLength: 128 }) });
+
+export const PutMerchantCallbackRequest = Type.Object({ locationDescription: Type.String({ maxLength: 36 }) });
+export type PutMerchantCallbackRequest = Static<typeof PutMerchantCallbackRequest>;
+
+/** Callback QRs choose their image with query parameters, not Accept: SVG unless PNG is asked for. */
+export const CallbackImageQuery = Type.Object({
+  qrImageFormat: Type.Optional(Type.Union([Type.Literal('PNG'), Type.Literal('SVG')])),
+  qrImageSize: Type.Optional(Type.String({ pattern: '^[0-9]{1,5}$' })),
+});
+export type CallbackImageQuery = Static<typeof CallbackImageQuery>;
+
+export const MerchantCallbackResponse = Type.Object({
+  merchantSerialNumber: Type.String(),
+  merchantQrId: Type.String(),
+  locationDescription: Type.String(),
+  qrImageUrl: Type.String(),
+  qrContent: Type.String(),
+});
+export type MerchantCallbackResponse = Static<typeof MerchantCallbackResponse>;
+export const MerchantCallbackListResponse = Type.Array(MerchantCallbackResponse);
+
+// ---- exchange ----
+
+const RequestedData = Type.Array(Type.Literal('MSISDN'));
+
+export const CustomerExchangeRequest = Type.Object({
+  customer: Type.Object({ customerToken: Type.String({ minLength: 1, maxLength: 200 }) }),
+  requestedData: RequestedData,
+});
+export type CustomerExchangeRequest = Static<typeof CustomerExchangeRequest>;
+export const CustomerExchangeResponse = Type.Object({ msisdn: Type.String(), timestamp: Type.Integer() });
+
 /** Image links: `<code>.svg` or `<code>.png`, `?size=` for PNG. */
 export const ImageParams = Type.Object({ file: Type.String({ pattern: '^[A-Za-z0-9_-]{8,40}\\.(svg|png)$' }) });
 export const ImageQuery = Type.Object({ size: Type.Optional(Type.String({ pattern: '^[0-9]{3,4}$' })) });

@@ -1,7 +1,8 @@
 /**
  * QR API v1 over a real port: merchant redirect codes (create, list, get, update, delete, ttl), the
- * one-time payment QR, images that decode (jsQR) to what they should, the QR API's error shape,
- * another sales unit's codes, reset (whole and per merchant), faults and the status page.
+ * one-time payment QR, merchant callback codes (check-in, user.checked-in.v1 webhook, customer
+ * exchange, MobilePay beacons), images that decode (jsQR) to what they should, the QR API's error
+ * shapes, another sales unit's codes, reset (whole and per merchant), faults and the status page.
  */
 import http from 'node:http';
 import { randomUUID } from 'node:crypto';
@@ -9,6 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Merchant } from '../../../src/platform/merchants.js';
 import { startTestEmulator, type ApiResponse, type TestEmulator } from '../../helpers/emulator.js';
 import { decodePng, decodeSvg } from '../../helpers/qr-decode.js';
+import { startReceiver } from '../../helpers/receiver.js';
 
 let emu: TestEmulator;
 /** A second sales unit, with its own keys. */
@@ -306,31 +308,154 @@ describe('one-time payment QR', () => {
   });
 });
 
+describe('merchant callback QR', () => {
+  const cb = (merchantQrId: string) => `/qr/v1/merchant-callback/${encodeURIComponent(merchantQrId)}`;
+  const put = (merchantQrId: string, locationDescription: string, o: QrCall = {}) => qr('PUT', cb(merchantQrId), { ...o, accept: null, body: { locationDescription } });
+  const exchange = (customerToken: string, o: QrCall = {}) => qr('POST', '/qr/v1/exchange/customer', { ...o, accept: null, body: { customer: { customerToken }, requestedData: ['MSISDN'] } });
+
+  it('PUT creates (200, no body) and updates the location only; GET shows it; the image (qrImageFormat, qrImageSize) decodes to qrContent', async () => {
+    const created = await put('kasse-1', 'Kasse 1');
+    expect(created.status, created.text).toBe(200);
+    expect(created.text).toBe('');
+    const got = await qr('GET', cb('kasse-1'), { accept: null });
+    expect(got.status, got.text).toBe(200);
+    expect(got.body).toEqual({
+      merchantSerialNumber: emu.merchant.msn,
+      merchantQrId: 'kasse-1',
+      locationDescription: 'Kasse 1',
+      qrImageUrl: expect.stringMatching(new RegExp(`^${emu.url}/qr/images/merchant-callback/[A-Za-z0-9_-]+\.svg$`)),
+      qrContent: expect.stringMatching(new RegExp(`^${emu.url}/qr/c/[A-Za-z0-9_-]+$`)),
+    });
+    expect(decodeSvg((await image(got.body.qrImageUrl)).body.toString('utf8'))).toBe(got.body.qrContent);
+    const png = await qr('GET', `${cb('kasse-1')}?qrImageFormat=PNG&qrImageSize=250`, { accept: null });
+    expect(png.body.qrImageUrl).toMatch(/\.png\?size=250$/);
+    expect(decodePng((await image(png.body.qrImageUrl)).body)).toEqual({ text: got.body.qrContent, width: 250, height: 250 });
+
+    expect((await put('kasse-1', 'Kiosk')).status).toBe(200);
+    const again = await qr('GET', cb('kasse-1'), { accept: null });
+    expect(again.body).toEqual({ ...got.body, locationDescription: 'Kiosk' });
+    await put('kasse-2', 'Kasse 2');
+    expect((await qr('GET', '/qr/v1/merchant-callback', { accept: null })).body.map((q: any) => [q.merchantQrId, q.locationDescription])).toEqual([['kasse-1', 'Kiosk'], ['kasse-2', 'Kasse 2']]);
+    expect((await qr('GET', '/qr/v1/merchant-callback', { accept: null, asOther: true })).body).toEqual([]);
+  });
+
+  it('DELETE removes it (404 after); the MSN header is required; bad input is a 400 in the QR shape', async () => {
+    await put('gone', 'Door');
+    expect((await qr('DELETE', cb('gone'), { accept: null })).status).toBe(200);
+    expectQrError(await qr('GET', cb('gone'), { accept: null }), 404);
+    expectQrError(await qr('DELETE', cb('gone'), { accept: null }), 404);
+    expectQrError(await qr('DELETE', cb('never'), { accept: null, asOther: true }), 404);
+    const noMsn = await emu.call('GET', '/qr/v1/merchant-callback', { headers: { 'merchant-serial-number': undefined } });
+    expectQrError(noMsn, 400, { invalid: 'Merchant-Serial-Number' });
+    expectQrError(await put('long', 'x'.repeat(37)), 400, { invalid: 'LocationDescription' });
+    expectQrError(await qr('PUT', cb('none'), { accept: null, body: {} }), 400, { invalid: 'LocationDescription' });
+    expectQrError(await qr('GET', '/qr/v1/merchant-callback?qrImageFormat=GIF', { accept: null }), 400, { invalid: 'qrImageFormat' });
+    await put('sized', 'S');
+    expectQrError(await qr('GET', `${cb('sized')}?qrImageFormat=PNG&qrImageSize=5000`, { accept: null }), 400, { invalid: 'qrImageSize' });
+  });
+
+  it('a scan checks the user in: user.checked-in.v1 reaches the webhook; its customerToken exchanges for the MSISDN for 15 minutes, for this sales unit only', async () => {
+    const receiver = await startReceiver();
+    try {
+      const hook = await emu.call('POST', '/webhooks/v1/webhooks', { body: { url: receiver.url(), events: ['user.checked-in.v1'] } });
+      expect(hook.status, hook.text).toBe(201);
+      await put('till-3', 'Kasse 3');
+      const content = (await qr('GET', cb('till-3'), { accept: null })).body.qrContent;
+      const scanned = await emu.call('POST', '/devkit/v1/qr/scan', { body: { content, phoneNumber: '97777776' }, anonymous: true });
+      expect(scanned.status, scanned.text).toBe(200);
+      expect(scanned.body).toEqual({
+        kind: 'merchant-callback', msn: emu.merchant.msn, locationDescription: 'Kasse 3', phoneNumber: '4797777776',
+        customerToken: expect.any(String), merchantQrId: 'till-3', merchantSerialNumber: emu.merchant.msn, initiatedAt: expect.any(String),
+      });
+      const [delivery] = await receiver.until((r) => r.length >= 1);
+      expect(delivery!.json).toEqual({ customerToken: scanned.body.customerToken, merchantQrId: 'till-3', merchantSerialNumber: emu.merchant.msn, initiatedAt: scanned.body.initiatedAt });
+
+      const exchanged = await exchange(scanned.body.customerToken);
+      expect(exchanged.status, exchanged.text).toBe(200);
+      expect(exchanged.body).toEqual({ msisdn: '4797777776', timestamp: Math.floor(Date.parse(scanned.body.initiatedAt) / 1000) });
+
+      // The exchange endpoints' own error shape: {title, status, detail, extraDetails}.
+      const refused = await exchange(scanned.body.customerToken, { asOther: true });
+      expect(refused.status).toBe(400);
+      expect(refused.body).toEqual({ title: 'Bad request', status: 400, detail: expect.any(String), extraDetails: [{ name: 'customer.customerToken', reason: expect.any(String) }] });
+      const missing = await qr('POST', '/qr/v1/exchange/customer', { accept: null, body: { requestedData: ['MSISDN'] } });
+      expect(missing.body).toMatchObject({ title: 'Bad request', status: 400, extraDetails: [{ name: 'customer' }] });
+      expect((await qr('POST', '/qr/v1/exchange/customer', { accept: null, body: { customer: { customerToken: 'x' }, requestedData: ['EMAIL'] } })).body.extraDetails[0].name).toMatch(/^requestedData/);
+
+      await advance(15 * 60);
+      expect((await exchange(scanned.body.customerToken)).status).toBe(400);
+      // Unknown codes and users are refused by the control API.
+      expect((await emu.call('POST', '/devkit/v1/qr/scan', { body: { content, phoneNumber: '4711111111' }, anonymous: true })).status).toBe(400);
+      expect((await emu.call('POST', '/devkit/v1/qr/scan', { body: { content: `${emu.url}/qr/c/AAAAAAAAAAAA` }, anonymous: true })).status).toBe(404);
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('the code opened in a browser stands in for the app: a page to check in as a test user', async () => {
+    await put('web', 'Kiosk');
+    const content = (await qr('GET', cb('web'), { accept: null })).body.qrContent as string;
+    const pageRes = await fetch(content);
+    expect(pageRes.status).toBe(200);
+    const text = await pageRes.text();
+    expect(text).toContain('Kiosk');
+    expect(text).toContain('name="phoneNumber"');
+    const posted = await fetch(content, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'phoneNumber=4797777776' });
+    expect(posted.status).toBe(200);
+    expect(await posted.text()).toContain('Checked in as +4797777776');
+    expect((await fetch(content, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'phoneNumber=' })).status).toBe(400);
+    // The API itself still wants JSON.
+    const form = await emu.call('PUT', cb('web'), { rawBody: 'locationDescription=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    expectQrError(form, 415);
+  });
+
+  it('a MobilePay beacon is mapped to one sales unit: another one gets 409 with the id', async () => {
+    const mapped = await qr('PUT', '/qr/v1/merchant-callback/mobilepay/beacon-77', { accept: null, body: { locationDescription: 'Old till' } });
+    expect(mapped.status, mapped.text).toBe(200);
+    expect((await qr('GET', cb('beacon-77'), { accept: null })).body.locationDescription).toBe('Old till');
+    expect((await qr('PUT', '/qr/v1/merchant-callback/mobilepay/beacon-77', { accept: null, body: { locationDescription: 'Renamed' } })).status).toBe(200);
+    const taken = await qr('PUT', '/qr/v1/merchant-callback/mobilepay/beacon-77', { accept: null, asOther: true, body: { locationDescription: 'Mine' } });
+    expectQrError(taken, 409);
+    expect(taken.body.id).toBe('beacon-77');
+  });
+});
+
 describe('the QR API in the house: reset, faults, status page, 404s', () => {
   const rows = async () => {
     const db = emu.ctx.database.db;
     const redirects = await db.selectFrom('qr_merchant_redirects').select(['msn', 'id']).execute();
     const oneTime = await db.selectFrom('qr_one_time_codes').select(['msn']).execute();
-    return { redirects: redirects.map((r) => `${r.msn}/${r.id}`).sort(), oneTime: oneTime.map((r) => r.msn).sort() };
+    const callbacks = await db.selectFrom('qr_merchant_callbacks').select(['msn', 'merchant_qr_id']).execute();
+    const tokens = await db.selectFrom('qr_customer_tokens').select(['msn']).execute();
+    return {
+      redirects: redirects.map((r) => `${r.msn}/${r.id}`).sort(),
+      oneTime: oneTime.map((r) => r.msn).sort(),
+      callbacks: callbacks.map((r) => `${r.msn}/${r.merchant_qr_id}`).sort(),
+      tokens: tokens.map((r) => r.msn).sort(),
+    };
   };
   const fill = async () => {
     await create('a');
     await create('b', undefined, { asOther: true });
     const { response } = await emu.createPayment();
     expect((await qr('POST', '/qr/v1', { body: { url: response.body.redirectUrl } })).status).toBe(200);
+    expect((await qr('PUT', '/qr/v1/merchant-callback/c', { accept: null, body: { locationDescription: 'C' } })).status).toBe(200);
+    const content = (await qr('GET', '/qr/v1/merchant-callback/c', { accept: null })).body.qrContent;
+    expect((await emu.call('POST', '/devkit/v1/qr/scan', { body: { content }, anonymous: true })).status).toBe(200);
   };
 
   it('reset empties its tables; a merchant\'s reset only that merchant\'s rows', async () => {
     await fill();
-    expect(await rows()).toEqual({ redirects: [`${emu.merchant.msn}/a`, `${other.merchant.msn}/b`].sort(), oneTime: [emu.merchant.msn] });
-    const one = await emu.call('POST', `/devkit/v1/merchants/${emu.merchant.msn}/reset`, { anonymous: true });
+    const me = emu.merchant.msn;
+    expect(await rows()).toEqual({ redirects: [`${me}/a`, `${other.merchant.msn}/b`].sort(), oneTime: [me], callbacks: [`${me}/c`], tokens: [me] });
+    const one = await emu.call('POST', `/devkit/v1/merchants/${me}/reset`, { anonymous: true });
     expect(one.status, one.text).toBe(200);
-    expect(await rows()).toEqual({ redirects: [`${other.merchant.msn}/b`], oneTime: [] });
+    expect(await rows()).toEqual({ redirects: [`${other.merchant.msn}/b`], oneTime: [], callbacks: [], tokens: [] });
     expect((await qr('GET', path('b'), { asOther: true })).status).toBe(200);
 
     await fill();
     expect((await emu.call('POST', '/devkit/v1/reset', { anonymous: true })).status).toBe(200);
-    expect(await rows()).toEqual({ redirects: [], oneTime: [] });
+    expect(await rows()).toEqual({ redirects: [], oneTime: [], callbacks: [], tokens: [] });
   });
 
   it('a fault on api "qr" fails its routes in the QR API\'s shape, and only them', async () => {
