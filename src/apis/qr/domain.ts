@@ -264,3 +264,28 @@ export function exchangeCustomer(token: CustomerToken | undefined, msn: string, 
   if (!token || token.msn !== msn || now.getTime() >= Date.parse(token.expiresAt)) return fail(exchangeErrors.customerToken());
   return ok({ msisdn: token.phoneNumber, timestamp: Math.floor(Date.parse(token.initiatedAt) / 1000) });
 }
+
+// ---- the user's own QR and `POST /v1/exchange` ----
+
+/** The QR a user shows in the app for a sales unit to scan (version 2.0 codes carry when they were made). */
+export interface PersonalQr {
+  code: string;
+  phoneNumber: string;
+  createdAt: string;
+}
+
+/** The content of a user's QR on this emulator: `<base>/qr/p/<code>`, shaped like the spec's `https://qr.vipps.no/p/…`. */
+export const PERSONAL_PATH = '/qr/p/';
+
+export function personalCode(qrCode: string, baseUrl: string): string | undefined {
+  const prefix = `${baseUrl}${PERSONAL_PATH}`;
+  const text = qrCode.trim();
+  const code = text.startsWith(prefix) ? text.slice(prefix.length) : undefined;
+  return code && /^[A-Za-z0-9_-]{8,40}$/.test(code) ? code : undefined;
+}
+
+/** `POST /v1/exchange`: the user behind a scanned user QR. */
+export function exchangeQr(qr: PersonalQr | undefined): Result<{ msisdn: string; timestamp: number; version: '2.0' }, ExchangeProblem> {
+  if (!qr) return fail(exchangeErrors.qrCode());
+  return ok({ msisdn: qr.phoneNumber, timestamp: Math.floor(Date.parse(qr.createdAt) / 1000), version: '2.0' });
+}

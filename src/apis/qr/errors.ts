@@ -121,6 +121,12 @@ export interface ExchangeProblem {
 
 export const exchangeErrors = {
   invalid: (extraDetails: InvalidParam[]): ExchangeProblem => ({ status: 400, title: 'Bad request', detail: 'The request body contains one or more invalid parameters.', extraDetails }),
+  qrCode: (): ExchangeProblem => ({
+    status: 400,
+    title: 'Bad request',
+    detail: 'The request body contains one or more invalid parameters.',
+    extraDetails: [{ name: 'qrCode', reason: 'The complete data contained in the QR code is required: the QR a Vipps user shows in the app.' }],
+  }),
   customerToken: (): ExchangeProblem => ({
     status: 400,
     title: 'Bad request',

@@ -61,4 +61,15 @@ export const qrMigrations: Record<string, Migration> = {
       await db.schema.createIndex('qr_customer_tokens_expiry').on('qr_customer_tokens').columns(['expires_at']).execute();
     },
   },
+  qr_0004_personal_qr: {
+    async up(db: Kysely<any>) {
+      // The QR a test user shows in the app (version 2.0: it carries when it was made): a sales unit
+      // scans it and exchanges it for the user's phone number. A user's, not a sales unit's.
+      await db.schema.createTable('qr_personal_codes')
+        .addColumn('code', 'varchar(40)', (c) => c.primaryKey())
+        .addColumn('phone_number', 'varchar(15)', (c) => c.notNull())
+        .addColumn('created_at', 'varchar(40)', (c) => c.notNull())
+        .execute();
+    },
+  },
 };

@@ -19,6 +19,8 @@ export const qrModule: ApiModule = {
     { name: 'qr_one_time_codes', msnColumn: 'msn' },
     { name: 'qr_merchant_callbacks', msnColumn: 'msn' },
     { name: 'qr_customer_tokens', msnColumn: 'msn' },
+    // The users' own QRs belong to no sales unit: a merchant's reset keeps them.
+    { name: 'qr_personal_codes' },
   ],
   migrations: qrMigrations,
   events: [{ type: CHECKED_IN, description: 'A user scanned a merchant callback QR (or a mapped MobilePay beacon): customerToken, merchantQrId, merchantSerialNumber, initiatedAt' }],

@@ -26,6 +26,8 @@ import {
   OneTimePaymentRequest,
   OneTimePaymentResponse,
   PutMerchantCallbackRequest,
+  QrExchangeRequest,
+  QrExchangeResponse,
   QrHeaders,
   UpdateMerchantRedirectRequest,
 } from './schemas.js';
@@ -152,6 +154,14 @@ export const qrRoutes = (qr: QrService, deps: QrRouteDeps): FastifyPluginAsyncTy
     }, async (request, reply) => {
       const r = await qr.deleteRedirect(request.merchant!.msn, request.params.id);
       return r.ok ? reply.code(200).send() : sendQrProblem(reply, r.problem);
+    });
+
+    // The QR a user shows in the app → the user's phone number.
+    api.post('/qr/v1/exchange', {
+      schema: { headers: QrHeaders, body: QrExchangeRequest, response: { 200: QrExchangeResponse } },
+    }, async (request, reply) => {
+      const r = await qr.exchangeQr(request.body.qrCode);
+      return r.ok ? reply.code(200).send(r.value) : sendExchangeProblem(reply, r.problem);
     });
 
     // A check-in's customerToken (from the user.checked-in.v1 webhook) → the user's phone number.

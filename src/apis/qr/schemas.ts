@@ -85,6 +85,13 @@ export const MerchantCallbackListResponse = Type.Array(MerchantCallbackResponse)
 
 const RequestedData = Type.Array(Type.Literal('MSISDN'));
 
+export const QrExchangeRequest = Type.Object({
+  qrCode: Type.String({ minLength: 1, maxLength: 4096 }),
+  requestedData: Type.Optional(RequestedData),
+});
+export type QrExchangeRequest = Static<typeof QrExchangeRequest>;
+export const QrExchangeResponse = Type.Object({ msisdn: Type.String(), timestamp: Type.Optional(Type.Integer()), version: Type.String() });
+
 export const CustomerExchangeRequest = Type.Object({
   customer: Type.Object({ customerToken: Type.String({ minLength: 1, maxLength: 200 }) }),
   requestedData: RequestedData,

@@ -12,10 +12,13 @@ import {
   createRedirect,
   expiresIn,
   exchangeCustomer,
+  exchangeQr,
   isLive,
   liveCallback,
   liveRedirect,
   mapBeacon,
+  personalCode,
+  PERSONAL_PATH,
   putCallback,
   updateRedirect,
   type CheckedInPayload,
@@ -224,6 +227,27 @@ export class QrService {
   async exchangeCustomer(msn: string, customerToken: string): Promise<Result<{ msisdn: string; timestamp: number }, ExchangeProblem>> {
     await this.deps.database.durable();
     return exchangeCustomer(await qrStore.token(this.deps.database.db, customerToken), msn, this.now());
+  }
+
+  // ---- the user's own QR ----
+
+  /** A QR for a test user to show (the control API; the simulated app has no screen for it yet). */
+  personalQr(phoneNumber: string): Promise<Result<{ qrCode: string; phoneNumber: string; version: '2.0'; timestamp: number }, ScanRefusal>> {
+    const code = this.deps.ids.token(CODE_BYTES);
+    return this.deps.database.commands.run(async (trx) => {
+      const user = await this.deps.findUser(phoneNumber, trx);
+      if (!user) return { ok: false, problem: { reason: 'unknown-user', phoneNumber } };
+      const now = this.now();
+      await qrStore.insertPersonal(trx, { code, phoneNumber: user.phoneNumber, createdAt: now.toISOString() });
+      return { ok: true, value: { qrCode: `${this.deps.publicUrl()}${PERSONAL_PATH}${code}`, phoneNumber: user.phoneNumber, version: '2.0', timestamp: Math.floor(now.getTime() / 1000) } };
+    });
+  }
+
+  async exchangeQr(qrCode: string): Promise<Result<{ msisdn: string; timestamp: number; version: '2.0' }, ExchangeProblem>> {
+    const code = personalCode(qrCode, this.deps.publicUrl());
+    if (code === undefined) return exchangeQr(undefined);
+    await this.deps.database.durable();
+    return exchangeQr(await qrStore.personal(this.deps.database.db, code));
   }
 
   // ---- images and scans ----

@@ -5,7 +5,7 @@
  */
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../../db/schema.js';
-import type { CustomerToken, MerchantCallback, MerchantRedirect, OneTimeQr } from './domain.js';
+import type { CustomerToken, MerchantCallback, MerchantRedirect, OneTimeQr, PersonalQr } from './domain.js';
 
 export interface QrMerchantRedirectsTable {
   msn: string;
@@ -45,8 +45,15 @@ export interface QrCustomerTokensTable {
   expires_at: string;
 }
 
+export interface QrPersonalCodesTable {
+  code: string;
+  phone_number: string;
+  created_at: string;
+}
+
 declare module '../../db/schema.js' {
   interface Database {
+    qr_personal_codes: QrPersonalCodesTable;
     qr_merchant_redirects: QrMerchantRedirectsTable;
     qr_one_time_codes: QrOneTimeCodesTable;
     qr_merchant_callbacks: QrMerchantCallbacksTable;
@@ -170,6 +177,15 @@ export const qrStore = {
   async token(db: Db, token: string): Promise<CustomerToken | undefined> {
     const row = await db.selectFrom('qr_customer_tokens').selectAll().where('token', '=', token).executeTakeFirst();
     return row && tokenOf(row);
+  },
+
+  async insertPersonal(trx: Transaction<Database>, qr: PersonalQr): Promise<void> {
+    await trx.insertInto('qr_personal_codes').values({ code: qr.code, phone_number: qr.phoneNumber, created_at: qr.createdAt }).execute();
+  },
+
+  async personal(db: Db, code: string): Promise<PersonalQr | undefined> {
+    const row = await db.selectFrom('qr_personal_codes').selectAll().where('code', '=', code).executeTakeFirst();
+    return row && { code: row.code, phoneNumber: row.phone_number, createdAt: row.created_at };
   },
 
   /** Whether any code has run out by `now` (a read, so that the periodic sweep writes only when there is work). */

@@ -409,6 +409,22 @@ describe('merchant callback QR', () => {
     expectQrError(form, 415);
   });
 
+  it('exchange: the QR a test user shows in the app gives the sales unit the user\'s MSISDN', async () => {
+    const shown = await emu.call('POST', '/devkit/v1/qr/personal-qr', { body: { phoneNumber: '97777776' }, anonymous: true });
+    expect(shown.status, shown.text).toBe(201);
+    expect(shown.body).toEqual({ qrCode: expect.stringMatching(new RegExp(`^${emu.url}/qr/p/`)), phoneNumber: '4797777776', version: '2.0', timestamp: expect.any(Number) });
+    const res = await qr('POST', '/qr/v1/exchange', { accept: null, body: { qrCode: shown.body.qrCode, requestedData: ['MSISDN'] } });
+    expect(res.status, res.text).toBe(200);
+    expect(res.body).toEqual({ msisdn: '4797777776', timestamp: shown.body.timestamp, version: '2.0' });
+    // Any sales unit may scan a user's QR; requestedData defaults to MSISDN.
+    expect((await qr('POST', '/qr/v1/exchange', { accept: null, asOther: true, body: { qrCode: shown.body.qrCode } })).body.msisdn).toBe('4797777776');
+    for (const qrCode of ['https://qr.vipps.no/p/qwjhewqhueheuqwhuqwhe', `${emu.url}/qr/p/AAAAAAAAAAAAAAAA`]) {
+      expect((await qr('POST', '/qr/v1/exchange', { accept: null, body: { qrCode } })).body).toEqual({ title: 'Bad request', status: 400, detail: expect.any(String), extraDetails: [{ name: 'qrCode', reason: expect.any(String) }] });
+    }
+    expect((await qr('POST', '/qr/v1/exchange', { accept: null, body: {} })).body).toMatchObject({ status: 400, extraDetails: [{ name: 'qrCode' }] });
+    expect((await emu.call('POST', '/devkit/v1/qr/personal-qr', { body: { phoneNumber: '4711111111' }, anonymous: true })).status).toBe(400);
+  });
+
   it('a MobilePay beacon is mapped to one sales unit: another one gets 409 with the id', async () => {
     const mapped = await qr('PUT', '/qr/v1/merchant-callback/mobilepay/beacon-77', { accept: null, body: { locationDescription: 'Old till' } });
     expect(mapped.status, mapped.text).toBe(200);
@@ -427,7 +443,9 @@ describe('the QR API in the house: reset, faults, status page, 404s', () => {
     const oneTime = await db.selectFrom('qr_one_time_codes').select(['msn']).execute();
     const callbacks = await db.selectFrom('qr_merchant_callbacks').select(['msn', 'merchant_qr_id']).execute();
     const tokens = await db.selectFrom('qr_customer_tokens').select(['msn']).execute();
+    const personal = await db.selectFrom('qr_personal_codes').select(['phone_number']).execute();
     return {
+      personal: personal.length,
       redirects: redirects.map((r) => `${r.msn}/${r.id}`).sort(),
       oneTime: oneTime.map((r) => r.msn).sort(),
       callbacks: callbacks.map((r) => `${r.msn}/${r.merchant_qr_id}`).sort(),
@@ -442,20 +460,22 @@ describe('the QR API in the house: reset, faults, status page, 404s', () => {
     expect((await qr('PUT', '/qr/v1/merchant-callback/c', { accept: null, body: { locationDescription: 'C' } })).status).toBe(200);
     const content = (await qr('GET', '/qr/v1/merchant-callback/c', { accept: null })).body.qrContent;
     expect((await emu.call('POST', '/devkit/v1/qr/scan', { body: { content }, anonymous: true })).status).toBe(200);
+    expect((await emu.call('POST', '/devkit/v1/qr/personal-qr', { anonymous: true })).status).toBe(201);
   };
 
   it('reset empties its tables; a merchant\'s reset only that merchant\'s rows', async () => {
     await fill();
     const me = emu.merchant.msn;
-    expect(await rows()).toEqual({ redirects: [`${me}/a`, `${other.merchant.msn}/b`].sort(), oneTime: [me], callbacks: [`${me}/c`], tokens: [me] });
+    expect(await rows()).toEqual({ redirects: [`${me}/a`, `${other.merchant.msn}/b`].sort(), oneTime: [me], callbacks: [`${me}/c`], tokens: [me], personal: 1 });
     const one = await emu.call('POST', `/devkit/v1/merchants/${me}/reset`, { anonymous: true });
     expect(one.status, one.text).toBe(200);
-    expect(await rows()).toEqual({ redirects: [`${other.merchant.msn}/b`], oneTime: [], callbacks: [], tokens: [] });
+    // The users' own QRs belong to no sales unit: only a whole reset removes them.
+    expect(await rows()).toEqual({ redirects: [`${other.merchant.msn}/b`], oneTime: [], callbacks: [], tokens: [], personal: 1 });
     expect((await qr('GET', path('b'), { asOther: true })).status).toBe(200);
 
     await fill();
     expect((await emu.call('POST', '/devkit/v1/reset', { anonymous: true })).status).toBe(200);
-    expect(await rows()).toEqual({ redirects: [], oneTime: [], callbacks: [], tokens: [] });
+    expect(await rows()).toEqual({ redirects: [], oneTime: [], callbacks: [], tokens: [], personal: 0 });
   });
 
   it('a fault on api "qr" fails its routes in the QR API\'s shape, and only them', async () => {
@@ -476,6 +496,12 @@ describe('the QR API in the house: reset, faults, status page, 404s', () => {
     expect(endpoint.body.fault.api).toBe('qr');
     expectQrError(await create('during-outage'), 503);
     expect((await qr('GET', '/qr/v1/merchant-redirect')).status).toBe(200);
+    // The exchange endpoints have their own documented shape, faults included.
+    const exchange = await emu.call('POST', '/devkit/v1/faults', { body: { type: 'errors', endpoint: 'POST /qr/v1/exchange/customer', rate: 1, status: 502 }, anonymous: true });
+    expect(exchange.status, exchange.text).toBe(201);
+    const failed = await qr('POST', '/qr/v1/exchange/customer', { accept: null, body: { customer: { customerToken: 'x' }, requestedData: ['MSISDN'] } });
+    expect(failed.status).toBe(502);
+    expect(failed.body).toEqual({ title: 'Bad Gateway', status: 502, detail: expect.any(String) });
   });
 
   it('the status page has a "QR API" component in every environment', async () => {
