@@ -32,7 +32,12 @@ export interface ApiError {
 export interface ErrorShape {
   /** Sends `error` in the API's shape: used for faults, maintenance, 404/405 and pre-routing errors. */
   send(reply: FastifyReply, request: FastifyRequest, error: ApiError): FastifyReply;
-  /** Error handler of the module's routes: validation failures, thrown domain errors, the unexpected (500). */
+  /**
+   * Error handler of the module's routes: validation failures, thrown domain errors, the unexpected
+   * (500). What the house raises before a route runs carries `statusCode` (4xx) and a message: the
+   * JSON body parser (400 malformed JSON, 413, 415) and authentication (400/403 on the MSN header).
+   * The gateway's 401s never reach it: the server answers them in the gateway's own body.
+   */
   handler(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): FastifyReply | void;
 }
 

@@ -4,13 +4,13 @@
  * the media type the spec declares. No `status`, no `traceId`, no `extraDetails`: those belong to
  * the ePayment-style problems. A 409 also carries the taken `id` (the spec's 409 body). The two
  * exchange endpoints document `{title, status, detail, extraDetails}` instead (`ExchangeProblem`).
- * Gateway errors (subscription key, token) keep the gateway's `{statusCode, message}`, as for
- * every API (decision 9).
+ * Gateway errors (subscription key, token) keep the gateway's `{statusCode, message}`: the server
+ * answers those for every API (decision 9).
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { toProblem, validationDetails } from '../../platform/http-errors.js';
 import { ids } from '../../platform/ids.js';
-import { GatewayError, ProblemError } from '../../platform/problems.js';
+import { ProblemError } from '../../platform/problems.js';
 import type { ApiError, ErrorShape } from '../module.js';
 
 export interface InvalidParam {
@@ -148,7 +148,6 @@ const isExchange = (request: FastifyRequest) => {
 
 /** The exchange endpoints' error handler: validation, malformed JSON, the unexpected, in their shape. */
 export function exchangeErrorHandler(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) {
-  if (error instanceof GatewayError) return reply.code(error.statusCode).send(error.body());
   const e = error as FastifyError;
   if (e.validation) return sendExchangeProblem(reply, exchangeErrors.invalid(validationDetails(e)));
   const p = toQrProblem(error, request);
@@ -175,7 +174,6 @@ export function toQrProblem(error: FastifyError | Error, request: FastifyRequest
 }
 
 export function qrErrorHandler(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) {
-  if (error instanceof GatewayError) return reply.code(error.statusCode).send(error.body());
   return sendQrProblem(reply, toQrProblem(error, request));
 }
 
