@@ -6,9 +6,11 @@
  */
 import http from 'node:http';
 import { randomUUID } from 'node:crypto';
+import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Merchant } from '../../../src/platform/merchants.js';
 import { startTestEmulator, type ApiResponse, type TestEmulator } from '../../helpers/emulator.js';
+import { pgUnreachable, testPgUrl } from '../../helpers/postgres.js';
 import { decodePng, decodeSvg } from '../../helpers/qr-decode.js';
 import { startReceiver } from '../../helpers/receiver.js';
 
@@ -521,5 +523,37 @@ describe('the QR API in the house: reset, faults, status page, 404s', () => {
     const res = await image(response.body.redirectUrl);
     expect(res.status).toBe(200);
     expect(res.type).toMatch(/^image\/svg\+xml/);
+  });
+});
+
+// The same tables and queries on PostgreSQL (shared deployments); skipped, and said so, without one.
+const pgSkip = await pgUnreachable();
+if (pgSkip) console.log(`QR API on PostgreSQL skipped: no database at ${testPgUrl} (${pgSkip})`);
+
+describe.skipIf(pgSkip !== undefined)('on PostgreSQL', () => {
+  it('migrates, stores, reads, expires and resets QR codes', async () => {
+    const schema = `devkit_qr_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+    const pgEmu = await startTestEmulator({ database: { kind: 'postgres', url: testPgUrl, schema } });
+    const call = (method: string, p: string, body?: unknown, accept = 'image/png') => pgEmu.call(method, p, { headers: { accept }, ...(body === undefined ? {} : { body }) });
+    try {
+      expect((await call('POST', '/qr/v1/merchant-redirect', { id: 'pg 1', redirectUrl: 'https://shop.example/pg', ttl: 300 })).status).toBe(200);
+      expect((await call('POST', '/qr/v1/merchant-redirect', { id: 'pg 1', redirectUrl: 'https://shop.example/pg' })).status).toBe(409);
+      expect((await call('PUT', '/qr/v1/merchant-redirect/pg%201', { redirectUrl: 'https://shop.example/pg2' })).body.redirectUrl).toBe('https://shop.example/pg2');
+      expect((await call('PUT', '/qr/v1/merchant-callback/till', { locationDescription: 'Till' })).status).toBe(200);
+      const content = (await call('GET', '/qr/v1/merchant-callback/till')).body.qrContent;
+      const scanned = await pgEmu.call('POST', '/devkit/v1/qr/scan', { body: { content }, anonymous: true });
+      expect(scanned.status, scanned.text).toBe(200);
+      expect((await call('POST', '/qr/v1/exchange/customer', { customer: { customerToken: scanned.body.customerToken }, requestedData: ['MSISDN'] })).status).toBe(200);
+      await pgEmu.call('POST', '/devkit/v1/clock/advance', { body: { seconds: 301 }, anonymous: true });
+      expect((await call('GET', '/qr/v1/merchant-redirect')).body).toEqual([]);
+      expect((await pgEmu.call('POST', `/devkit/v1/merchants/${pgEmu.merchant.msn}/reset`, { anonymous: true })).status).toBe(200);
+      expect((await call('GET', '/qr/v1/merchant-callback')).body).toEqual([]);
+    } finally {
+      await pgEmu.close();
+      const client = new pg.Client({ connectionString: testPgUrl });
+      await client.connect();
+      await client.query(`drop schema if exists ${schema} cascade`);
+      await client.end();
+    }
   });
 });
