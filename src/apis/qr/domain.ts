@@ -84,7 +84,8 @@ export interface MerchantRedirect {
 }
 
 const SPEC_REDIRECT_URL = /^https:\/\/[\w.]+([\w#!:.?+=&%@\-/]+)?$/;
-const LOOPBACK_REDIRECT_URL = /^http:\/\/(localhost|127\.0\.0\.1)(:[0-9]{1,5})?([\w#!:.?+=&%@\-/]+)?$/;
+// The host must end where a port, path, query or fragment begins: not http://localhost.evil.example/.
+const LOOPBACK_REDIRECT_URL = /^http:\/\/(localhost|127\.0\.0\.1)(:[0-9]{1,5})?([/?#][\w#!:.?+=&%@\-/]*)?$/;
 
 /** The spec's pattern (HTTPS), plus http://localhost and http://127.0.0.1 for a shop on the developer's machine. */
 export const isAcceptedRedirectUrl = (url: string): boolean => SPEC_REDIRECT_URL.test(url) || LOOPBACK_REDIRECT_URL.test(url);
