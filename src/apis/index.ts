@@ -2,6 +2,7 @@ import { accessTokenModule } from './accesstoken/module.js';
 import { ecomModule } from './ecom/module.js';
 import { epaymentModule } from './epayment/module.js';
 import type { ApiModule } from './module.js';
+import { qrModule } from './qr/module.js';
 import { statusModule } from './status/module.js';
 import { usersideModule } from './userside/module.js';
 import { webhooksModule } from './webhooks/module.js';
@@ -16,5 +17,6 @@ export const MODULES: readonly ApiModule[] = [
   webhooksModule,
   usersideModule,
   ecomModule,
+  qrModule,
   statusModule,
 ];

@@ -32,7 +32,12 @@ export interface ApiError {
 export interface ErrorShape {
   /** Sends `error` in the API's shape: used for faults, maintenance, 404/405 and pre-routing errors. */
   send(reply: FastifyReply, request: FastifyRequest, error: ApiError): FastifyReply;
-  /** Error handler of the module's routes: validation failures, thrown domain errors, the unexpected (500). */
+  /**
+   * Error handler of the module's routes: validation failures, thrown domain errors, the unexpected
+   * (500). What the house raises before a route runs carries `statusCode` (4xx) and a message: the
+   * JSON body parser (400 malformed JSON, 413, 415) and authentication (400/403 on the MSN header).
+   * The gateway's 401s never reach it: the server answers them in the gateway's own body.
+   */
   handler(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): FastifyReply | void;
 }
 
@@ -138,10 +143,28 @@ export interface ApiModule {
   start(platform: Platform): ModuleInstance | Promise<ModuleInstance>;
 }
 
+const covers = (prefix: string, path: string) => (prefix.endsWith('/') ? path.startsWith(prefix) : path === prefix || path.startsWith(`${prefix}/`));
+
 /** The module whose prefixes own a request path, if any. A prefix ending in `/` matches below it; otherwise the path itself and below. */
 export function moduleOfPath<M extends Pick<ApiModule, 'prefixes'>>(modules: readonly M[], path: string): M | undefined {
   for (const m of modules) {
-    if (m.prefixes.some((p) => (p.endsWith('/') ? path.startsWith(p) : path === p || path.startsWith(`${p}/`)))) return m;
+    if (m.prefixes.some((p) => covers(p, path))) return m;
   }
   return undefined;
+}
+
+/**
+ * Throws when two modules share a name or claim overlapping prefixes: a path must have one owner
+ * (its 404s, error shape and faults), and which one wins must not depend on the registry's order.
+ */
+export function assertDisjointPrefixes(modules: readonly Pick<ApiModule, 'name' | 'prefixes'>[]): void {
+  for (const [i, a] of modules.entries()) {
+    for (const b of modules.slice(i + 1)) {
+      if (a.name === b.name) throw new Error(`two modules are named ${a.name}`);
+      for (const p of a.prefixes) {
+        const q = b.prefixes.find((q) => covers(p, q) || covers(q, p));
+        if (q !== undefined) throw new Error(`modules ${a.name} and ${b.name} both claim paths under ${p.length <= q.length ? p : q} (prefixes ${p} and ${q})`);
+      }
+    }
+  }
 }

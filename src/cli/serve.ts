@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { MODULES } from '../apis/index.js';
 import type { DatabaseConfig } from '../db/open.js';
 import { ids } from '../platform/ids.js';
 import { startEmulator } from '../server/emulator.js';
@@ -27,7 +28,7 @@ const retries = (value: string) => {
 
 export function serveCommand(): Command {
   return new Command('serve')
-    .description('start the emulator: Access Token, ePayment, eCom and Webhooks APIs, the simulated app, status page and control API on one port')
+    .description(`start the emulator on one port: ${MODULES.filter((m) => m.statusComponent !== false).map((m) => m.title).join(', ')}, the status page and the control API`)
     .addOption(new Option('-p, --port <port>', 'port to listen on (0 picks a free one)').default(DEFAULT_PORT).env('VIPPS_DEVKIT_PORT').argParser(port))
     .addOption(new Option('-H, --host <address>', 'address to listen on; beyond loopback the control API needs the admin token').default('127.0.0.1').env('VIPPS_DEVKIT_HOST'))
     .addOption(new Option('-d, --data-dir <dir>', 'where the embedded SQLite database and keys live').default('./.vipps-devkit').env('VIPPS_DEVKIT_DATA_DIR'))

@@ -20,6 +20,11 @@ export class ProblemError extends Error {
   constructor(readonly problem: Problem) {
     super(problem.detail ? `${problem.title}: ${problem.detail}` : problem.title);
   }
+
+  /** As Fastify's own errors carry it: a module's error handler needs nothing more to answer the right status. */
+  get statusCode(): number {
+    return this.problem.status;
+  }
 }
 
 export const problem = (status: number, title: string, detail?: string, code?: string): Problem => ({

@@ -3,6 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { moduleOfPath, type ApiModule, type ErrorShape } from '../apis/module.js';
 import { adminGuard } from '../platform/admin-guard.js';
 import { problemShape } from '../platform/http-errors.js';
+import { GatewayError } from '../platform/problems.js';
 import { acceptJsonBodies } from '../platform/json-body.js';
 import type { AppContext } from './context.js';
 import { deliveryControl } from './control/delivery-routes.js';
@@ -47,7 +48,9 @@ export async function buildApp(ctx: AppContext, modules: readonly ApiModule[], o
     app.register(
       async (scope) => {
         acceptJsonBodies(scope);
-        scope.setErrorHandler(shape.handler);
+        // The gateway in front of every API answers credentials errors in its own body (decision 9), whatever the API's shape.
+        scope.setErrorHandler((error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) =>
+          error instanceof GatewayError ? reply.code(error.statusCode).send(error.body()) : shape.handler(error, request, reply));
         if (guarded) scope.addHook('onRequest', guard);
         await scope.register(routes);
       },

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { MODULES } from '../apis/index.js';
-import type { ApiModule, ModuleInstance, Platform } from '../apis/module.js';
+import { assertDisjointPrefixes, type ApiModule, type ModuleInstance, type Platform } from '../apis/module.js';
 import { openDatabase, type DatabaseConfig, type DatabaseHandle } from '../db/open.js';
 import { clearTable, settings } from '../db/tables.js';
 import { Dispatcher, type DeliveryFaults } from '../delivery/dispatcher.js';
@@ -61,6 +61,7 @@ const CLOCK_EPOCH = 'clock_epoch';
 /** Opens the database, seeds it on first start, and serves every module of the registry on one port. */
 export async function startEmulator(options: EmulatorOptions): Promise<Emulator> {
   const modules = options.modules ?? MODULES;
+  assertDisjointPrefixes(modules);
   const database = await openDatabase(options.database, modules.flatMap((m) => Object.entries(m.migrations ?? {})));
   try {
     return await start(database, modules, options);

@@ -20,7 +20,8 @@ export const usersideModule: ApiModule = {
   name: 'userside',
   title: 'Landing page and Vipps app',
   description: 'The user side: landing page, app switch, QR codes and the (simulated) app',
-  prefixes: ['/landing', '/app-switch', '/qr/', '/app', '/dwo-api-application/'],
+  // ePayment's QR images (`/qr/v1?token=`) are served here but lie under the QR API's `/qr/`: faults on the QR API reach them.
+  prefixes: ['/landing', '/app-switch', '/app', '/dwo-api-application/'],
   errors: pageShape,
   // The user inbox's table (src/platform/user-inbox.ts): reset with the pages that show it.
   tables: [{ name: 'app_requests', msnColumn: 'msn' }],
