@@ -13,6 +13,7 @@ import { OffsetClock } from '../platform/clock.js';
 import { EventBus } from '../platform/event-bus.js';
 import { idempotency } from '../platform/idempotency.js';
 import { ids } from '../platform/ids.js';
+import { MerchantHttp } from '../platform/merchant-http.js';
 import { MerchantDirectory } from '../platform/merchants.js';
 import { TestUsers } from '../platform/test-users.js';
 import { TokenService } from '../platform/tokens.js';
@@ -89,19 +90,22 @@ async function start(database: DatabaseHandle, modules: readonly ApiModule[], op
   await operations.load();
   // `app` exists by the time anything is delivered.
   const log = { warn: (o: object, m: string) => app.log.warn(o, m), error: (o: object, m: string) => app.log.error(o, m) };
+  // One HTTP client towards merchants, for deliveries and the APIs' synchronous calls alike.
+  const merchantHttp = new MerchantHttp(servers);
   const dispatcher = new Dispatcher({
     database,
     clock,
     ids,
     servers,
+    http: merchantHttp,
     log,
     faults: operations.deliveryFaults,
     ...(options.deliveryTimeoutMs ? { timeoutMs: options.deliveryTimeoutMs } : {}),
     ...(options.retryCompression ? { retryCompression: options.retryCompression } : {}),
   });
-  const outbox = new Outbox(() => clock.now(), () => dispatcher.wake());
-  // The outbox rows are written inside the command; the dispatcher looks once they are committed.
-  database.commands.onCommit(() => outbox.committed());
+  // Rows are written inside the command; the dispatcher gets them once the command is durable.
+  const outbox = new Outbox(database.commands, () => clock.now());
+  outbox.attach(dispatcher);
 
   const instances = new Map<string, ModuleInstance>();
   const platform: Platform = {
@@ -113,6 +117,7 @@ async function start(database: DatabaseHandle, modules: readonly ApiModule[], op
     tokens,
     servers,
     operations,
+    merchantHttp,
     outbox,
     events: new EventBus(),
     inbox: new UserInbox(),
@@ -225,6 +230,7 @@ async function start(database: DatabaseHandle, modules: readonly ApiModule[], op
       await app.close();
       await dispatcher.stop();
       await each((i) => i.close?.());
+      await merchantHttp.close();
       await dns?.close();
       await database.close();
     },

@@ -3,6 +3,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestEmulator, type TestEmulator } from '../helpers/emulator.js';
 import { pgUnreachable, testPgUrl } from '../helpers/postgres.js';
+import { startReceiver } from '../helpers/receiver.js';
 
 /** The shared-deployment mode: several emulator instances on one PostgreSQL database. */
 const url = testPgUrl;
@@ -17,8 +18,9 @@ let b: TestEmulator | undefined;
 beforeAll(async () => {
   if (skipReason) return;
   const database = { kind: 'postgres' as const, url, schema };
-  a = await startTestEmulator({ database });
-  b = await startTestEmulator({ database });
+  // Retries come within milliseconds (the delivery test below).
+  a = await startTestEmulator({ database, retryCompression: 1000 });
+  b = await startTestEmulator({ database, retryCompression: 1000 });
 });
 
 afterAll(async () => {
@@ -86,6 +88,39 @@ describe.skipIf(skipReason !== undefined)('PostgreSQL shared deployment', () => 
     expect(details.body.transactionSummary.capturedAmount).toBe(ok * 200);
     expect(details.body.transactionSummary.capturedAmount).toBeLessThanOrEqual(1000);
     expect(details.body.transactionLogHistory.filter((e: any) => e.operation === 'CAPTURE')).toHaveLength(ok);
+  });
+
+  // Before the clock jumps below: a payment created on an instance that has not followed a jump yet would be expired on the other.
+  it('delivers each event once, in order per payment, whichever instance wrote it', async () => {
+    let createdFailures = 0;
+    // The first payment's CREATED fails twice: its later events, written on the other instance, wait.
+    const receiver = await startReceiver((r) => (r.json?.name === 'CREATED' && createdFailures++ < 2 ? 503 : 200));
+    const events = ['created', 'authorized', 'captured'].map((e) => `epayments.payment.${e}.v1`);
+    const hook = await a!.call('POST', '/webhooks/v1/webhooks', { body: { url: receiver.url(), events } });
+    expect(hook.status).toBe(201);
+    try {
+      const references: string[] = [];
+      for (let i = 0; i < 6; i += 1) {
+        const [one, other] = i % 2 ? [a!, b!] : [b!, a!];
+        const { reference } = await one.createPayment({ amount: { currency: 'NOK', value: 500 } });
+        expect((await other.call('POST', `/epayment/v1/test/payments/${reference}/approve`, { body: {} })).status).toBe(200);
+        const capture = await one.call('POST', `/epayment/v1/payments/${reference}/capture`, { idempotencyKey: randomUUID(), body: { modificationAmount: { currency: 'NOK', value: 500 } } });
+        expect(capture.status).toBe(200);
+        references.push(reference);
+      }
+      const ok = (ref: string) => receiver.received.filter((r) => r.json?.reference === ref && r.answered === 200);
+      await receiver.until(() => references.every((ref) => ok(ref).length >= 3), 20_000);
+      // Let a duplicate show up, if there were to be one.
+      await new Promise((r) => setTimeout(r, 500));
+      for (const ref of references) {
+        const seen = receiver.received.filter((r) => r.json?.reference === ref).map((r) => `${r.json.name}:${r.answered}`);
+        const expected = ['CREATED:200', 'AUTHORIZED:200', 'CAPTURED:200'];
+        expect(seen).toEqual(ref === references[0] ? ['CREATED:503', 'CREATED:503', ...expected] : expected);
+      }
+    } finally {
+      await a!.call('DELETE', `/webhooks/v1/webhooks/${hook.body.id}`);
+      await receiver.close();
+    }
   });
 
   it('expires payments through the clock on PostgreSQL too', async () => {

@@ -7,6 +7,7 @@ import { idempotency, requestHash, type IdempotencyScope } from '../../platform/
 import type { IdSource } from '../../platform/ids.js';
 import type { Merchant } from '../../platform/merchants.js';
 import type { TestUser, TestUsers } from '../../platform/test-users.js';
+import { isAllowedMerchantUrl } from '../../platform/url-policy.js';
 import { sortOptions, type MerchantCaller } from './callbacks.js';
 import { decide, initiate, isExpress, isOverdue, type CallbackBody, type ChosenShipping, type Command, type Context, type EcomPayment, type EcomUserDetails, type ShippingOption } from './domain.js';
 import { EcomErrorThrown, ecomErrors, type EcomError } from './errors.js';
@@ -36,9 +37,6 @@ const fromError = (error: EcomError): EcomReply => ({ status: error.status, erro
 
 /** The fixed prefix of our landing-page tokens: base64url of a JWT header, like MT's `eyJraWQiOiJqd3RrZXki...`. */
 const TOKEN_HEADER = Buffer.from('{"kid":"jwtkey","alg":"RS256"}').toString('base64url');
-
-/** URL schemes for `http://` that a developer's machine needs (decision E2). */
-const LOCAL_HTTP = /^http:\/\/(localhost|127\.0\.0\.1)(:\d{1,5})?(\/|$)/i;
 
 /** An 8-digit Norwegian number from what merchants send (+47, 0047, spaces): the documented repair. */
 export function repairMobileNumber(raw: string): string | undefined {
@@ -378,26 +376,17 @@ export class EcomService {
   }
 }
 
+/** The platform's URL policy: HTTPS, or http to this machine (decision E2). */
 export function isValidCallbackUrl(url: string): boolean {
-  if (LOCAL_HTTP.test(url)) return parses(url);
-  return /^https:\/\//i.test(url) && parses(url);
+  return isAllowedMerchantUrl(url);
 }
 
 export function isValidFallBack(url: string): boolean {
   if (url === 'INTENT') return true;
-  if (LOCAL_HTTP.test(url) || /^https:\/\//i.test(url)) return parses(url);
+  if (isAllowedMerchantUrl(url)) return true;
   // A custom scheme (myapp://...) for apps; plain http elsewhere is refused.
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url)?.[1]?.toLowerCase();
   return scheme !== undefined && scheme !== 'http' && scheme !== 'https' && scheme !== 'javascript' && scheme !== 'data' && scheme !== 'file';
-}
-
-function parses(url: string): boolean {
-  try {
-    const u = new URL(url);
-    return u.hostname.length > 0;
-  } catch {
-    return false;
-  }
 }
 
 export { EcomErrorThrown };
