@@ -349,7 +349,7 @@ export class Dispatcher implements OutboxSink {
     this.sent.push({
       held: h,
       attempt: {
-        id: this.o.ids.uuid(),
+        id: this.o.ids.uuidv7(),
         delivery_id: d.id,
         attempt,
         at: sentAt.toISOString(),

@@ -34,7 +34,7 @@ export function ecomCallbackOutbox(o: CallbackOutboxOptions) {
   return (trx: Transaction<Database>, payment: EcomPayment, body: CallbackBody, seq: number): Promise<void> =>
     o.outbox.enqueue(trx, [
       {
-        id: o.ids.uuid(),
+        id: o.ids.uuidv7(),
         event_id: o.ids.uuid(),
         webhook_id: ECOM_CALLBACK_TARGET,
         msn: payment.msn,

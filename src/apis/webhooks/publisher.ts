@@ -22,7 +22,7 @@ export function webhookPublisher(webhooks: WebhookSubscriptions, outbox: Outbox,
       const payload = JSON.stringify(event.payload);
       for (const h of subscribed) {
         // The row carries the webhook's URL and secret: the engine reads no Webhooks table.
-        rows.push({ id: ids.uuid(), event_id: eventId, webhook_id: h.id, msn: event.msn, reference: event.reference, event_seq: event.seq, event_type: event.type, payload, target_url: h.url, signing_secret: h.secret });
+        rows.push({ id: ids.uuidv7(), event_id: eventId, webhook_id: h.id, msn: event.msn, reference: event.reference, event_seq: event.seq, event_type: event.type, payload, target_url: h.url, signing_secret: h.secret });
       }
     }
     await outbox.enqueue(trx, rows);
