@@ -63,6 +63,31 @@ export class CommandQueue {
     });
   }
 
+  /**
+   * Runs `command` in the next batch that runs anyway, or in one of its own after `maxDelayMs`:
+   * for writes nobody waits for (delivery attempt records), which then cost no commit and no
+   * sync of their own while other commands keep the queue busy — and do not hold up the next
+   * request's batch behind their sync.
+   */
+  runSoon<T>(command: Command<T>, maxDelayMs: number): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.riders.push({ run: command as Command<unknown>, resolve: resolve as (v: unknown) => void, reject });
+      this.riderTimer ??= setTimeout(() => this.boardRiders(), maxDelayMs);
+    });
+  }
+
+  private riders: Pending[] = [];
+  private riderTimer: NodeJS.Timeout | undefined;
+
+  /** Riders join the pending commands (their batch is due, or the queue is draining). */
+  private boardRiders(): void {
+    if (this.riderTimer) clearTimeout(this.riderTimer);
+    this.riderTimer = undefined;
+    if (this.riders.length === 0) return;
+    this.pending.push(...this.riders.splice(0));
+    this.schedule();
+  }
+
   /** Called after every batch that committed: lets the delivery dispatcher look for new outbox rows at once. */
   onCommit(listener: () => void): void {
     this.committed.push(listener);
@@ -90,6 +115,7 @@ export class CommandQueue {
 
   /** Resolves once every command queued so far has been committed and made durable (used on shutdown). */
   drain(): Promise<void> {
+    this.boardRiders();
     if (!this.running && this.pending.length === 0 && this.syncing === 0) return Promise.resolve();
     return new Promise((resolve) => this.idle.push(resolve));
   }
@@ -110,6 +136,12 @@ export class CommandQueue {
 
   private async flush() {
     this.running = true;
+    // Riders go with whatever runs anyway.
+    if (this.riders.length > 0) {
+      if (this.riderTimer) clearTimeout(this.riderTimer);
+      this.riderTimer = undefined;
+      this.pending.push(...this.riders.splice(0));
+    }
     const batch = this.pending.splice(0, this.maxBatch);
     let outcomes: Outcome[] = [];
     try {

@@ -1,4 +1,6 @@
+import type { Transaction } from 'kysely';
 import type { DatabaseHandle } from '../db/open.js';
+import type { Database } from '../db/schema.js';
 import type { RequestServerDirectory } from '../environments/request-server-directory.js';
 import type { Clock } from '../platform/clock.js';
 import type { IdSource } from '../platform/ids.js';
@@ -61,6 +63,8 @@ interface Channel {
 }
 
 const RESPONSE_SNIPPET = 2_048;
+/** Attempts nothing waits for are recorded with the next batch, or after this long. */
+const RECORD_DELAY_MS = 20;
 /** Rows the poll fetches at least, even when the ready queue is long: retries are not starved. */
 const MIN_POLL = 8;
 /** A held lease must outlast an attempt by this much, or the row is left to whoever polls after it runs out. */
@@ -107,7 +111,8 @@ export class Dispatcher implements OutboxSink {
   private readonly channels = new Map<string, Channel>();
 
   private sent: Sent[] = [];
-  private recordScheduled = false;
+  private urgentRecord = false;
+  private ridingRecord = false;
   private recording = 0;
   private toRelease: string[] = [];
   private releasing = false;
@@ -232,6 +237,7 @@ export class Dispatcher implements OutboxSink {
       this.recording -= 1;
     }
     this.pump();
+    this.settle();
   }
 
   private async poll(): Promise<void> {
@@ -371,24 +377,50 @@ export class Dispatcher implements OutboxSink {
         lastError: error,
       },
     });
-    this.recordLater();
+    this.recordLater(this.waitedFor(h.row));
   }
 
   // ------------------------------------------------------------------ recording
 
-  /** One command records every attempt finished by the time it runs. */
-  private recordLater(): void {
-    if (this.recordScheduled) return;
-    this.recordScheduled = true;
+  /**
+   * Whether anything waits for this row's record: a later row of its channel (held here, or in
+   * the table for a poll). Shared mode cannot know another instance's rows: a final outcome may
+   * unblock one.
+   */
+  private waitedFor(row: PendingDelivery): boolean {
+    if (this.stopped) return true;
+    if (!this.owner) return true;
+    const ch = this.channels.get(channelKey(row));
+    return ch !== undefined && ch.pending > 1;
+  }
+
+  /**
+   * One command records every attempt finished by the time it runs. When nothing waits for
+   * them, it rides along with the next batch (src/db/command-queue.ts runSoon): no commit and no
+   * sync of its own, and the next API request's batch is not held up behind one.
+   */
+  private recordLater(urgent: boolean): void {
+    if (urgent ? this.urgentRecord : this.urgentRecord || this.ridingRecord) return;
+    if (urgent) this.urgentRecord = true;
+    else this.ridingRecord = true;
     this.recording += 1;
     let batch: Sent[] = [];
-    this.o.database.commands
-      .run(async (trx) => {
-        // Attempts finished from here on go into the next command.
-        this.recordScheduled = false;
+    let ran = false;
+    const settleFlag = () => {
+      if (urgent) this.urgentRecord = false;
+      else this.ridingRecord = false;
+    };
+    const command = async (trx: Transaction<Database>) => {
+      // Attempts finished from here on go into the next command. (A batch that rolls back runs
+      // its commands again: the same attempts then.)
+      if (!ran) {
+        ran = true;
+        settleFlag();
         batch = this.sent.splice(0);
-        for (const s of batch) s.stuck = await deliveryStore.record(trx, s.attempt, s.outcome);
-      })
+      }
+      for (const s of batch) s.stuck = await deliveryStore.record(trx, s.attempt, s.outcome);
+    };
+    (urgent ? this.o.database.commands.run(command) : this.o.database.commands.runSoon(command, RECORD_DELAY_MS))
       .then(
         () => this.recorded(batch),
         (err) => {
@@ -397,9 +429,9 @@ export class Dispatcher implements OutboxSink {
         },
       )
       .finally(() => {
-        // A command that never ran (the queue failed first) leaves its attempts for the next one.
-        this.recordScheduled = false;
-        if (this.sent.length > 0) this.recordLater();
+        // A command that never ran (its batch failed first) leaves its attempts to the next one.
+        if (!ran) settleFlag();
+        if (this.sent.length > 0) this.recordLater(this.sent.some((x) => this.waitedFor(x.held.row)));
         this.recording -= 1;
         this.pump();
         this.settle();
