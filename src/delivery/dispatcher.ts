@@ -114,6 +114,7 @@ export class Dispatcher implements OutboxSink {
   private urgentRecord = false;
   private ridingRecord = false;
   private recording = 0;
+  private readonly records = new Set<Promise<void>>();
   private toRelease: string[] = [];
   private releasing = false;
 
@@ -266,8 +267,8 @@ export class Dispatcher implements OutboxSink {
       const key = channelKey(row);
       let ch = this.channels.get(key);
       if (!ch) this.channels.set(key, (ch = { webhookId: row.webhook_id, msn: row.msn, pending: 1, held: [] }));
-      // The first pending row of its channel; anything held there would be before it. Held rows
-      // of an incomplete channel are released, so this is a count gone wrong: leave it to the table.
+      // The first pending row of its channel. Something still held there is one whose record has
+      // committed but not been processed yet: the next poll after it finds this row again.
       if (ch.held.length > 0) continue;
       const held = { row, leasedUntil: undefined };
       ch.held.push(held);
@@ -383,6 +384,15 @@ export class Dispatcher implements OutboxSink {
   // ------------------------------------------------------------------ recording
 
   /**
+   * Resolves once every attempt that has finished so far is recorded (the delivery log reads
+   * after it): attempts waiting to ride along with a later batch are recorded now.
+   */
+  async recordedSoFar(): Promise<void> {
+    if (this.sent.length > 0) this.recordLater(true);
+    await Promise.all([...this.records]);
+  }
+
+  /**
    * Whether anything waits for this row's record: a later row of its channel (held here, or in
    * the table for a poll). Shared mode cannot know another instance's rows: a final outcome may
    * unblock one.
@@ -420,7 +430,7 @@ export class Dispatcher implements OutboxSink {
       }
       for (const s of batch) s.stuck = await deliveryStore.record(trx, s.attempt, s.outcome);
     };
-    (urgent ? this.o.database.commands.run(command) : this.o.database.commands.runSoon(command, RECORD_DELAY_MS))
+    const record = (urgent ? this.o.database.commands.run(command) : this.o.database.commands.runSoon(command, RECORD_DELAY_MS))
       .then(
         () => this.recorded(batch),
         (err) => {
@@ -433,9 +443,11 @@ export class Dispatcher implements OutboxSink {
         if (!ran) settleFlag();
         if (this.sent.length > 0) this.recordLater(this.sent.some((x) => this.waitedFor(x.held.row)));
         this.recording -= 1;
+        this.records.delete(record);
         this.pump();
         this.settle();
       });
+    this.records.add(record);
   }
 
   /** After the records committed: the next row of each channel may go. */

@@ -93,20 +93,19 @@ describe.skipIf(skipReason !== undefined)('PostgreSQL shared deployment', () => 
   // Before the clock jumps below: a payment created on an instance that has not followed a jump yet would be expired on the other.
   it('delivers each event once, in order per payment, whichever instance wrote it', async () => {
     let createdFailures = 0;
+    const references = Array.from({ length: 6 }, (_, i) => `pg-delivery-${i}-${randomUUID().slice(0, 8)}`);
     // The first payment's CREATED fails twice: its later events, written on the other instance, wait.
-    const receiver = await startReceiver((r) => (r.json?.name === 'CREATED' && createdFailures++ < 2 ? 503 : 200));
+    const receiver = await startReceiver((r) => (r.json?.reference === references[0] && r.json?.name === 'CREATED' && createdFailures++ < 2 ? 503 : 200));
     const events = ['created', 'authorized', 'captured'].map((e) => `epayments.payment.${e}.v1`);
     const hook = await a!.call('POST', '/webhooks/v1/webhooks', { body: { url: receiver.url(), events } });
     expect(hook.status).toBe(201);
     try {
-      const references: string[] = [];
-      for (let i = 0; i < 6; i += 1) {
+      for (const [i, reference] of references.entries()) {
         const [one, other] = i % 2 ? [a!, b!] : [b!, a!];
-        const { reference } = await one.createPayment({ amount: { currency: 'NOK', value: 500 } });
+        expect((await one.createPayment({ reference, amount: { currency: 'NOK', value: 500 } })).response.status).toBe(201);
         expect((await other.call('POST', `/epayment/v1/test/payments/${reference}/approve`, { body: {} })).status).toBe(200);
         const capture = await one.call('POST', `/epayment/v1/payments/${reference}/capture`, { idempotencyKey: randomUUID(), body: { modificationAmount: { currency: 'NOK', value: 500 } } });
         expect(capture.status).toBe(200);
-        references.push(reference);
       }
       const ok = (ref: string) => receiver.received.filter((r) => r.json?.reference === ref && r.answered === 200);
       await receiver.until(() => references.every((ref) => ok(ref).length >= 3), 20_000);

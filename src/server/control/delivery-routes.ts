@@ -22,7 +22,9 @@ export const deliveryControl = (ctx: AppContext): FastifyPluginAsyncTypebox => a
 
   app.get('/deliveries', { schema: { querystring: DeliveryQuery } }, async (request) => {
     const { reference, webhookId, after } = request.query;
-    // A read waits for the durability barrier, as every read does.
+    // Every attempt that has finished is in the log (records nothing waits for are otherwise
+    // written with a later batch); then the read waits for the durability barrier, as every read does.
+    await ctx.dispatcher.recordedSoFar();
     await ctx.database.durable();
     const { deliveries: drows, attempts: arows } = await deliveryStore.log(ctx.database.db, {
       ...(reference ? { reference } : {}),
