@@ -43,6 +43,9 @@ export class CommandQueue {
   /** The running batch's transaction, and where the running command's after-commit effects go. */
   private batchTrx: Transaction<Database> | undefined;
   private effects: Array<() => void> | undefined;
+  /** Commands waiting to ride along with the next batch (runSoon), and the deadline for running alone. */
+  private riders: Pending[] = [];
+  private riderTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -76,9 +79,6 @@ export class CommandQueue {
     });
   }
 
-  private riders: Pending[] = [];
-  private riderTimer: NodeJS.Timeout | undefined;
-
   /** Riders join the pending commands (their batch is due, or the queue is draining). */
   private boardRiders(): void {
     if (this.riderTimer) clearTimeout(this.riderTimer);
@@ -88,7 +88,7 @@ export class CommandQueue {
     this.schedule();
   }
 
-  /** Called after every batch that committed: lets the delivery dispatcher look for new outbox rows at once. */
+  /** Called after every batch that committed and is durable (after its commands' after-commit effects). */
   onCommit(listener: () => void): void {
     this.committed.push(listener);
   }

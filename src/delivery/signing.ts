@@ -1,4 +1,4 @@
-import { createHash, createHmac } from 'node:crypto';
+import { createHmac, hash } from 'node:crypto';
 
 export type SignedHeaders = {
   'x-ms-date': string;
@@ -12,7 +12,7 @@ export type SignedHeaders = {
  */
 export function signWebhookRequest(url: string, body: string, secret: string, date: Date): SignedHeaders {
   const target = signedParts(url);
-  const contentHash = createHash('sha256').update(body, 'utf8').digest('base64');
+  const contentHash = hash('sha256', body, 'base64');
   const httpDate = date.toUTCString();
   const stringToSign = `POST\n${target.pathAndQuery}\n${httpDate};${target.host};${contentHash}`;
   // A string key is its UTF-8 bytes, as the secret is used.
