@@ -14,6 +14,7 @@ import type { RequestServerDirectory } from '../environments/request-server-dire
 import type { OffsetClock } from '../platform/clock.js';
 import type { EventBus } from '../platform/event-bus.js';
 import type { IdSource } from '../platform/ids.js';
+import type { MerchantHttp } from '../platform/merchant-http.js';
 import type { MerchantDirectory } from '../platform/merchants.js';
 import type { TestUsers } from '../platform/test-users.js';
 import type { TokenService } from '../platform/tokens.js';
@@ -63,6 +64,8 @@ export interface Platform {
   tokens: TokenService;
   /** Request servers of prod, DR and MT: where deliveries come from. */
   servers: RequestServerDirectory;
+  /** The one HTTP client towards merchants (synchronous calls in a user's flow; deliveries use it too). */
+  merchantHttp: MerchantHttp;
   /** The delivery engine's only door: rows written in the caller's transaction. */
   outbox: Outbox;
   /** Events published inside a command's transaction; the Webhooks API turns them into deliveries. */

@@ -4,7 +4,7 @@ import { MODULES } from '../apis/index.js';
 import type { DatabaseConfig } from '../db/open.js';
 import { ids } from '../platform/ids.js';
 import { startEmulator } from '../server/emulator.js';
-import { isLoopbackHost } from '../platform/loopback.js';
+import { isLoopbackHost } from '../platform/url-policy.js';
 
 export const DEFAULT_PORT = 8765;
 

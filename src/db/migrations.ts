@@ -236,6 +236,25 @@ const migrations: Record<string, Migration> = {
       });
     },
   },
+  // Every delivery row carries its own target (URL, headers, signing secret), so the delivery
+  // engine reads only its own table. Rows still owed to a webhook take its URL and secret now; one
+  // whose webhook is gone was never going to be sent. Indexes cover pending rows only.
+  '0007_delivery_targets': {
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('deliveries').addColumn('signing_secret', 'text').execute();
+      await sql`update deliveries set
+          target_url = (select w.url from webhooks w where w.id = deliveries.webhook_id),
+          signing_secret = (select w.secret from webhooks w where w.id = deliveries.webhook_id)
+        where status = 'pending' and target_url is null`.execute(db);
+      await sql`update deliveries set status = 'dropped', last_error = 'webhook deleted' where status = 'pending' and target_url is null`.execute(db);
+      // The dispatcher only ever looks for pending rows: index just those. Delivered rows then cost
+      // no index upkeep, and the indexes stay a few pages however long the history grows.
+      await db.schema.dropIndex('deliveries_due').execute();
+      await db.schema.dropIndex('deliveries_order').execute();
+      await db.schema.createIndex('deliveries_pending_due').on('deliveries').column('next_attempt_at').where(sql.ref('status'), '=', sql.lit('pending')).execute();
+      await db.schema.createIndex('deliveries_pending_order').on('deliveries').columns(['webhook_id', 'msn', 'reference', 'event_seq']).where(sql.ref('status'), '=', sql.lit('pending')).execute();
+    },
+  },
 };
 
 /** The platform's migrations plus those of the modules (ApiModule.migrations); a name used twice is a mistake. */

@@ -93,14 +93,15 @@ const fromRow = (r: TestUsersTable): TestUser => ({
 
 // Read by every create with a customer phone number: prepared (src/db/prepared.ts).
 const FIND = prepared<TestUsersTable>('select * from test_users where phone_number = ?');
+// Read by every force approve without a customer (it approves as the first user): prepared too.
+const LIST = prepared<TestUsersTable>('select * from test_users order by created_at, phone_number');
 
 export class TestUsers {
   constructor(private readonly db: Kysely<Database>) {}
 
   /** Inside a command pass its transaction: SQLite has one connection, held by the transaction. */
   async list(db: Kysely<Database> | Transaction<Database> = this.db): Promise<TestUser[]> {
-    const rows = await db.selectFrom('test_users').selectAll().orderBy('created_at').orderBy('phone_number').execute();
-    return rows.map(fromRow);
+    return (await LIST.all(db)).map(fromRow);
   }
 
   async find(phoneNumber: string, db: Kysely<Database> | Transaction<Database> = this.db): Promise<TestUser | undefined> {

@@ -12,6 +12,7 @@ import { OffsetClock } from '../platform/clock.js';
 import { EventBus } from '../platform/event-bus.js';
 import { idempotency } from '../platform/idempotency.js';
 import { ids } from '../platform/ids.js';
+import { MerchantHttp } from '../platform/merchant-http.js';
 import { MerchantDirectory } from '../platform/merchants.js';
 import { TestUsers } from '../platform/test-users.js';
 import { TokenService } from '../platform/tokens.js';
@@ -100,19 +101,22 @@ async function start(database: DatabaseHandle, modules: readonly ApiModule[], op
   };
   // `app` exists by the time anything is delivered.
   const log = { warn: (o: object, m: string) => app.log.warn(o, m), error: (o: object, m: string) => app.log.error(o, m) };
+  // One HTTP client towards merchants, for deliveries and the APIs' synchronous calls alike.
+  const merchantHttp = new MerchantHttp(servers);
   const dispatcher = new Dispatcher({
     database,
     clock,
     ids,
     servers,
+    http: merchantHttp,
     log,
     faults: deliveryFaults,
     ...(options.deliveryTimeoutMs ? { timeoutMs: options.deliveryTimeoutMs } : {}),
     ...(options.retryCompression ? { retryCompression: options.retryCompression } : {}),
   });
-  const outbox = new Outbox(() => clock.now(), () => dispatcher.wake());
-  // The outbox rows are written inside the command; the dispatcher looks once they are committed.
-  database.commands.onCommit(() => outbox.committed());
+  // Rows are written inside the command; the dispatcher gets them once the command is durable.
+  const outbox = new Outbox(database.commands, () => clock.now());
+  outbox.attach(dispatcher);
 
   const platform: Platform = {
     database,
@@ -122,6 +126,7 @@ async function start(database: DatabaseHandle, modules: readonly ApiModule[], op
     users,
     tokens,
     servers,
+    merchantHttp,
     outbox,
     events: new EventBus(),
     inbox: new UserInbox({ database, clock }),
@@ -252,6 +257,7 @@ async function start(database: DatabaseHandle, modules: readonly ApiModule[], op
       await app.close();
       await dispatcher.stop();
       await each((i) => i.close?.());
+      await merchantHttp.close();
       await dns?.close();
       await database.close();
     },

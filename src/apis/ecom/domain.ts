@@ -4,6 +4,7 @@
  * come in through `ctx`. Rules: reference §4 (lifecycle), §2 (responses), §5.1 (callbacks).
  */
 import { createHash } from 'node:crypto';
+import { isAllowedMerchantUrl } from '../../platform/url-policy.js';
 import { testAmountOutcome } from '../../platform/test-amounts.js';
 import type { TestUser } from '../../platform/test-users.js';
 import { ecomErrors, type EcomError } from './errors.js';
@@ -512,27 +513,16 @@ export function chooseShipping(options: readonly ShippingOption[], shippingMetho
 
 // ---------------------------------------------------------------- URLs (decision E2), moved here as they were
 
-/** URL schemes for `http://` that a developer's machine needs (decision E2). */
-const LOCAL_HTTP = /^http:\/\/(localhost|127\.0\.0\.1)(:\d{1,5})?(\/|$)/i;
-
+/** The platform's URL policy: HTTPS, or http to this machine (decision E2). */
 export function isValidCallbackUrl(url: string): boolean {
-  if (LOCAL_HTTP.test(url)) return parses(url);
-  return /^https:\/\//i.test(url) && parses(url);
+  return isAllowedMerchantUrl(url);
 }
 
 export function isValidFallBack(url: string): boolean {
   if (url === 'INTENT') return true;
-  if (LOCAL_HTTP.test(url) || /^https:\/\//i.test(url)) return parses(url);
+  if (isAllowedMerchantUrl(url)) return true;
   // A custom scheme (myapp://...) for apps; plain http elsewhere is refused.
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url)?.[1]?.toLowerCase();
   return scheme !== undefined && scheme !== 'http' && scheme !== 'https' && scheme !== 'javascript' && scheme !== 'data' && scheme !== 'file';
 }
 
-function parses(url: string): boolean {
-  try {
-    const u = new URL(url);
-    return u.hostname.length > 0;
-  } catch {
-    return false;
-  }
-}

@@ -15,7 +15,7 @@ export const ecomModule: ApiModule = {
   errors: ecomErrorShape,
   tables: [{ name: 'ecom_payments', msnColumn: 'msn' }, { name: 'ecom_merchant_settings', msnColumn: 'msn' }],
   start(platform) {
-    const merchantCalls = new MerchantCaller(platform.servers);
+    const merchantCalls = new MerchantCaller(platform.merchantHttp);
     const ecom = new EcomService({
       database: platform.database,
       clock: platform.clock,
@@ -31,7 +31,6 @@ export const ecomModule: ApiModule = {
       routes: ecomRoutes(ecom, platform),
       control: ecomControl(platform, ecom),
       onClock: async () => void (await ecom.expireDue()),
-      close: () => merchantCalls.close(),
     };
   },
 };

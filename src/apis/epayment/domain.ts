@@ -4,6 +4,7 @@
  */
 import type { Problem } from '../../platform/problems.js';
 import { testAmountOutcome } from '../../platform/test-amounts.js';
+import { checkMerchantUrl } from '../../platform/url-policy.js';
 import { errors } from './errors.js';
 
 export type Currency = 'NOK' | 'DKK' | 'EUR';
@@ -253,16 +254,12 @@ function validateScope(scope: string): Problem | undefined {
   return undefined;
 }
 
-/** `https://` or a custom app scheme, as the real API accepts; plus http on loopback for local shops. */
+/** `https://` or a custom app scheme, as the real API accepts; plus http on loopback for local shops (the platform's URL policy). */
 export function isAcceptedReturnUrl(value: string): boolean {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return false;
-  }
-  if (url.protocol === 'https:') return url.hostname.length > 0;
-  if (url.protocol === 'http:') return url.hostname === 'localhost' || url.hostname === '127.0.0.1' || url.hostname === '[::1]';
+  const checked = checkMerchantUrl(value);
+  if (checked.ok) return true;
+  if (checked.reason !== 'scheme') return false;
+  const url = new URL(value);
   // Custom schemes (myapp://...) are allowed; other web-ish schemes are not.
   return /^[a-z][a-z0-9+.-]*:$/i.test(url.protocol) && !['ftp:', 'file:', 'javascript:', 'data:'].includes(url.protocol);
 }

@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { ProblemError, problem, type Problem } from '../../platform/problems.js';
 import { authenticateHook } from '../../platform/auth.js';
+import { checkMerchantUrl } from '../../platform/url-policy.js';
 import type { Platform } from '../module.js';
 import { MAX_WEBHOOKS_PER_EVENT } from './events.js';
 import { webhookStore } from './store.js';
@@ -22,22 +23,19 @@ const badRequest = (name: string, reason: string): Problem => ({
   extraDetails: [{ name, reason }],
 });
 
-/**
- * Where webhooks may point. Real MT wants public HTTPS; the emulator also takes http://localhost
- * and http://127.0.0.1 so that a shop on the developer's machine can receive them.
- */
+/** Where webhooks may point: the platform's URL policy (src/platform/url-policy.ts), in this API's words. */
 function urlProblem(value: string): Problem | undefined {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return badRequest('url', 'The url must be an absolute URI.');
+  const checked = checkMerchantUrl(value);
+  if (checked.ok) return undefined;
+  switch (checked.reason) {
+    case 'credentials':
+      return badRequest('url', 'The url must not contain credentials.');
+    case 'insecure':
+    case 'scheme':
+      return badRequest('url', 'The url must use HTTPS (the emulator also accepts http://localhost, http://127.x.x.x and http://[::1]).');
+    default:
+      return badRequest('url', 'The url must be an absolute URI.');
   }
-  if (url.username || url.password) return badRequest('url', 'The url must not contain credentials.');
-  if (url.protocol === 'https:') return undefined;
-  const loopback = url.hostname === 'localhost' || url.hostname === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(url.hostname);
-  if (url.protocol === 'http:' && loopback) return undefined;
-  return badRequest('url', 'The url must use HTTPS (the emulator also accepts http://localhost and http://127.0.0.1).');
 }
 
 /** Webhooks API v1: register, list and delete a sales unit's webhooks. */

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
+import { deliveryStore } from '../../delivery/store.js';
 import { ENVIRONMENT_NAMES, type EnvironmentName } from '../../environments/request-servers.js';
 import type { AppContext } from '../context.js';
 
@@ -21,25 +22,16 @@ export const deliveryControl = (ctx: AppContext): FastifyPluginAsyncTypebox => a
 
   app.get('/deliveries', { schema: { querystring: DeliveryQuery } }, async (request) => {
     const { reference, webhookId, after } = request.query;
-    const limit = Number(request.query.limit ?? 200);
-    const db = ctx.database.db;
-    let deliveries = db.selectFrom('deliveries').selectAll().orderBy('created_at').orderBy('event_seq').orderBy('id');
-    if (reference) deliveries = deliveries.where('reference', '=', reference);
-    if (webhookId) deliveries = deliveries.where('webhook_id', '=', webhookId);
-    let attempts = db
-      .selectFrom('delivery_attempts as a')
-      .innerJoin('deliveries as d', 'd.id', 'a.delivery_id')
-      .select(['a.id', 'a.delivery_id', 'a.attempt', 'a.at', 'a.source_environment', 'a.source_hostname', 'a.source_address', 'a.url', 'a.request_headers', 'a.status_code', 'a.latency_ms', 'a.error', 'a.response_body', 'd.event_id', 'd.event_type', 'd.webhook_id', 'd.reference', 'd.payload'])
-      .orderBy('a.at')
-      .orderBy('a.id')
-      .limit(limit);
-    if (reference) attempts = attempts.where('d.reference', '=', reference);
-    if (webhookId) attempts = attempts.where('d.webhook_id', '=', webhookId);
-    if (after) {
-      const [at, id = ''] = after.split('|');
-      attempts = attempts.where((eb) => eb.or([eb('a.at', '>', at!), eb.and([eb('a.at', '=', at!), eb('a.id', '>', id)])]));
-    }
-    const [drows, arows] = await Promise.all([deliveries.limit(limit).execute(), attempts.execute()]);
+    // Every attempt that has finished is in the log (records nothing waits for are otherwise
+    // written with a later batch); then the read waits for the durability barrier, as every read does.
+    await ctx.dispatcher.recordedSoFar();
+    await ctx.database.durable();
+    const { deliveries: drows, attempts: arows } = await deliveryStore.log(ctx.database.db, {
+      ...(reference ? { reference } : {}),
+      ...(webhookId ? { webhookId } : {}),
+      ...(after ? { after } : {}),
+      limit: Number(request.query.limit ?? 200),
+    });
     const last = arows.at(-1);
     return {
       deliveries: drows.map((d) => ({

@@ -530,7 +530,7 @@ describe('eCom v2: express checkout', () => {
   it('a merchant slower than the shipping timeout: the app cannot offer shipping, the payment stays INITIATE', async () => {
     const slow = await startMerchant({ shippingDelayMs: 60_000 });
     // The app's synchronous merchant calls, as eCom makes them (from the active request server).
-    const caller = new MerchantCaller(em.ctx.servers);
+    const caller = new MerchantCaller(em.ctx.merchantHttp);
     try {
       const { orderId } = await initiate({ merchantInfo: { ...expressInfo(), shippingDetailsPrefix: `${slow.base}/shipping` } });
       const [stored] = await ecomStore.byOrderId(em.ctx.database.db, orderId, em.merchant.msn);
@@ -540,7 +540,6 @@ describe('eCom v2: express checkout', () => {
       expect(r).toEqual({ ok: false, error: 'timeout: no answer within 300 ms' });
       expect((await em.call('GET', `/ecomm/v2/payments/${orderId}/status`)).body.transactionInfo.status).toBe('INITIATE');
     } finally {
-      await caller.close();
       await slow.close();
     }
   });
