@@ -44,6 +44,8 @@ export interface EmulatorOptions {
   callbackRetries?: number;
   /** The modules to serve; default the registry (src/apis/index.ts). Tests add their own. */
   modules?: readonly ApiModule[];
+  /** Tests: fail any response whose schema serialization differs from JSON.stringify (default: VIPPS_DEVKIT_VERIFY_SERIALIZATION=1). */
+  verifySerialization?: boolean;
 }
 
 export interface Emulator {
@@ -174,7 +176,11 @@ async function start(database: DatabaseHandle, modules: readonly ApiModule[], op
     reset,
   };
 
-  const app = await buildApp(ctx, modules, { logLevel: options.logLevel ?? 'info', ...(options.bodyLimit ? { bodyLimit: options.bodyLimit } : {}) });
+  const app = await buildApp(ctx, modules, {
+    logLevel: options.logLevel ?? 'info',
+    ...(options.bodyLimit ? { bodyLimit: options.bodyLimit } : {}),
+    verifySerialization: options.verifySerialization ?? process.env.VIPPS_DEVKIT_VERIFY_SERIALIZATION === '1',
+  });
   const host = options.host ?? '127.0.0.1';
   await app.listen({ host, port: options.port ?? 0 });
   const address = app.server.address();

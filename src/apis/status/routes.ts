@@ -1,7 +1,15 @@
+import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import type { Platform } from '../module.js';
 import { statusPage } from '../../web/status-page.js';
 import { atom, rss, type FeedEntry } from './feeds.js';
+import { ComponentsResponse, IncidentsResponse, MaintenancesResponse, StatusResponse, SummaryResponse } from './schemas.js';
+
+const json = (operationId: string, summary: string, body: object) => ({ schema: { operationId, summary, response: { 200: body } } });
+/** A text response (HTML, feeds): a string is sent as it is, so the schema only documents the media type. */
+const text = (operationId: string, summary: string, mediaType: string) => ({
+  schema: { operationId, summary, response: { 200: { description: summary, content: { [mediaType]: { schema: Type.String() } } } } },
+});
 
 /**
  * The status page of the emulated environments: statuspage.io's public v2 API at its paths and
@@ -23,22 +31,22 @@ export const statusRoutes = (ctx: Platform): FastifyPluginAsync => async (app) =
     return payload;
   });
 
-  app.get('/api/v2/status.json', async () => ({ page: page(), status: ops.status() }));
-  app.get('/api/v2/summary.json', async () => ({
+  app.get('/api/v2/status.json', json('getStatus', 'Overall status indicator', StatusResponse), async () => ({ page: page(), status: ops.status() }));
+  app.get('/api/v2/summary.json', json('getSummary', 'Status, components, unresolved incidents and upcoming or active maintenance', SummaryResponse), async () => ({
     page: page(),
     components: ops.components(),
     incidents: ops.incidentList({ unresolved: true }),
     scheduled_maintenances: [...ops.maintenanceList('active'), ...ops.maintenanceList('upcoming')],
     status: ops.status(),
   }));
-  app.get('/api/v2/components.json', async () => ({ page: page(), components: ops.components() }));
-  app.get('/api/v2/incidents.json', async () => ({ page: page(), incidents: ops.incidentList() }));
-  app.get('/api/v2/incidents/unresolved.json', async () => ({ page: page(), incidents: ops.incidentList({ unresolved: true }) }));
-  app.get('/api/v2/scheduled-maintenances.json', async () => ({ page: page(), scheduled_maintenances: ops.maintenanceList('all') }));
-  app.get('/api/v2/scheduled-maintenances/upcoming.json', async () => ({ page: page(), scheduled_maintenances: ops.maintenanceList('upcoming') }));
-  app.get('/api/v2/scheduled-maintenances/active.json', async () => ({ page: page(), scheduled_maintenances: ops.maintenanceList('active') }));
+  app.get('/api/v2/components.json', json('getComponents', 'Components and their statuses', ComponentsResponse), async () => ({ page: page(), components: ops.components() }));
+  app.get('/api/v2/incidents.json', json('getIncidents', 'The 50 most recent incidents', IncidentsResponse), async () => ({ page: page(), incidents: ops.incidentList() }));
+  app.get('/api/v2/incidents/unresolved.json', json('getUnresolvedIncidents', 'Unresolved incidents', IncidentsResponse), async () => ({ page: page(), incidents: ops.incidentList({ unresolved: true }) }));
+  app.get('/api/v2/scheduled-maintenances.json', json('getScheduledMaintenances', 'The 50 most recent scheduled maintenances', MaintenancesResponse), async () => ({ page: page(), scheduled_maintenances: ops.maintenanceList('all') }));
+  app.get('/api/v2/scheduled-maintenances/upcoming.json', json('getUpcomingMaintenances', 'Maintenances not yet started', MaintenancesResponse), async () => ({ page: page(), scheduled_maintenances: ops.maintenanceList('upcoming') }));
+  app.get('/api/v2/scheduled-maintenances/active.json', json('getActiveMaintenances', 'Maintenances in progress or verifying', MaintenancesResponse), async () => ({ page: page(), scheduled_maintenances: ops.maintenanceList('active') }));
 
-  app.get('/status', async (_request, reply) => reply.type('text/html; charset=utf-8').send(statusPage(ops).value));
+  app.get('/status', text('getStatusPage', 'The status page (HTML)', 'text/html'), async (_request, reply) => reply.type('text/html; charset=utf-8').send(statusPage(ops).value));
 
   const entries = (): FeedEntry[] => {
     const now = ctx.clock.now().toISOString();
@@ -62,6 +70,6 @@ export const statusRoutes = (ctx: Platform): FastifyPluginAsync => async (app) =
     const p = page();
     return { id: p.id, name: p.name, url: p.url, updatedAt: p.updated_at };
   };
-  app.get('/history.rss', async (_request, reply) => reply.type('application/rss+xml; charset=utf-8').send(rss(feedPage(), entries())));
-  app.get('/history.atom', async (_request, reply) => reply.type('application/atom+xml; charset=utf-8').send(atom(feedPage(), entries())));
+  app.get('/history.rss', text('getHistoryRss', 'Incident and maintenance history (RSS 2.0)', 'application/rss+xml'), async (_request, reply) => reply.type('application/rss+xml; charset=utf-8').send(rss(feedPage(), entries())));
+  app.get('/history.atom', text('getHistoryAtom', 'Incident and maintenance history (Atom 1.0)', 'application/atom+xml'), async (_request, reply) => reply.type('application/atom+xml; charset=utf-8').send(atom(feedPage(), entries())));
 };
