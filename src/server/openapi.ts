@@ -33,18 +33,31 @@ const CONTROL_SECURITY = [{}, { adminToken: [] }];
 
 /**
  * Tags every route registered in `scope` (and below) with `tag`, unless it is hidden or tagged
- * already; control routes also get their security requirement.
+ * already; gives it an operation id from its method and path where it has none (the APIs name
+ * theirs as the official specs do); control routes also get their security requirement.
  */
 export function tagRoutes(scope: FastifyInstance, tag: string, control: boolean): void {
   scope.addHook('onRoute', (route) => {
     const schema: FastifySchema = route.schema ?? {};
-    if (schema.hide) return;
+    if (schema.hide || route.method === 'HEAD') return;
     route.schema = {
       ...schema,
       tags: schema.tags ?? [tag],
+      operationId: schema.operationId ?? derivedOperationId(String(route.method), route.url),
       ...(control && schema.security === undefined ? { security: CONTROL_SECURITY } : {}),
     } as FastifySchema;
   });
+}
+
+/** `POST /devkit/v1/ecom/payments/:orderId/approve` → `postEcomPaymentsByOrderIdApprove`. */
+export function derivedOperationId(method: string, url: string): string {
+  const words = url
+    .replace(/^\/devkit\/v1(?=\/|$)/, '')
+    .split('/')
+    .filter(Boolean)
+    .flatMap((segment) => (segment.startsWith(':') ? ['by', segment.slice(1)] : segment.split(/[^A-Za-z0-9]+/)))
+    .filter(Boolean);
+  return [method.toLowerCase(), ...words.map((w) => w.charAt(0).toUpperCase() + w.slice(1))].join('');
 }
 
 /** Registers @fastify/swagger (before any route: it collects them as they are added), the document's route and the docs page. */
