@@ -9,7 +9,7 @@
  * declare (the test emulator checks each response against plain JSON.stringify; see
  * `verifySerialization` in src/server/app.ts).
  */
-import { Type, type SchemaOptions, type Static, type TSchema, type TUnsafe } from '@sinclair/typebox';
+import { Kind, Type, TypeRegistry, type SchemaOptions, type Static, type TSchema, type TUnsafe } from '@sinclair/typebox';
 
 // ---- building blocks ----
 
@@ -19,9 +19,13 @@ export const Nullable = <T extends TSchema>(schema: T, options?: SchemaOptions) 
 /**
  * A closed set of strings, typed as their union. One `enum` rather than TypeBox's union of
  * literals: one validation error instead of one per value, and a plain enum in the document.
+ * Its own kind, registered so that TypeBox's Value.Check can check it too (Ajv reads the `enum`).
  */
 export function StringEnum<const T extends readonly string[]>(values: T, options?: SchemaOptions): TUnsafe<T[number]> {
-  return Type.Unsafe<T[number]>({ ...options, type: 'string', enum: [...values] });
+  return Type.Unsafe<T[number]>({ ...options, [Kind]: 'StringEnum', type: 'string', enum: [...values] });
+}
+if (!TypeRegistry.Has('StringEnum')) {
+  TypeRegistry.Set<{ enum: string[] }>('StringEnum', (schema, value) => typeof value === 'string' && schema.enum.includes(value));
 }
 
 /** An empty response (204, or a 200 without a body). */
