@@ -3,7 +3,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { ProblemError, problem, type Problem } from '../../platform/problems.js';
 import { sendProblem } from '../../platform/http-errors.js';
 import { ecomInboxReference, appInbox } from '../epayment/app-inbox.js';
-import { Msn, Msisdn, NorwegianMobile } from '../../platform/schemas.js';
+import { Msn } from '../../platform/schemas.js';
 import type { Platform } from '../module.js';
 import type { EcomPayment } from './domain.js';
 import { DetailsResponse, OrderParams } from './schemas.js';
@@ -16,7 +16,7 @@ const DecisionBody = Type.Union([
   Type.Null(),
   Type.Object(
     {
-      phoneNumber: Type.Optional(Type.Union([NorwegianMobile, Msisdn])),
+      phoneNumber: Type.Optional(Type.String({ pattern: '^\\d{8}$|^\\d{10,15}$', description: 'An MSISDN, or 8 digits (Norway)' })),
       msn: Type.Optional(Msn),
       /** Express: the shipping method the user picks (the default one when left out). */
       shippingMethodId: Type.Optional(Type.String({ maxLength: 100 })),
