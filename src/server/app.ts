@@ -6,6 +6,7 @@ import { problemShape } from '../platform/http-errors.js';
 import { acceptJsonBodies } from '../platform/json-body.js';
 import type { AppContext } from './context.js';
 import { CONTROL_TAG, registerOpenApi, tagRoutes } from './openapi.js';
+import { serializerFactory } from './lazy-serializers.js';
 import { verifySerialization } from './verify-serialization.js';
 import { deliveryControl } from './control/delivery-routes.js';
 import { platformControl } from './control/platform-routes.js';
@@ -18,6 +19,8 @@ export interface AppOptions {
   bodyLimit?: number;
   /** Check every serialized response against JSON.stringify of the same payload (tests): a field a response schema leaves out fails the request. */
   verifySerialization?: boolean;
+  /** Compile every response serializer at start-up, as Fastify does by default (otherwise on first use). */
+  eagerSerializers?: boolean;
 }
 
 /** The control API's own shape: RFC 7807 problems. */
@@ -40,6 +43,7 @@ export async function buildApp(ctx: AppContext, modules: readonly ApiModule[], o
       // Real Vipps rejects "1000" where it wants 1000: no type coercion, no silent stripping.
       customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: true },
     },
+    schemaController: { compilersFactory: { buildSerializer: serializerFactory(options.eagerSerializers === true) } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // Injected faults (latency, errors, outages, maintenance) apply before any API sees the request.

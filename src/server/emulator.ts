@@ -46,6 +46,8 @@ export interface EmulatorOptions {
   modules?: readonly ApiModule[];
   /** Tests: fail any response whose schema serialization differs from JSON.stringify (default: VIPPS_DEVKIT_VERIFY_SERIALIZATION=1). */
   verifySerialization?: boolean;
+  /** Compile every response serializer at start-up instead of on first use (a test proves they all compile). */
+  eagerSerializers?: boolean;
 }
 
 export interface Emulator {
@@ -180,6 +182,7 @@ async function start(database: DatabaseHandle, modules: readonly ApiModule[], op
     logLevel: options.logLevel ?? 'info',
     ...(options.bodyLimit ? { bodyLimit: options.bodyLimit } : {}),
     verifySerialization: options.verifySerialization ?? process.env.VIPPS_DEVKIT_VERIFY_SERIALIZATION === '1',
+    eagerSerializers: options.eagerSerializers === true,
   });
   const host = options.host ?? '127.0.0.1';
   await app.listen({ host, port: options.port ?? 0 });
