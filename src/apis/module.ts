@@ -4,6 +4,7 @@
  * document and the Webhooks API iterate the registry (`src/apis/index.ts`) of these; nothing
  * central names an API. See docs/architecture.md.
  */
+import type { TSchema } from '@sinclair/typebox';
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Migration, Transaction } from 'kysely';
 import type { DatabaseHandle } from '../db/open.js';
@@ -40,6 +41,12 @@ export interface ErrorShape {
    * The gateway's 401s never reach it: the server answers them in the gateway's own body.
    */
   handler(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): FastifyReply | void;
+  /**
+   * Its error body, for the OpenAPI document: every operation of the module gets it as its 4XX and
+   * 5XX responses. Documentation only: an error sent as an object (not as text) must also be declared
+   * in the route's response schemas, or fast-json-stringify would not know it.
+   */
+  body?: { mediaType: string; schema: TSchema; description: string };
 }
 
 /** A table a module owns. `msnColumn` scopes a per-merchant reset; tables without one are kept by it. */

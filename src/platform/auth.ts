@@ -1,6 +1,8 @@
-import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
+import { Type, type TObject } from '@sinclair/typebox';
+import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchema, HookHandlerDoneFunction } from 'fastify';
 import type { Merchant, MerchantDirectory } from './merchants.js';
 import { GatewayError, ProblemError, problem } from './problems.js';
+import { GatewayErrorBody, MERCHANT_SECURITY, MsnHeader } from './schemas.js';
 import type { TokenService, Verification } from './tokens.js';
 
 /** What the gateway checks credentials against. */
@@ -56,6 +58,26 @@ export function authenticateHook(ctx: Credentials, options: { requireMsn: boolea
       done();
     }, (err: Error) => done(err));
   };
+}
+
+/**
+ * Puts every route registered after it in `app` behind the gateway (authenticateHook), and writes
+ * down what that means on each route's schema, so that the OpenAPI document says it: the security
+ * requirement (access token and subscription key), the Merchant-Serial-Number header (required or
+ * not, as the check is) and the gateway's 401 body (sent as an object, so it must be declared).
+ */
+export function merchantAuth(app: FastifyInstance, ctx: Credentials, options: { requireMsn: boolean }): void {
+  app.addHook('onRequest', authenticateHook(ctx, options));
+  const msnHeader = MsnHeader(options.requireMsn);
+  app.addHook('onRoute', (route) => {
+    const schema: FastifySchema = route.schema ?? {};
+    route.schema = {
+      ...schema,
+      security: MERCHANT_SECURITY,
+      headers: schema.headers ? Type.Composite([msnHeader, schema.headers as TObject]) : msnHeader,
+      response: { 401: GatewayErrorBody, ...(schema.response as object | undefined) },
+    } as FastifySchema;
+  });
 }
 
 /** The subscription key, then the presence of a bearer token. */

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { GatewayError, ProblemError, problem, problemBody, type ExtraDetail, type Problem } from './problems.js';
+import { ProblemBody } from './schemas.js';
 
 const PROBLEM_TYPE = 'application/problem+json; charset=utf-8';
 
@@ -65,4 +66,5 @@ export const problemShape = {
   send: (reply: FastifyReply, request: FastifyRequest, e: { status: number; title: string; detail: string; field?: string }) =>
     sendProblem(reply, problemOf(e), request.url.split('?')[0]!),
   handler: problemErrorHandler,
+  body: { mediaType: 'application/problem+json', schema: ProblemBody, description: 'RFC 7807 problem' },
 };

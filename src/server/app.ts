@@ -6,6 +6,9 @@ import { problemShape } from '../platform/http-errors.js';
 import { GatewayError } from '../platform/problems.js';
 import { acceptJsonBodies } from '../platform/json-body.js';
 import type { AppContext } from './context.js';
+import { CONTROL_TAG, registerOpenApi, tagRoutes } from './openapi.js';
+import { serializerFactory } from './lazy-serializers.js';
+import { verifySerialization } from './verify-serialization.js';
 import { deliveryControl } from './control/delivery-routes.js';
 import { platformControl } from './control/platform-routes.js';
 import { userControl } from './control/user-routes.js';
@@ -15,6 +18,10 @@ export interface AppOptions {
   logLevel: string;
   /** Largest request body accepted, in bytes. */
   bodyLimit?: number;
+  /** Check every serialized response against JSON.stringify of the same payload (tests): a field a response schema leaves out fails the request. */
+  verifySerialization?: boolean;
+  /** Compile every response serializer at start-up, as Fastify does by default (otherwise on first use). */
+  eagerSerializers?: boolean;
 }
 
 /** The control API's own shape: RFC 7807 problems. */
@@ -37,14 +44,19 @@ export async function buildApp(ctx: AppContext, modules: readonly ApiModule[], o
       // Real Vipps rejects "1000" where it wants 1000: no type coercion, no silent stripping.
       customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: true },
     },
+    schemaController: { compilersFactory: { buildSerializer: serializerFactory(options.eagerSerializers === true) } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // Injected faults (latency, errors, outages, maintenance) apply before any API sees the request.
   const requestFaults = [...ctx.instances.values()].flatMap((i) => (i.requestFaults ? [i.requestFaults] : []));
   app.addHook('onRequest', faultHook(requestFaults, modules));
+  if (options.verifySerialization) verifySerialization(app);
+
+  // The OpenAPI document is collected from the routes' schemas: registered before any route.
+  await registerOpenApi(app, ctx, modules, controlShape);
 
   const guard = adminGuard(ctx.adminToken);
-  const mount = async (routes: FastifyPluginAsync, shape: ErrorShape, prefix?: string, guarded = false) =>
+  const mount = async (routes: FastifyPluginAsync, shape: ErrorShape, tag: string, prefix?: string, guarded = false) =>
     app.register(
       async (scope) => {
         acceptJsonBodies(scope);
@@ -52,6 +64,7 @@ export async function buildApp(ctx: AppContext, modules: readonly ApiModule[], o
         scope.setErrorHandler((error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) =>
           error instanceof GatewayError ? reply.code(error.statusCode).send(error.body()) : shape.handler(error, request, reply));
         if (guarded) scope.addHook('onRequest', guard);
+        tagRoutes(scope, tag, guarded);
         await scope.register(routes);
       },
       prefix ? { prefix } : {},
@@ -59,20 +72,21 @@ export async function buildApp(ctx: AppContext, modules: readonly ApiModule[], o
 
   for (const module of modules) {
     const instance = ctx.instances.get(module.name)!;
-    if (instance.routes) await mount(instance.routes, module.errors);
-    if (instance.control) await mount(instance.control, controlShape, module.controlPrefix ?? `/devkit/v1/${module.name}`, true);
+    if (instance.routes) await mount(instance.routes, module.errors, module.title);
+    if (instance.control) await mount(instance.control, controlShape, CONTROL_TAG, module.controlPrefix ?? `/devkit/v1/${module.name}`, true);
   }
-  await mount(platformControl(ctx), controlShape, '/devkit/v1', true);
-  await mount(userControl(ctx), controlShape, '/devkit/v1', true);
-  await mount(deliveryControl(ctx), controlShape, '/devkit/v1', true);
+  await mount(platformControl(ctx), controlShape, CONTROL_TAG, '/devkit/v1', true);
+  await mount(userControl(ctx), controlShape, CONTROL_TAG, '/devkit/v1', true);
+  await mount(deliveryControl(ctx), controlShape, CONTROL_TAG, '/devkit/v1', true);
 
-  app.get('/', async () => ({
+  app.get('/', { schema: { hide: true } }, async () => ({
     name: 'vipps-devkit',
     apis: modules.filter((m) => m.statusComponent !== false).map((m) => ({ name: m.name, title: m.title, paths: m.prefixes })),
     pages: { app: '/app', status: '/status' },
     statusApi: '/api/v2/summary.json',
     control: '/devkit/v1/merchants',
-    docs: 'docs/ in the vipps-devkit repository',
+    openapi: '/devkit/v1/openapi.json',
+    docs: '/devkit/v1/docs',
   }));
 
   // What no route answers comes in the shape of the module that owns the path (the control API's otherwise).

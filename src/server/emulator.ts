@@ -44,6 +44,10 @@ export interface EmulatorOptions {
   callbackRetries?: number;
   /** The modules to serve; default the registry (src/apis/index.ts). Tests add their own. */
   modules?: readonly ApiModule[];
+  /** Tests: fail any response whose schema serialization differs from JSON.stringify (default: VIPPS_DEVKIT_VERIFY_SERIALIZATION=1). */
+  verifySerialization?: boolean;
+  /** Compile every response serializer at start-up instead of on first use (a test proves they all compile). */
+  eagerSerializers?: boolean;
 }
 
 export interface Emulator {
@@ -206,7 +210,12 @@ async function start(database: DatabaseHandle, modules: readonly ApiModule[], op
     reset,
   };
 
-  const app = await buildApp(ctx, modules, { logLevel: options.logLevel ?? 'info', ...(options.bodyLimit ? { bodyLimit: options.bodyLimit } : {}) });
+  const app = await buildApp(ctx, modules, {
+    logLevel: options.logLevel ?? 'info',
+    ...(options.bodyLimit ? { bodyLimit: options.bodyLimit } : {}),
+    verifySerialization: options.verifySerialization ?? process.env.VIPPS_DEVKIT_VERIFY_SERIALIZATION === '1',
+    eagerSerializers: options.eagerSerializers === true,
+  });
   const host = options.host ?? '127.0.0.1';
   await app.listen({ host, port: options.port ?? 0 });
   const address = app.server.address();

@@ -144,6 +144,14 @@ describe('a module added with no shared file touched', () => {
     expect(root.body.apis).toContainEqual({ name: 'toy', title: 'Toy API', paths: ['/toy/'] });
   });
 
+  it('the OpenAPI document has its operation, tagged with its title, and its control route under "Control API"', async () => {
+    const doc = (await http(`${emu.url}/devkit/v1/openapi.json`, { method: 'GET' })).body;
+    const create = doc.paths['/toy/v1/items']?.post;
+    expect(create?.tags).toEqual(['Toy API']);
+    expect(create?.requestBody?.content?.['application/json']?.schema?.required).toEqual(['name']);
+    expect(doc.paths['/devkit/v1/toy/items/count']?.get?.tags).toEqual(['Control API']);
+  });
+
   it('a fault targeted at it makes its route fail in its shape, and shows on its component', async () => {
     const fault = await emu.call('POST', '/devkit/v1/faults', { body: { type: 'errors', api: 'toy', rate: 1, status: 503 }, anonymous: true });
     expect(fault.status, fault.text).toBe(201);

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { toProblem } from '../../platform/http-errors.js';
+import { GatewayErrorBody } from '../../platform/schemas.js';
 import type { ApiModule } from '../module.js';
 import { accessTokenRoutes } from './routes.js';
 
@@ -11,6 +12,7 @@ const gatewayShape = {
     const p = toProblem(error, request);
     return gatewayShape.send(reply, request, { status: p.status, title: p.title, detail: p.detail ?? '' });
   },
+  body: { mediaType: 'application/json', schema: GatewayErrorBody, description: "The API gateway's error body (Azure AD's for 400 and a wrong secret)" },
 };
 
 /** The Access Token API, and the public keys that verify its tokens. Tokens are the platform's (src/platform/tokens.ts). */

@@ -5,11 +5,13 @@
  * sales unit that may not do this, 409 for "order locked" (94); see docs/decisions.md (eCom v2).
  */
 import { randomUUID } from 'node:crypto';
+import type { Static } from '@sinclair/typebox';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { toProblem, validationDetails } from '../../platform/http-errors.js';
 import { ConcurrentUpdate } from '../../platform/concurrency.js';
 import { GatewayError, ProblemError } from '../../platform/problems.js';
 import type { ErrorShape } from '../module.js';
+import { EcomErrors, type EcomErrorBody as EcomErrorBodySchema } from './schemas.js';
 
 export type ErrorGroup = 'Authentication' | 'Payment' | 'InvalidRequest' | 'VippsError' | 'User' | 'Merchant' | 'Customer';
 
@@ -20,12 +22,7 @@ export interface EcomError {
   message: string;
 }
 
-export interface EcomErrorBody {
-  errorGroup: string;
-  errorCode: string;
-  errorMessage: string;
-  contextId: string;
-}
+export type EcomErrorBody = Static<typeof EcomErrorBodySchema>;
 
 export const ecomErrorBody = (errors: EcomError[]): EcomErrorBody[] =>
   errors.map((e) => ({ errorGroup: e.group, errorCode: e.code, errorMessage: e.message, contextId: randomUUID() }));
@@ -99,4 +96,5 @@ export const ecomErrorShape: ErrorShape = {
   send: (reply, _request, error) =>
     sendEcomErrors(reply, [{ status: error.status, group: error.status >= 500 ? 'VippsError' : 'InvalidRequest', code: error.status >= 500 ? '99' : (error.field ?? String(error.status)), message: `${error.title}. ${error.detail}` }]),
   handler: ecomErrorHandler,
+  body: { mediaType: 'application/json', schema: EcomErrors, description: 'eCom v2 error array (401: the gateway body)' },
 };

@@ -2,20 +2,19 @@
  * The ePayment payment as a pure state machine: current state + command → new state + events, or
  * a problem. No I/O and no clock reads; every instant and id comes in through `ctx`.
  */
+import type { Static } from '@sinclair/typebox';
 import type { Problem } from '../../platform/problems.js';
 import { testAmountOutcome } from '../../platform/test-amounts.js';
 import { checkMerchantUrl } from '../../platform/url-policy.js';
 import { errors } from './errors.js';
+import type * as S from './schemas.js';
 
-export type Currency = 'NOK' | 'DKK' | 'EUR';
-export type State = 'CREATED' | 'AUTHORIZED' | 'ABORTED' | 'EXPIRED' | 'TERMINATED';
-export type EventName = 'CREATED' | 'AUTHORIZED' | 'ABORTED' | 'EXPIRED' | 'TERMINATED' | 'CAPTURED' | 'REFUNDED' | 'CANCELLED';
-export type UserFlow = 'WEB_REDIRECT' | 'NATIVE_REDIRECT' | 'PUSH_MESSAGE' | 'QR';
-
-export interface Amount {
-  currency: Currency;
-  value: number;
-}
+// The API's vocabulary is its schemas' (src/apis/epayment/schemas.ts); the domain adds its own state.
+export type Currency = Static<typeof S.Currency>;
+export type State = Static<typeof S.State>;
+export type EventName = Static<typeof S.EventName>;
+export type UserFlow = Static<typeof S.UserFlow>;
+export type Amount = Static<typeof S.Amount>;
 
 /** Sums in minor units; always in the payment's currency. */
 export interface Aggregate {
@@ -68,15 +67,8 @@ export interface Decline {
   at: string;
 }
 
-export interface PaymentEvent {
-  reference: string;
-  pspReference: string;
-  name: EventName;
-  amount: Amount;
-  timestamp: string;
-  idempotencyKey: string | null;
-  success: boolean;
-}
+/** One entry of the payment's event log, as GET .../events shows it. */
+export type PaymentEvent = Static<typeof S.PaymentEventSchema>;
 
 export interface Context {
   now: Date;

@@ -1,3 +1,4 @@
+import { Type } from '@sinclair/typebox';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { toProblem } from '../../platform/http-errors.js';
 import { errorPage } from '../../web/error-page.js';
@@ -13,6 +14,7 @@ const pageShape = {
     if (p.status >= 500) return pageShape.send(reply, request, { status: p.status, title: 'Something went wrong', detail: 'The emulator failed on this page; the error is in its log.' });
     return pageShape.send(reply, request, { status: p.status, title: 'Bad request', detail: p.detail ?? p.title });
   },
+  body: { mediaType: 'text/html', schema: Type.String(), description: 'An error page' },
 };
 
 /** The user side: landing page, app switch, QR images and the simulated Vipps app. */
