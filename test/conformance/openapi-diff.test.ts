@@ -29,6 +29,7 @@ const SPECS: Array<{ file: string; module: string }> = [
   { file: 'epayment.v1.yaml', module: 'epayment' },
   { file: 'ecom.v2.yaml', module: 'ecom' },
   { file: 'webhooks.yaml', module: 'webhooks' },
+  { file: 'qr.v1.yaml', module: 'qr' },
 ];
 
 /**
