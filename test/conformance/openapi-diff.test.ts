@@ -40,6 +40,11 @@ const ALLOWED: Array<{ key: string; why: string }> = [
   // Extra operations.
   { key: 'only here: POST /epayment/v1/payments/{}/approve', why: 'force approve without /test/, as an older guide writes it (routes.ts); the spec path is served too' },
   { key: 'only here: * /Ecomm/v2/*', why: 'the WooCommerce plugin writes Ecomm/v2 (eCom reference §1): every eCom operation is also served under that spelling' },
+  { key: 'only here: GET /qr/images/{}/{}', why: 'the image links the QR API returns in url/qrImageUrl; public, as the real ones are, and not an operation of the spec' },
+  { key: 'only here: GET /qr/r/{}', why: 'what a merchant redirect code encodes: the scan hop (302) on to its redirectUrl of the moment; not an operation of the spec' },
+  { key: 'only here: GET /qr/c/{}', why: "a merchant callback code opened in a browser: the check-in page that stands in for the Vipps app's scan" },
+  { key: 'only here: POST /qr/c/{}', why: 'the check-in page\'s form: check in as a test user (emits user.checked-in.v1)' },
+  { key: 'only here: GET /qr/v1', why: "ePayment's QR image for userFlow QR (GET /qr/v1?token=…), served by the userside module under the QR API's base path" },
   // Stricter than the spec, as the real API is (the spec declares no required fields in PaymentActionsRequest).
   ...['capture', 'refund'].flatMap((op) =>
     ['merchantInfo', 'merchantInfo.merchantSerialNumber', 'transaction', 'transaction.transactionText'].map((field) => ({
@@ -47,6 +52,7 @@ const ALLOWED: Array<{ key: string; why: string }> = [
       why: 'transactionText is required on every operation (eCom reference §2.2, §3.3); the body MSN is checked against the keys (decision E3)',
     })),
   ),
+  { key: 'POST /qr/v1/exchange/customer: body field customer.customerToken required here, optional in the spec', why: 'without a token there is nothing to exchange: the spec requires customer but not its only field; an empty customer is the exchange 400 naming customer.customerToken' },
   // Deliberately looser than the spec.
   { key: 'POST /ecomm/v2/payments/{}/capture: header x-request-id required by the spec, optional here', why: 'decision E10: real clients omit it for full captures; without it there is no idempotency' },
   { key: 'POST /ecomm/v2/payments/{}/refund: header x-request-id required by the spec, optional here', why: 'decision E10, as for capture' },

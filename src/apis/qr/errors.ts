@@ -12,6 +12,7 @@ import { toProblem, validationDetails } from '../../platform/http-errors.js';
 import { ids } from '../../platform/ids.js';
 import { ProblemError } from '../../platform/problems.js';
 import type { ApiError, ErrorShape } from '../module.js';
+import { QrErrorResponse } from './schemas.js';
 
 export interface InvalidParam {
   name: string;
@@ -28,14 +29,8 @@ export interface QrProblem {
   id?: string;
 }
 
-export interface QrErrorBody {
-  type: string;
-  title: string;
-  detail: string;
-  instance: string;
-  invalidParams?: InvalidParam[];
-  id?: string;
-}
+/** The body most QR errors are sent with: qr.v1.yaml `QrErrorResponse`. */
+export type QrErrorBody = QrErrorResponse;
 
 export class QrErrorThrown extends Error {
   constructor(readonly problem: QrProblem) {
@@ -166,7 +161,11 @@ export function toQrProblem(error: FastifyError | Error, request: FastifyRequest
   const e = error as FastifyError;
   if (e.validation) {
     const where = e.validationContext;
-    return invalid(validationDetails(e).map((d) => ({ name: where === 'body' ? fieldName(d.name) : d.name, reason: d.reason })));
+    // The image routes' schemas require Accept (as the spec does). Missing, it is the domain's own
+    // 400 naming it, and only when nothing else in the headers is wrong (as when the route read it).
+    const rest = where === 'headers' ? e.validation.filter((v) => (v.params as { missingProperty?: string }).missingProperty !== 'accept') : e.validation;
+    if (where === 'headers' && rest.length === 0) return qrErrors.acceptMissing();
+    return invalid(validationDetails({ validation: rest, validationContext: where } as FastifyError).map((d) => ({ name: where === 'body' ? fieldName(d.name) : d.name, reason: d.reason })));
   }
   const p = toProblem(error, request);
   if (p.status >= 500) return { status: 500, title: 'Internal Server Error', detail: p.detail ?? 'The emulator failed on this request; the error is in its log.' };
@@ -186,4 +185,6 @@ export const qrErrorShape: ErrorShape = {
     return sendQrProblem(reply, { status: e.status, title: e.title, detail: e.detail, ...(params ? { invalidParams: params } : {}) });
   },
   handler: (error, request, reply) => (isExchange(request) ? exchangeErrorHandler(error, request, reply) : qrErrorHandler(error, request, reply)),
+  // The exchange routes declare their own error body (routes.ts); the gateway's 401 is declared by merchantAuth.
+  body: { mediaType: 'application/json', schema: QrErrorResponse, description: 'QR API problem (QrErrorResponse)' },
 };

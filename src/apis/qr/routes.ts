@@ -1,7 +1,8 @@
 import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyReply } from 'fastify';
-import { authenticateHook, type Credentials } from '../../platform/auth.js';
+import { merchantAuth, type Credentials } from '../../platform/auth.js';
+import { NoContent } from '../../platform/schemas.js';
 import type { TestUsers } from '../../platform/test-users.js';
 import { errorPage } from '../../web/error-page.js';
 import { qrImage } from '../../web/qr.js';
@@ -28,7 +29,9 @@ import {
   PutMerchantCallbackRequest,
   QrExchangeRequest,
   QrExchangeResponse,
+  QrExchangeErrorResponse,
   QrHeaders,
+  QrImageHeaders,
   UpdateMerchantRedirectRequest,
 } from './schemas.js';
 import type { QrService } from './service.js';
@@ -36,7 +39,7 @@ import type { QrService } from './service.js';
 const ImageKindParams = Type.Composite([Type.Object({ kind: Type.Union([Type.Literal('merchant-redirect'), Type.Literal('one-time'), Type.Literal('merchant-callback')]) }), ImageParams]);
 
 /** The Accept and Size headers, or the QR API's 400/415. */
-function imageOf(headers: QrHeaders): ImageRequest {
+function imageOf(headers: QrImageHeaders): ImageRequest {
   const r = imageRequest(headers.accept, headers.size);
   if (!r.ok) throw new QrErrorThrown(r.problem);
   return r.value;
@@ -51,8 +54,20 @@ function callbackImageOf(query: CallbackImageQuery): ImageRequest {
   return { format: 'png', ...(size.value === undefined ? {} : { size: size.value }) };
 }
 
+/** The exchange endpoints' errors, for the document (they are sent already serialized, by sendExchangeProblem). */
+const exchangeErrorResponses = { '4XX': QrExchangeErrorResponse, '5XX': QrExchangeErrorResponse };
+
 const send = <T>(reply: FastifyReply, r: Result<T>) => (r.ok ? reply.code(200).send(r.value) : sendQrProblem(reply, r.problem));
 const sendEmpty = (reply: FastifyReply, r: Result<undefined>) => (r.ok ? reply.code(200).send() : sendQrProblem(reply, r.problem));
+
+/** Responses sent as they are (images, HTML, a redirect): their schemas only document status and media type. */
+const html = (description: string) => ({ description, content: { 'text/html': { schema: Type.String() } } });
+const Image = Type.Unsafe<string | Buffer>({ type: 'string' });
+const ImageResponses = { 200: { description: 'The QR image (as the link names it: .svg or .png)', content: { 'image/svg+xml': { schema: Image }, 'image/png': { schema: Image } } } };
+// Their 404s (and the form's 400) are pages; a malformed code is the API's JSON 400 (the module's 4XX).
+const RedirectResponses = { 302: Type.Null({ description: "On to the code's redirectUrl of the moment (Location)" }), 404: html('The code is not in use: a page') };
+const CheckInResponses = { 200: html('The check-in page'), 404: html('Not a check-in code (any more): a page') };
+const CheckInFormResponses = { ...CheckInResponses, 400: html('No test user chosen: the page again, saying so') };
 
 const PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 const page = (reply: FastifyReply, status: number, body: { value: string }) =>
@@ -71,7 +86,7 @@ export interface QrRouteDeps {
 export const qrRoutes = (qr: QrService, deps: QrRouteDeps): FastifyPluginAsyncTypebox => async (app) => {
   // ---- public: image links (as the API returns them) and the content of merchant redirect codes ----
 
-  app.get('/qr/images/:kind/:file', { schema: { params: ImageKindParams, querystring: ImageQuery } }, async (request, reply) => {
+  app.get('/qr/images/:kind/:file', { schema: { summary: 'An image link the API returned (public)', params: ImageKindParams, querystring: ImageQuery, response: ImageResponses } }, async (request, reply) => {
     const [code, ext] = request.params.file.split('.') as [string, 'svg' | 'png'];
     const content = await qr.content(request.params.kind, code);
     if (content === undefined) return sendQrProblem(reply, qrErrors.imageNotFound());
@@ -86,7 +101,7 @@ export const qrRoutes = (qr: QrService, deps: QrRouteDeps): FastifyPluginAsyncTy
   });
 
   // Scanning a merchant redirect code with any QR reader lands here: on to the merchant's URL of the moment.
-  app.get('/qr/r/:code', { schema: { params: CodeParams } }, async (request, reply) => {
+  app.get('/qr/r/:code', { schema: { summary: 'What a merchant redirect code encodes: the scan, on to its redirectUrl (public)', params: CodeParams, response: RedirectResponses } }, async (request, reply) => {
     const target = await qr.redirectTarget(request.params.code);
     if (target === undefined) {
       return page(reply, 404, errorPage('QR code not in use', 'This QR code does not lead anywhere any more: the merchant deleted it, or its time ran out.'));
@@ -108,12 +123,12 @@ export const qrRoutes = (qr: QrService, deps: QrRouteDeps): FastifyPluginAsyncTy
     };
     const gone = (reply: FastifyReply) => page(reply, 404, errorPage('QR code not in use', 'This check-in QR code does not exist any more: the merchant deleted it.'));
 
-    pages.get('/qr/c/:code', { schema: { params: CodeParams } }, async (request, reply) => {
+    pages.get('/qr/c/:code', { schema: { summary: 'A merchant callback code opened in a browser: check in as a test user (page)', params: CodeParams, response: CheckInResponses } }, async (request, reply) => {
       const v = await view(request.params.code);
       return v ? page(reply, 200, checkInPage(v)) : gone(reply);
     });
 
-    pages.post('/qr/c/:code', { schema: { params: CodeParams } }, async (request, reply) => {
+    pages.post('/qr/c/:code', { schema: { summary: 'Check in as the chosen test user (form of the check-in page)', params: CodeParams, response: CheckInFormResponses } }, async (request, reply) => {
       const typed = (request.body as Record<string, unknown> | null)?.phoneNumber;
       const r = await qr.checkIn(request.params.code, typeof typed === 'string' ? typed : '');
       const v = await view(request.params.code);
@@ -127,38 +142,39 @@ export const qrRoutes = (qr: QrService, deps: QrRouteDeps): FastifyPluginAsyncTy
 
   await app.register(async (scope) => {
     const api = scope.withTypeProvider<TypeBoxTypeProvider>();
-    api.addHook('onRequest', authenticateHook(deps.credentials, { requireMsn: false }));
+    merchantAuth(scope, deps.credentials, { requireMsn: false });
 
     api.post('/qr/v1', {
-      schema: { headers: QrHeaders, body: OneTimePaymentRequest, response: { 200: OneTimePaymentResponse } },
+      schema: { operationId: 'generateOtpQr', summary: 'A one-time payment QR of a landing page URL', headers: QrImageHeaders, body: OneTimePaymentRequest, response: { 200: OneTimePaymentResponse } },
     }, async (request, reply) => send(reply, await qr.createOneTime(request.merchant!.msn, request.body.url, imageOf(request.headers))));
 
     api.post('/qr/v1/merchant-redirect', {
-      schema: { headers: QrHeaders, body: CreateMerchantRedirectRequest, response: { 200: MerchantRedirectResponse } },
+      schema: { operationId: 'CreateMerchantRedirectQr', summary: 'Create a merchant redirect QR', headers: QrImageHeaders, body: CreateMerchantRedirectRequest, response: { 200: MerchantRedirectResponse } },
     }, async (request, reply) => send(reply, await qr.createRedirect(request.merchant!.msn, request.body, imageOf(request.headers))));
 
     api.get('/qr/v1/merchant-redirect', {
-      schema: { headers: QrHeaders, response: { 200: MerchantRedirectListResponse } },
+      schema: { operationId: 'GetAllMerchantRedirectQrs', summary: "The sales unit's merchant redirect QRs", headers: QrImageHeaders, response: { 200: MerchantRedirectListResponse } },
     }, async (request) => qr.listRedirects(request.merchant!.msn, imageOf(request.headers)));
 
     api.get('/qr/v1/merchant-redirect/:id', {
-      schema: { headers: QrHeaders, params: IdParams, response: { 200: MerchantRedirectResponse } },
+      schema: { operationId: 'GetMerchantRedirectQrById', summary: 'Get a merchant redirect QR', headers: QrImageHeaders, params: IdParams, response: { 200: MerchantRedirectResponse } },
     }, async (request, reply) => send(reply, await qr.getRedirect(request.merchant!.msn, request.params.id, imageOf(request.headers))));
 
     api.put('/qr/v1/merchant-redirect/:id', {
-      schema: { headers: QrHeaders, params: IdParams, body: UpdateMerchantRedirectRequest, response: { 200: MerchantRedirectResponse } },
+      schema: { operationId: 'UpdateMerchantRedirectUrl', summary: "Change a merchant redirect QR's target", headers: QrImageHeaders, params: IdParams, body: UpdateMerchantRedirectRequest, response: { 200: MerchantRedirectResponse } },
     }, async (request, reply) => send(reply, await qr.updateRedirect(request.merchant!.msn, request.params.id, request.body.redirectUrl, imageOf(request.headers))));
 
     api.delete('/qr/v1/merchant-redirect/:id', {
-      schema: { headers: QrHeaders, params: IdParams },
+      schema: { operationId: 'DeleteMerchantRedirectQr', summary: 'Delete a merchant redirect QR', headers: QrHeaders, params: IdParams, response: { 200: NoContent } },
     }, async (request, reply) => {
       const r = await qr.deleteRedirect(request.merchant!.msn, request.params.id);
-      return r.ok ? reply.code(200).send() : sendQrProblem(reply, r.problem);
+      // 200 with no body at all (not `null`).
+      return r.ok ? (reply as FastifyReply).code(200).send() : sendQrProblem(reply, r.problem);
     });
 
     // The QR a user shows in the app → the user's phone number.
     api.post('/qr/v1/exchange', {
-      schema: { headers: QrHeaders, body: QrExchangeRequest, response: { 200: QrExchangeResponse } },
+      schema: { operationId: 'exchangeQr', summary: "A user's QR → the user's phone number", headers: QrHeaders, body: QrExchangeRequest, response: { 200: QrExchangeResponse, ...exchangeErrorResponses } },
     }, async (request, reply) => {
       const r = await qr.exchangeQr(request.body.qrCode);
       return r.ok ? reply.code(200).send(r.value) : sendExchangeProblem(reply, r.problem);
@@ -166,7 +182,7 @@ export const qrRoutes = (qr: QrService, deps: QrRouteDeps): FastifyPluginAsyncTy
 
     // A check-in's customerToken (from the user.checked-in.v1 webhook) → the user's phone number.
     api.post('/qr/v1/exchange/customer', {
-      schema: { headers: QrHeaders, body: CustomerExchangeRequest, response: { 200: CustomerExchangeResponse } },
+      schema: { operationId: 'exchangeCustomer', summary: "A check-in's customerToken → the user's phone number", headers: QrHeaders, body: CustomerExchangeRequest, response: { 200: CustomerExchangeResponse, ...exchangeErrorResponses } },
     }, async (request, reply) => {
       const r = await qr.exchangeCustomer(request.merchant!.msn, request.body.customer.customerToken);
       return r.ok ? reply.code(200).send(r.value) : sendExchangeProblem(reply, r.problem);
@@ -176,29 +192,29 @@ export const qrRoutes = (qr: QrService, deps: QrRouteDeps): FastifyPluginAsyncTy
   // Callback QRs: the Merchant-Serial-Number header is required (QR-SPEC).
   await app.register(async (scope) => {
     const api = scope.withTypeProvider<TypeBoxTypeProvider>();
-    api.addHook('onRequest', authenticateHook(deps.credentials, { requireMsn: true }));
+    merchantAuth(scope, deps.credentials, { requireMsn: true });
 
     api.get('/qr/v1/merchant-callback', {
-      schema: { headers: QrHeaders, querystring: CallbackImageQuery, response: { 200: MerchantCallbackListResponse } },
+      schema: { operationId: 'GetMerchantCallbackQrs', summary: "The sales unit's merchant callback QRs", headers: QrHeaders, querystring: CallbackImageQuery, response: { 200: MerchantCallbackListResponse } },
     }, async (request) => qr.listCallbacks(request.merchant!.msn, callbackImageOf(request.query)));
 
     api.get('/qr/v1/merchant-callback/:merchantQrId', {
-      schema: { headers: QrHeaders, params: MerchantQrIdParams, querystring: CallbackImageQuery, response: { 200: MerchantCallbackResponse } },
+      schema: { operationId: 'GetMerchantCallbackById', summary: 'Get a merchant callback QR', headers: QrHeaders, params: MerchantQrIdParams, querystring: CallbackImageQuery, response: { 200: MerchantCallbackResponse } },
     }, async (request, reply) => send(reply, await qr.getCallback(request.merchant!.msn, request.params.merchantQrId, callbackImageOf(request.query))));
 
     api.put('/qr/v1/merchant-callback/:merchantQrId', {
-      schema: { headers: QrHeaders, params: MerchantQrIdParams, body: PutMerchantCallbackRequest },
+      schema: { operationId: 'PutMerchantCallbackQr', summary: 'Create or update a merchant callback QR', headers: QrHeaders, params: MerchantQrIdParams, body: PutMerchantCallbackRequest, response: { 200: NoContent } },
     }, async (request, reply) => {
       await qr.putCallback(request.merchant!.msn, request.params.merchantQrId, request.body.locationDescription);
-      return reply.code(200).send();
+      return (reply as FastifyReply).code(200).send();
     });
 
     api.delete('/qr/v1/merchant-callback/:merchantQrId', {
-      schema: { headers: QrHeaders, params: MerchantQrIdParams },
+      schema: { operationId: 'DeleteMerchantCallbackQr', summary: 'Delete a merchant callback QR', headers: QrHeaders, params: MerchantQrIdParams, response: { 200: NoContent } },
     }, async (request, reply) => sendEmpty(reply, await qr.deleteCallback(request.merchant!.msn, request.params.merchantQrId)));
 
     api.put('/qr/v1/merchant-callback/mobilepay/:beaconId', {
-      schema: { headers: QrHeaders, params: BeaconParams, body: PutMerchantCallbackRequest },
+      schema: { operationId: 'PutMerchantCallbackMobilePayQr', summary: 'Map a MobilePay beacon to a merchant callback QR', headers: QrHeaders, params: BeaconParams, body: PutMerchantCallbackRequest, response: { 200: NoContent } },
     }, async (request, reply) => sendEmpty(reply, await qr.mapBeacon(request.merchant!.msn, request.params.beaconId, request.body.locationDescription)));
 
   });

@@ -4,21 +4,26 @@
  * more than a schema (the redirect URL's loopback exception, Accept, Size) are in domain.ts.
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { ExtraDetail, SystemHeaders } from '../../platform/schemas.js';
 
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
-const headerText = Type.String({ maxLength: 30 });
+/** Headers of the calls that return no image (callback QRs, exchange, delete): the `Vipps-System-*` ones. */
+export const QrHeaders = SystemHeaders;
 
-/** Headers every QR call may carry. Accept and Size are read by the routes (415 for an Accept nobody serves). */
-export const QrHeaders = Type.Object({
-  accept: Type.Optional(Type.String()),
-  size: Type.Optional(Type.String()),
-  'vipps-system-name': Type.Optional(headerText),
-  'vipps-system-version': Type.Optional(headerText),
-  'vipps-system-plugin-name': Type.Optional(headerText),
-  'vipps-system-plugin-version': Type.Optional(headerText),
-});
-export type QrHeaders = Static<typeof QrHeaders>;
+/**
+ * Headers of the calls that answer with an image link: `Accept` is required (qr.v1.yaml); its value
+ * and `Size` are read by the domain (415 for an Accept nobody serves, 400 for a bad Size). A missing
+ * Accept is the domain's 400 too: errors.ts maps the schema's refusal to it.
+ */
+export const QrImageHeaders = Type.Composite([
+  SystemHeaders,
+  Type.Object({
+    accept: Type.String({ description: 'Image format: image/*, image/png, image/svg+xml, or text/targetUrl for the content itself (q-values honoured)' }),
+    size: Type.Optional(Type.String({ description: 'PNG width and height in pixels, 100–2000' })),
+  }),
+]);
+export type QrImageHeaders = Static<typeof QrImageHeaders>;
 
 /** The merchant's id for a code: 1–128 characters of letters, digits, space and `-_+%æøåÆØÅ`. */
 export const MerchantQrId = Type.String({ minLength: 1, maxLength: 128, pattern: '^[-_+%æøåÆØÅ\\w\\s]*$' });
@@ -103,3 +108,26 @@ export const CustomerExchangeResponse = Type.Object({ msisdn: Type.String(), tim
 export const ImageParams = Type.Object({ file: Type.String({ pattern: '^[A-Za-z0-9_-]{8,40}\\.(svg|png)$' }) });
 export const ImageQuery = Type.Object({ size: Type.Optional(Type.String({ pattern: '^[0-9]{3,4}$' })) });
 export const CodeParams = Type.Object({ code: Type.String({ pattern: '^[A-Za-z0-9_-]{8,40}$' }) });
+
+// ---- error bodies ----
+
+/** qr.v1.yaml `QrErrorResponse`: most endpoints' errors (errors.ts). A 409 also names the taken `id`. */
+export const QrErrorResponse = Type.Object(
+  {
+    type: Type.String(),
+    title: Type.String(),
+    detail: Type.String(),
+    instance: Type.String(),
+    invalidParams: Type.Optional(Type.Array(ExtraDetail)),
+    id: Type.Optional(Type.String()),
+  },
+  { description: 'QR API problem (QrErrorResponse); 401: the gateway body; the exchange endpoints: QrExchangeErrorResponse' },
+);
+export type QrErrorResponse = Static<typeof QrErrorResponse>;
+
+/** qr.v1.yaml `QrExchangeErrorResponse` / `CustomerExchangeErrorResponse`: the two exchange endpoints' errors. */
+export const QrExchangeErrorResponse = Type.Object(
+  { title: Type.String(), status: Type.Integer(), detail: Type.String(), extraDetails: Type.Optional(Type.Array(ExtraDetail)) },
+  { description: 'QR exchange error (QrExchangeErrorResponse)' },
+);
+export type QrExchangeErrorResponse = Static<typeof QrExchangeErrorResponse>;
