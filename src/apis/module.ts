@@ -144,6 +144,11 @@ export interface ApiModule {
   errors: ErrorShape;
   /** False for the status page itself: never faulted, never a component. Default true. */
   statusComponent?: boolean;
+  /**
+   * Pages people use in a browser (forms that change state): its routes get the control API's Host
+   * allowlist and cross-site refusal (DNS rebinding, CSRF). Default false: APIs authenticate each call.
+   */
+  browserFacing?: boolean;
   /** Where its control routes are mounted; default `/devkit/v1/<name>`. */
   controlPrefix?: string;
   tables?: readonly OwnedTable[];

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { deliveriesCommand } from './deliveries.js';
+import { doctorCommand } from './doctor.js';
 import { faultsCommand } from './faults.js';
 import { serveCommand } from './serve.js';
 import { serversCommand } from './servers.js';
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   program.addCommand(deliveriesCommand());
   program.addCommand(faultsCommand());
   program.addCommand(statusCommand());
+  program.addCommand(doctorCommand());
   return program;
 }
 

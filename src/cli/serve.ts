@@ -3,8 +3,10 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { MODULES } from '../apis/index.js';
 import type { DatabaseConfig } from '../db/open.js';
 import { ids } from '../platform/ids.js';
+import { DEFAULT_CONNECTION_LIMITS } from '../server/connections.js';
 import { startEmulator } from '../server/emulator.js';
 import { isLoopbackHost } from '../platform/url-policy.js';
+import { explainStartupFailure } from './startup-failure.js';
 
 export const DEFAULT_PORT = 8765;
 
@@ -20,11 +22,35 @@ const positiveNumber = (value: string) => {
   return n;
 };
 
+const milliseconds = (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0 || n > 3_600_000) throw new InvalidArgumentError('must be a whole number of milliseconds from 1 to 3600000');
+  return n;
+};
+
+const count = (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0 || n > 1_000_000) throw new InvalidArgumentError('must be a whole number from 1 to 1000000');
+  return n;
+};
+
+const hostList = (value: string, previous: string[] = []) => [...previous, ...value.split(',').map((h) => h.trim()).filter(Boolean)];
+
 const retries = (value: string) => {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 20) throw new InvalidArgumentError('must be a whole number from 0 to 20');
   return n;
 };
+
+/**
+ * The control API's token: the one given, or a generated one (printed in the banner) whenever the
+ * emulator listens beyond loopback. An empty or blank value counts as not given, so
+ * `--admin-token ''` or `VIPPS_DEVKIT_ADMIN_TOKEN=` never leaves the control API open to the network.
+ */
+export function adminTokenFor(given: string | undefined, host: string): string | undefined {
+  const token = given?.trim() ? given.trim() : undefined;
+  return token ?? (isLoopbackHost(host) ? undefined : ids.token(24));
+}
 
 export function serveCommand(): Command {
   return new Command('serve')
@@ -34,7 +60,14 @@ export function serveCommand(): Command {
     .addOption(new Option('-d, --data-dir <dir>', 'where the embedded SQLite database and keys live').default('./.vipps-devkit').env('VIPPS_DEVKIT_DATA_DIR'))
     .option('--ephemeral', 'keep everything in memory; nothing survives the process')
     .addOption(new Option('--database-url <url>', 'use PostgreSQL (postgres://...) instead of SQLite, for shared deployments').env('VIPPS_DEVKIT_DATABASE_URL'))
-    .addOption(new Option('--admin-token <token>', 'token the control API requires (default: generated when not on loopback)').env('VIPPS_DEVKIT_ADMIN_TOKEN'))
+    .addOption(new Option('--admin-token <token>', 'token the control API requires (default: generated when not on loopback; empty counts as unset)').env('VIPPS_DEVKIT_ADMIN_TOKEN'))
+    .addOption(new Option('--allowed-host <name>', 'a host name the control API and pages answer to besides localhost and loopback addresses (repeatable, comma-separated; .example.com for subdomains; all for any)').env('VIPPS_DEVKIT_ALLOWED_HOSTS').argParser(hostList))
+    .addOption(new Option('--headers-timeout <ms>', 'time a client has to send all of a request\'s headers').default(DEFAULT_CONNECTION_LIMITS.headersTimeoutMs).argParser(milliseconds))
+    .addOption(new Option('--body-timeout <ms>', 'longest pause between two pieces of a request body').default(DEFAULT_CONNECTION_LIMITS.bodyTimeoutMs).argParser(milliseconds))
+    .addOption(new Option('--request-timeout <ms>', 'time a client has to send a whole request, headers and body').default(DEFAULT_CONNECTION_LIMITS.requestTimeoutMs).argParser(milliseconds))
+    .addOption(new Option('--keep-alive-timeout <ms>', 'an idle keep-alive connection is closed after this').default(DEFAULT_CONNECTION_LIMITS.keepAliveTimeoutMs).argParser(milliseconds))
+    .addOption(new Option('--max-connections-per-client <n>', 'connections one client address may have open at once').default(DEFAULT_CONNECTION_LIMITS.maxConnectionsPerClient).argParser(count))
+    .addOption(new Option('--max-connections <n>', 'connections open at once, all clients together').default(DEFAULT_CONNECTION_LIMITS.maxConnections).argParser(count))
     .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'))
     .addOption(new Option('--dns-port <port>', 'port of the built-in DNS server on 127.0.0.1 (request-server names, apitest.vipps.no)').default(8053).env('VIPPS_DEVKIT_DNS_PORT').argParser(port))
     .option('--no-dns', 'do not start the built-in DNS server')
@@ -46,23 +79,44 @@ export function serveCommand(): Command {
     .action(async (opts: {
       port: number; host: string; dataDir: string; ephemeral?: boolean; databaseUrl?: string; adminToken?: string; logLevel: string; json?: boolean;
       dnsPort: number; dns: boolean; environment: 'mt' | 'prod'; retryCompression: number; deliveryTimeout: number; callbackRetries: number;
+      allowedHost?: string[]; headersTimeout: number; bodyTimeout: number; requestTimeout: number; keepAliveTimeout: number;
+      maxConnectionsPerClient: number; maxConnections: number;
     }) => {
       const database: DatabaseConfig = opts.databaseUrl
         ? { kind: 'postgres', url: opts.databaseUrl }
         : { kind: 'sqlite', file: opts.ephemeral ? ':memory:' : path.join(opts.dataDir, 'devkit.sqlite') };
-      const adminToken = opts.adminToken ?? (isLoopbackHost(opts.host) ? undefined : ids.token(24));
-      const emulator = await startEmulator({
-        database,
-        host: opts.host,
-        port: opts.port,
-        logLevel: opts.logLevel,
-        ...(adminToken ? { adminToken } : {}),
-        ...(opts.dns ? { dnsPort: opts.dnsPort } : {}),
-        environment: opts.environment,
-        retryCompression: opts.retryCompression,
-        deliveryTimeoutMs: opts.deliveryTimeout,
-        callbackRetries: opts.callbackRetries,
-      });
+      const adminToken = adminTokenFor(opts.adminToken, opts.host);
+      let emulator;
+      try {
+        emulator = await startEmulator({
+          database,
+          host: opts.host,
+          port: opts.port,
+          logLevel: opts.logLevel,
+          ...(adminToken ? { adminToken } : {}),
+          ...(opts.allowedHost ? { allowedHosts: opts.allowedHost } : {}),
+          ...(opts.dns ? { dnsPort: opts.dnsPort } : {}),
+          environment: opts.environment,
+          retryCompression: opts.retryCompression,
+          deliveryTimeoutMs: opts.deliveryTimeout,
+          callbackRetries: opts.callbackRetries,
+          limits: {
+            headersTimeoutMs: opts.headersTimeout,
+            bodyTimeoutMs: opts.bodyTimeout,
+            requestTimeoutMs: opts.requestTimeout,
+            keepAliveTimeoutMs: opts.keepAliveTimeout,
+            maxConnectionsPerClient: opts.maxConnectionsPerClient,
+            maxConnections: opts.maxConnections,
+          },
+        });
+      } catch (err) {
+        // Why it could not start and what to do, never a stack trace (the details at --log-level debug).
+        const { why, repair } = explainStartupFailure(err, { dataDir: opts.databaseUrl || opts.ephemeral ? undefined : path.resolve(opts.dataDir), port: opts.port, host: opts.host });
+        process.stderr.write(`vipps-devkit serve could not start: ${why}\n${repair}\n`);
+        if (opts.logLevel === 'debug' || opts.logLevel === 'trace') process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
+        process.exitCode = 1;
+        return;
+      }
       const merchant = emulator.ctx.merchants.all()[0]!;
       const user = (await emulator.ctx.users.list())[0];
       const banner = {

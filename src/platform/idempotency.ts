@@ -25,20 +25,54 @@ export function requestHash(body: unknown): string {
 /** Whether two request bodies are the same request (key order and white space aside). */
 export const sameRequest = (a: unknown, b: unknown): boolean => canonicalJson(a ?? null) === canonicalJson(b ?? null);
 
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    // Default sort compares UTF-16 code units, the same order as `<` on strings.
-    const keys = Object.keys(value).sort();
-    let out = '';
-    for (const k of keys) {
-      const v = (value as Record<string, unknown>)[k];
-      if (v === undefined) continue;
-      out += `${out ? ',' : ''}${JSON.stringify(k)}:${canonicalJson(v)}`;
+/**
+ * Key-sorted JSON without white space. Iterative (an explicit stack), so that no input, however
+ * deep, can overflow the call stack; the output is the one a recursive walk would give.
+ */
+export function canonicalJson(root: unknown): string {
+  let out = '';
+  // Work left to do, last first: a value to write, or text (punctuation, a key) to append.
+  const work: unknown[] = [root];
+  const isText: boolean[] = [false];
+  while (work.length > 0) {
+    const item = work.pop();
+    if (isText.pop()) {
+      out += item as string;
+      continue;
     }
-    return `{${out}}`;
+    if (Array.isArray(item)) {
+      out += '[';
+      work.push(']');
+      isText.push(true);
+      for (let i = item.length - 1; i >= 0; i -= 1) {
+        work.push(item[i]);
+        isText.push(false);
+        if (i > 0) {
+          work.push(',');
+          isText.push(true);
+        }
+      }
+      continue;
+    }
+    if (item && typeof item === 'object') {
+      // Default sort compares UTF-16 code units, the same order as `<` on strings.
+      const keys = Object.keys(item).sort().filter((k) => (item as Record<string, unknown>)[k] !== undefined);
+      out += '{';
+      work.push('}');
+      isText.push(true);
+      for (let i = keys.length - 1; i >= 0; i -= 1) {
+        const k = keys[i]!;
+        work.push((item as Record<string, unknown>)[k]);
+        isText.push(false);
+        work.push(`${i > 0 ? ',' : ''}${JSON.stringify(k)}:`);
+        isText.push(true);
+      }
+      continue;
+    }
+    // undefined (or a function) in an array writes nothing, as `[…].join(',')` would.
+    out += JSON.stringify(item) ?? '';
   }
-  return JSON.stringify(value);
+  return out;
 }
 
 const FIND = prepared<{ request_hash: string; status: number; body: string }>(

@@ -5,6 +5,8 @@ import { adminGuard } from '../platform/admin-guard.js';
 import { problemShape } from '../platform/http-errors.js';
 import { GatewayError } from '../platform/problems.js';
 import { acceptJsonBodies } from '../platform/json-body.js';
+import { DEFAULT_BODY_LIMIT } from '../platform/limits.js';
+import { clientErrorHandler, DEFAULT_CONNECTION_LIMITS, guardConnections, serverOptions, type ConnectionLimits } from './connections.js';
 import type { AppContext } from './context.js';
 import { CONTROL_TAG, registerOpenApi, tagRoutes } from './openapi.js';
 import { serializerFactory } from './lazy-serializers.js';
@@ -13,6 +15,7 @@ import { deliveryControl } from './control/delivery-routes.js';
 import { platformControl } from './control/platform-routes.js';
 import { userControl } from './control/user-routes.js';
 import { faultHook } from './fault-hook.js';
+import { siteGuard, type SiteOptions } from './site-guard.js';
 
 export interface AppOptions {
   logLevel: string;
@@ -22,7 +25,32 @@ export interface AppOptions {
   verifySerialization?: boolean;
   /** Compile every response serializer at start-up, as Fastify does by default (otherwise on first use). */
   eagerSerializers?: boolean;
+  /** Timeouts and connection caps (DEFAULT_CONNECTION_LIMITS). */
+  limits?: ConnectionLimits;
+  /** Host allowlist and cross-site refusal of the browser-facing routes. */
+  site?: SiteOptions;
 }
+
+/** A route as served: what the fuzz suite and the docs walk. */
+export interface ServedRoute {
+  method: string;
+  url: string;
+  schema?: { body?: unknown; querystring?: unknown; params?: unknown; headers?: unknown };
+}
+
+/** The path of a request target: origin-form as it is, absolute-form (`http://host/path`, which the router also takes) without its origin. */
+export function pathOf(url: string): string {
+  const path = url.split('?')[0]!;
+  if (path.startsWith('/')) return path;
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\/[^/]*/i.exec(path);
+  return scheme ? path.slice(scheme[0].length) || '/' : path;
+}
+
+/** A URL for the log: the values of secret query parameters (payment-link tokens) replaced. */
+export const redactUrl = (url: string): string => url.replace(/([?&](?:token|access_token|client_secret|code)=)[^&#]*/gi, '$1[redacted]');
+
+/** Path parameters longer than this are refused before routing (400 in the API's shape). */
+export const MAX_PARAM_LENGTH = 256;
 
 /** The control API's own shape: RFC 7807 problems. */
 const controlShape: ErrorShape = problemShape;
@@ -32,20 +60,56 @@ const controlShape: ErrorShape = problemShape;
  * error handler and JSON body parser, its control routes under /devkit/v1 behind the admin guard,
  * and the errors no route sees (404, bad URLs) in the shape of the module that owns the path.
  */
-export async function buildApp(ctx: AppContext, modules: readonly ApiModule[], options: AppOptions): Promise<FastifyInstance> {
+export async function buildApp(ctx: AppContext, modules: readonly ApiModule[], options: AppOptions): Promise<{ app: FastifyInstance; routes: readonly ServedRoute[] }> {
+  const limits = options.limits ?? DEFAULT_CONNECTION_LIMITS;
+  const site = options.site ?? { loopbackOnly: true, allowedHosts: [] };
+  // What no route answers comes in the shape of the module that owns the path (the control API's otherwise).
+  const shapeOfUrl = (url: string): ErrorShape => moduleOfPath(modules, pathOf(url))?.errors ?? controlShape;
+  const shapeOf = (request: FastifyRequest): ErrorShape => shapeOfUrl(request.url);
+
   const app = Fastify({
     // Logs go to stderr: stdout carries what scripts read (the --json banner).
-    logger: { level: options.logLevel, stream: process.stderr },
+    // What a request line in the log says: never headers (credentials, tokens) or bodies, and the
+    // secret of a payment link (`?token=`) redacted (docs/security.md).
+    logger: {
+      level: options.logLevel,
+      stream: process.stderr,
+      serializers: { req: (req: FastifyRequest) => ({ method: req.method, url: redactUrl(req.url), remoteAddress: req.ip }) },
+    },
     // One log line per request only when asked for (debug): it costs on every request.
     logController: new LogController({ disableRequestLogging: options.logLevel !== 'debug' && options.logLevel !== 'trace' }),
-    bodyLimit: options.bodyLimit ?? 1024 * 1024,
+    bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
     forceCloseConnections: true,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    requestTimeout: limits.requestTimeoutMs,
+    http: serverOptions(limits),
+    // Requests Node's parser refuses (oversized headers, malformed syntax, timeouts): in the owning API's shape, Connection: close.
+    clientErrorHandler: clientErrorHandler(shapeOfUrl),
+    // URLs the router cannot take (bad percent-encoding, over-long path parameters): in the owning API's shape.
+    frameworkErrors: (error, request, reply) => {
+      const detail = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? `A path parameter is longer than ${MAX_PARAM_LENGTH} characters.` : 'The URL is not valid (bad percent-encoding).';
+      return shapeOf(request).send(reply, request, { status: 400, title: 'Bad Request', detail });
+    },
     ajv: {
       // Real Vipps rejects "1000" where it wants 1000: no type coercion, no silent stripping.
       customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: true },
     },
     schemaController: { compilersFactory: { buildSerializer: serializerFactory(options.eagerSerializers === true) } },
   }).withTypeProvider<TypeBoxTypeProvider>();
+  guardConnections(app.server, limits, shapeOfUrl);
+
+  const routes: ServedRoute[] = [];
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    for (const method of methods) routes.push({ method, url: route.url, ...(route.schema ? { schema: route.schema as ServedRoute['schema'] } : {}) });
+  });
+
+  // HTTP/1.1 requires Host (RFC 9112 §3.2): a request without one is a 400, in the owning API's shape.
+  app.addHook('onRequest', (request, reply, done) => {
+    if (request.headers.host !== undefined || request.raw.httpVersion !== '1.1') return done();
+    shapeOf(request).send(reply, request, { status: 400, title: 'Bad Request', detail: 'An HTTP/1.1 request needs a Host header.' });
+  });
 
   // Injected faults (latency, errors, outages, maintenance) apply before any API sees the request.
   const requestFaults = [...ctx.instances.values()].flatMap((i) => (i.requestFaults ? [i.requestFaults] : []));
@@ -56,13 +120,16 @@ export async function buildApp(ctx: AppContext, modules: readonly ApiModule[], o
   await registerOpenApi(app, ctx, modules, controlShape);
 
   const guard = adminGuard(ctx.adminToken);
-  const mount = async (routes: FastifyPluginAsync, shape: ErrorShape, tag: string, prefix?: string, guarded = false) =>
+  const browserGuard = siteGuard(site);
+  const mount = async (routes: FastifyPluginAsync, shape: ErrorShape, tag: string, prefix?: string, guarded = false, browserFacing = guarded) =>
     app.register(
       async (scope) => {
         acceptJsonBodies(scope);
         // The gateway in front of every API answers credentials errors in its own body (decision 9), whatever the API's shape.
         scope.setErrorHandler((error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) =>
           error instanceof GatewayError ? reply.code(error.statusCode).send(error.body()) : shape.handler(error, request, reply));
+        // The control API and the pages: Host allowlist and no cross-site state changes (DNS rebinding, CSRF), then the admin token.
+        if (browserFacing) scope.addHook('onRequest', browserGuard);
         if (guarded) scope.addHook('onRequest', guard);
         tagRoutes(scope, tag, guarded);
         await scope.register(routes);
@@ -72,7 +139,7 @@ export async function buildApp(ctx: AppContext, modules: readonly ApiModule[], o
 
   for (const module of modules) {
     const instance = ctx.instances.get(module.name)!;
-    if (instance.routes) await mount(instance.routes, module.errors, module.title);
+    if (instance.routes) await mount(instance.routes, module.errors, module.title, undefined, false, module.browserFacing === true);
     if (instance.control) await mount(instance.control, controlShape, CONTROL_TAG, module.controlPrefix ?? `/devkit/v1/${module.name}`, true);
   }
   await mount(platformControl(ctx), controlShape, CONTROL_TAG, '/devkit/v1', true);
@@ -89,12 +156,10 @@ export async function buildApp(ctx: AppContext, modules: readonly ApiModule[], o
     docs: '/devkit/v1/docs',
   }));
 
-  // What no route answers comes in the shape of the module that owns the path (the control API's otherwise).
-  const shapeOf = (request: FastifyRequest): ErrorShape => moduleOfPath(modules, request.url.split('?')[0]!)?.errors ?? controlShape;
   app.setNotFoundHandler((request, reply) =>
     shapeOf(request).send(reply, request, { status: 404, title: 'Not Found', detail: `No API answers ${request.method} ${request.url.split('?')[0]} on this emulator.` }),
   );
-  // Errors raised before any module's handler could see them (malformed URLs, oversized headers).
+  // Errors raised before any module's handler could see them.
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => shapeOf(request).handler(error, request, reply));
-  return app;
+  return { app, routes };
 }

@@ -8,7 +8,7 @@ import { Outbox } from '../delivery/outbox.js';
 import { startDnsServer, type DnsLookupResult, type DnsServer } from '../environments/dns-server.js';
 import { RequestServerDirectory } from '../environments/request-server-directory.js';
 import type { EnvironmentName } from '../environments/request-servers.js';
-import { OffsetClock } from '../platform/clock.js';
+import { isValidOffset, OffsetClock } from '../platform/clock.js';
 import { EventBus } from '../platform/event-bus.js';
 import { idempotency } from '../platform/idempotency.js';
 import { ids } from '../platform/ids.js';
@@ -16,17 +16,28 @@ import { MerchantHttp } from '../platform/merchant-http.js';
 import { MerchantDirectory } from '../platform/merchants.js';
 import { TestUsers } from '../platform/test-users.js';
 import { TokenService } from '../platform/tokens.js';
+import { isLoopbackHost } from '../platform/url-policy.js';
 import { UserInbox } from '../platform/user-inbox.js';
-import { buildApp } from './app.js';
+import { MAX_SIMULATED_TIME_MS } from '../platform/limits.js';
+import { buildApp, type ServedRoute } from './app.js';
+import { checkLimits, DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from './connections.js';
 import type { AppContext } from './context.js';
+import { StartupError } from './startup-error.js';
 
 export interface EmulatorOptions {
   database: DatabaseConfig;
   host?: string;
   port?: number;
   logLevel?: string;
-  /** Required for the control API when set; `serve` sets one whenever the host is not loopback. */
+  /**
+   * Required for the control API when set (an empty or blank string counts as unset). Beyond
+   * loopback it must be set: the emulator refuses to start otherwise (`serve` generates one).
+   */
   adminToken?: string;
+  /** Host names the control API and the pages answer to besides localhost and loopback addresses (`all`: any). */
+  allowedHosts?: readonly string[];
+  /** Timeouts and connection caps; any left out keep DEFAULT_CONNECTION_LIMITS. */
+  limits?: Partial<ConnectionLimits>;
   /** How often payments past their expiry are swept, in real milliseconds. */
   expirySweepMs?: number;
   bodyLimit?: number;
@@ -56,6 +67,8 @@ export interface Emulator {
   port: number;
   app: FastifyInstance;
   ctx: AppContext;
+  /** Every route served, with its schema (the fuzz suite walks them). */
+  routes: readonly ServedRoute[];
   close(): Promise<void>;
 }
 
@@ -67,19 +80,38 @@ const CLOCK_EPOCH = 'clock_epoch';
 export async function startEmulator(options: EmulatorOptions): Promise<Emulator> {
   const modules = options.modules ?? MODULES;
   assertDisjointPrefixes(modules);
+  const host = options.host ?? '127.0.0.1';
+  const adminToken = options.adminToken?.trim() ? options.adminToken : undefined;
+  // Like Redis' protected mode: the control API hands out client secrets and resets everything.
+  if (!isLoopbackHost(host) && !adminToken) {
+    throw new StartupError(
+      `Refusing to listen on ${host} without an admin token: the control API (client secrets, reset) would be open to the network.`,
+      'Give one with --admin-token <token> (or VIPPS_DEVKIT_ADMIN_TOKEN), or listen on 127.0.0.1.',
+    );
+  }
+  const limits = { ...DEFAULT_CONNECTION_LIMITS, ...options.limits };
+  const wrong = checkLimits(limits);
+  if (wrong) throw new StartupError(`The connection limits cannot work: ${wrong}.`, 'Check the timeout and connection flags of serve (docs/serve.md).');
   const database = await openDatabase(options.database, modules.flatMap((m) => Object.entries(m.migrations ?? {})));
   try {
-    return await start(database, modules, options);
+    return await start(database, modules, { ...options, host, limits, ...(adminToken ? { adminToken } : { adminToken: undefined }) });
   } catch (err) {
     await database.close();
     throw err;
   }
 }
 
-async function start(database: DatabaseHandle, modules: readonly ApiModule[], options: EmulatorOptions): Promise<Emulator> {
+async function start(database: DatabaseHandle, modules: readonly ApiModule[], options: EmulatorOptions & { host: string; limits: ConnectionLimits }): Promise<Emulator> {
   const { db } = database;
   const savedOffset = await settings.get(db, CLOCK_OFFSET);
-  const clock = new OffsetClock(savedOffset ? Number(savedOffset) : 0);
+  const offset = savedOffset === undefined ? 0 : Number(savedOffset);
+  if (!isValidOffset(offset)) {
+    throw new StartupError(
+      `The simulated clock saved in the database is out of range (offset ${String(savedOffset).slice(0, 40)} ms; simulated time ends at ${new Date(MAX_SIMULATED_TIME_MS).toISOString()}).`,
+      'Repair it with "vipps-devkit doctor --repair" (with the same --data-dir or --database-url): the clock goes back to real time; payments, merchants and keys stay.',
+    );
+  }
+  const clock = new OffsetClock(offset);
   let clockEpoch = (await settings.get(db, CLOCK_EPOCH)) ?? '0';
   const merchants = new MerchantDirectory(database);
   const users = new TestUsers(db);
@@ -155,10 +187,9 @@ async function start(database: DatabaseHandle, modules: readonly ApiModule[], op
       clock.resetTo(Number(saved));
     } else if (epoch === clockEpoch) clock.catchUp(Number(saved));
   };
-  const saveOffset = () => database.commands.run((trx) => settings.set(trx, CLOCK_OFFSET, String(clock.offset)));
-  // Simulated time is part of the state: it survives a restart, and jobs catch up on every jump.
+  // Simulated time is part of the state: it survives a restart (saved before the clock shows it), and jobs catch up on every jump.
+  clock.persistWith((offsetMs) => database.commands.run((trx) => settings.set(trx, CLOCK_OFFSET, String(offsetMs))));
   clock.onAdvance(async () => {
-    await saveOffset();
     await each((i) => i.onClock?.());
     dispatcher.wake();
   });
@@ -210,13 +241,15 @@ async function start(database: DatabaseHandle, modules: readonly ApiModule[], op
     reset,
   };
 
-  const app = await buildApp(ctx, modules, {
+  const host = options.host;
+  const { app, routes } = await buildApp(ctx, modules, {
     logLevel: options.logLevel ?? 'info',
     ...(options.bodyLimit ? { bodyLimit: options.bodyLimit } : {}),
     verifySerialization: options.verifySerialization ?? process.env.VIPPS_DEVKIT_VERIFY_SERIALIZATION === '1',
     eagerSerializers: options.eagerSerializers === true,
+    limits: options.limits,
+    site: { loopbackOnly: isLoopbackHost(host), allowedHosts: options.allowedHosts ?? [] },
   });
-  const host = options.host ?? '127.0.0.1';
   await app.listen({ host, port: options.port ?? 0 });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : (options.port ?? 0);
@@ -261,6 +294,7 @@ async function start(database: DatabaseHandle, modules: readonly ApiModule[], op
     port,
     app,
     ctx,
+    routes,
     async close() {
       clearInterval(sweep);
       await app.close();

@@ -7,7 +7,8 @@ import { accessTokenRoutes } from './routes.js';
 /** What the API gateway in front of the token endpoint answers: `{statusCode, message}`. */
 const gatewayShape = {
   send: (reply: FastifyReply, _request: FastifyRequest, e: { status: number; title: string; detail: string }) =>
-    reply.code(e.status).type('application/json; charset=utf-8').send({ statusCode: e.status, message: `${e.title}. ${e.detail}` }),
+    // As text: the route's declared error schemas (Azure AD's body) must not reshape the gateway's.
+    reply.code(e.status).type('application/json; charset=utf-8').send(JSON.stringify({ statusCode: e.status, message: `${e.title}. ${e.detail}` })),
   handler(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) {
     const p = toProblem(error, request);
     return gatewayShape.send(reply, request, { status: p.status, title: p.title, detail: p.detail ?? '' });

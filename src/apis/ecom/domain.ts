@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { isAllowedMerchantUrl } from '../../platform/url-policy.js';
+import { isAllowedReturnUrl } from '../../platform/return-url.js';
 import { testAmountOutcome } from '../../platform/test-amounts.js';
 import type { TestUser } from '../../platform/test-users.js';
 import { ecomErrors, type EcomError } from './errors.js';
@@ -519,10 +520,7 @@ export function isValidCallbackUrl(url: string): boolean {
 }
 
 export function isValidFallBack(url: string): boolean {
-  if (url === 'INTENT') return true;
-  if (isAllowedMerchantUrl(url)) return true;
-  // A custom scheme (myapp://...) for apps; plain http elsewhere is refused.
-  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url)?.[1]?.toLowerCase();
-  return scheme !== undefined && scheme !== 'http' && scheme !== 'https' && scheme !== 'javascript' && scheme !== 'data' && scheme !== 'file';
+  // INTENT: Android's special value; the rest as every return URL (https, http on loopback, an app's scheme).
+  return url === 'INTENT' || isAllowedReturnUrl(url);
 }
 

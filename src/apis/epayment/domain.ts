@@ -3,9 +3,9 @@
  * a problem. No I/O and no clock reads; every instant and id comes in through `ctx`.
  */
 import type { Static } from '@sinclair/typebox';
+import { isAllowedReturnUrl } from '../../platform/return-url.js';
 import type { Problem } from '../../platform/problems.js';
 import { testAmountOutcome } from '../../platform/test-amounts.js';
-import { checkMerchantUrl } from '../../platform/url-policy.js';
 import { errors } from './errors.js';
 import type * as S from './schemas.js';
 
@@ -246,15 +246,8 @@ function validateScope(scope: string): Problem | undefined {
   return undefined;
 }
 
-/** `https://` or a custom app scheme, as the real API accepts; plus http on loopback for local shops (the platform's URL policy). */
-export function isAcceptedReturnUrl(value: string): boolean {
-  const checked = checkMerchantUrl(value);
-  if (checked.ok) return true;
-  if (checked.reason !== 'scheme') return false;
-  const url = new URL(value);
-  // Custom schemes (myapp://...) are allowed; other web-ish schemes are not.
-  return /^[a-z][a-z0-9+.-]*:$/i.test(url.protocol) && !['ftp:', 'file:', 'javascript:', 'data:'].includes(url.protocol);
-}
+/** `https://` or a custom app scheme, as the real API accepts; plus http on loopback for local shops (the platform's allowlist). */
+export const isAcceptedReturnUrl = isAllowedReturnUrl;
 
 export function decide(payment: Payment, command: Command, ctx: Context): Outcome {
   const emit = (name: EventName, value: number, idempotencyKey: string | null): PaymentEvent => ({

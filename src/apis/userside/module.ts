@@ -25,6 +25,7 @@ export const usersideModule: ApiModule = {
   // ePayment's QR images (`/qr/v1?token=`) are served here but lie under the QR API's `/qr/`: faults on the QR API reach them.
   prefixes: ['/landing', '/app-switch', '/app', '/dwo-api-application/'],
   errors: pageShape,
+  browserFacing: true,
   // The user inbox's table (src/platform/user-inbox.ts): reset with the pages that show it.
   tables: [{ name: 'app_requests', msnColumn: 'msn' }],
   start: (platform) => ({ routes: usersideRoutes(platform) }),

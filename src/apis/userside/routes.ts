@@ -18,7 +18,8 @@ const TOKEN = /^[A-Za-z0-9_-]{8,128}$/;
 
 /** A form or query field, only when it is a string (bodies may be JSON or repeat a field). */
 function field(source: unknown, name: string): string | undefined {
-  const v = source && typeof source === 'object' ? (source as Record<string, unknown>)[name] : undefined;
+  // Own properties only: a request never reaches Object.prototype through a field name.
+  const v = source && typeof source === 'object' && Object.hasOwn(source, name) ? (source as Record<string, unknown>)[name] : undefined;
   return typeof v === 'string' ? v : undefined;
 }
 
@@ -198,16 +199,17 @@ export const usersideRoutes = (ctx: Platform): FastifyPluginAsync => async (app)
     return reply.redirect(`/app/${phone}`, 303);
   });
 
-  const NOTICES: Record<string, { kind: 'ok' | 'info'; text: (ref: string) => string }> = {
-    approved: { kind: 'ok', text: (ref) => `Payment ${ref} approved.` },
-    rejected: { kind: 'info', text: (ref) => `Payment ${ref} rejected.` },
-  };
+  // A Map, not an object: `?notice=__proto__` (or constructor, toString) must find nothing.
+  const NOTICES = new Map<string, { kind: 'ok' | 'info'; text: (ref: string) => string }>([
+    ['approved', { kind: 'ok', text: (ref) => `Payment ${ref} approved.` }],
+    ['rejected', { kind: 'info', text: (ref) => `Payment ${ref} rejected.` }],
+  ]);
 
   app.get<{ Params: { phone: string } }>('/app/:phone', async (request, reply) => {
     const user = await userOf(reply, request.params.phone);
     if (!user) return reply;
     if (user.phoneNumber !== request.params.phone) return reply.redirect(`/app/${user.phoneNumber}`, 301);
-    const kind = NOTICES[field(request.query, 'notice') ?? ''];
+    const kind = NOTICES.get(field(request.query, 'notice') ?? '');
     const ref = field(request.query, 'ref') ?? '';
     return renderApp(reply, 200, user, kind ? { notice: { kind: kind.kind, text: kind.text(ref) } } : {});
   });

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { Merchant } from '../../platform/merchants.js';
-import { parseDuration } from '../../platform/clock.js';
+import { ClockRangeError, parseDuration } from '../../platform/clock.js';
 import { ProblemError, problem } from '../../platform/problems.js';
 import { Msn, StringEnum, TestUser as TestUserSchema, Timestamp } from '../../platform/schemas.js';
 import type { TestUser } from '../../platform/test-users.js';
@@ -85,13 +85,21 @@ export const platformControl = (ctx: AppContext): FastifyPluginAsyncTypebox => a
     const { seconds, milliseconds, duration } = request.body;
     const given = [seconds, milliseconds, duration].filter((v) => v !== undefined).length;
     if (given !== 1) throw new ProblemError({ ...problem(400, 'Bad Request', 'Give exactly one of seconds, milliseconds or duration.'), extraDetails: [{ name: 'body', reason: 'exactly one of seconds, milliseconds, duration' }] });
+    const refuse = (name: string, reason: string) => new ProblemError({ ...problem(400, 'Bad Request', reason), extraDetails: [{ name, reason }] });
     let ms: number;
     try {
       ms = seconds !== undefined ? seconds * 1000 : milliseconds !== undefined ? milliseconds : parseDuration(duration!);
     } catch (err) {
-      throw new ProblemError({ ...problem(400, 'Bad Request', (err as Error).message), extraDetails: [{ name: 'duration', reason: (err as Error).message }] });
+      throw refuse('duration', (err as Error).message);
     }
-    await ctx.clock.advance(ms);
+    // Checked before anything changes: out of range is a 400, and the clock and what is saved stay as they were.
+    try {
+      ctx.clock.check(ms);
+      await ctx.clock.advance(ms);
+    } catch (err) {
+      if (err instanceof ClockRangeError) throw refuse(seconds !== undefined ? 'seconds' : milliseconds !== undefined ? 'milliseconds' : 'duration', err.message);
+      throw err;
+    }
     return clockView();
   });
 
