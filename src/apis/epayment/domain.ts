@@ -181,7 +181,7 @@ export function create(input: CreateInput, ctx: Context): Outcome {
     ...(input.profileScope === undefined ? {} : { profileScope: input.profileScope }),
     ...(input.metadata === undefined ? {} : { metadata: input.metadata }),
     ...(input.receiptUrl === undefined ? {} : { receiptUrl: input.receiptUrl }),
-    ...(input.qrFormat ? { qrFormat: input.qrFormat } : {}),
+    ...(input.qrFormat ? { qrFormat: input.qrFormat.format === 'IMAGE/PNG' ? input.qrFormat : { format: input.qrFormat.format } } : {}),
     redirectToken: input.redirectToken,
     createdAt,
     expiresAt,
@@ -218,7 +218,8 @@ function validateCreate(input: CreateInput, now: Date): Problem | undefined {
     if (!input.merchant.allowSkipLandingPage) return errors.skipLandingPageNotAllowed();
   }
   if (input.qrFormat && userFlow !== 'QR') return errors.qrFormatNotAllowed();
-  if (input.qrFormat?.size != null && input.qrFormat.format !== 'IMAGE/PNG') return errors.qrSizeNotAllowed();
+  // qrFormat.size with another format: the spec says it applies to PNG only, not that it is an
+  // error, and Vipps' own collection sends it with IMAGE/SVG+XML; it is ignored (create drops it).
   if (input.profileScope !== undefined) {
     const problem = validateScope(input.profileScope);
     if (problem) return problem;

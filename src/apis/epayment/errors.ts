@@ -23,7 +23,6 @@ export const errors = {
   receiptRequiresWallet: (): Problem => problem(400, 'Invalid payment method', 'A receipt can only be given with paymentMethod WALLET.', '5070'),
   skipLandingPageNotAllowed: (): Problem => problem(403, 'Skip landing page not allowed', 'The merchant is not allowed to use userFlow PUSH_MESSAGE.', '5080'),
   qrFormatNotAllowed: (): Problem => problem(400, 'Invalid qrFormat', 'qrFormat can only be given with userFlow QR.', '4140'),
-  qrSizeNotAllowed: (): Problem => problem(400, 'Invalid qrFormat', 'qrFormat.size can only be given with format IMAGE/PNG.', '4140'),
   expiresAtNotAllowed: (): Problem => problem(400, 'ExpiresAt not allowed', 'expiresAt can only be given with userFlow PUSH_MESSAGE or QR and paymentMethod WALLET.', '6130'),
   longLivingNotAllowed: (): Problem => problem(403, 'Long-living payment not allowed', 'The merchant is not allowed to create long-living payments.', '5050'),
   longLivingRequiresReceipt: (): Problem => problem(400, 'Long-living payments require a receipt', 'expiresAt requires receipt.', '6120'),
