@@ -32,6 +32,7 @@ export const ecomModule: ApiModule = {
       clock: platform.clock,
       ids: platform.ids,
       users: platform.users,
+      consents: platform.consents,
       publicUrl: platform.publicUrl,
       callbacks: ecomCallbackOutbox({ outbox: platform.outbox, ids: platform.ids, retries: () => platform.options.callbackRetries }),
       pushToApp: (trx, payment, phoneNumber) => platform.inbox.deliver(trx, ecomInboxKey(payment), phoneNumber, 'PUSH_MESSAGE'),

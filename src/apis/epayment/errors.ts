@@ -15,6 +15,11 @@ export const errors = {
   customerOneOf: (): Problem => problem(400, 'Invalid customer', 'Exactly one of customer.phoneNumber, customer.personalQr and customer.customerToken must be given.', '4070'),
   invalidPhoneNumber: (phone: string): Problem => problem(400, 'Invalid phone number', `The phone number ${phone} is not a valid MSISDN.`, '4070'),
   customerNotFound: (phone: string): Problem => problem(400, 'Customer not found', `No Vipps user with the phone number ${phone} can pay this payment.`, '7010'),
+  /** minimumUserAge: the real API says only "Customer not found" (TK); the detail says why. */
+  underAge: (minimum: number, age: number, phone?: string): Problem => ({
+    ...problem(400, 'Customer not found', `This payment requires the payer to be at least ${minimum} years old; the Vipps user${phone ? ` ${phone}` : ''} is ${age}.`, '7010'),
+    extraDetails: [{ name: 'minimumUserAge', reason: String(minimum) }, { name: 'userAge', reason: String(age) }],
+  }),
   invalidScope: (scope: string): Problem => problem(400, 'Invalid scope', `The scope ${JSON.stringify(scope)} is not valid.`, '4080'),
   illegalScope: (scope: string): Problem => problem(403, 'Illegal scope', `The scope ${scope} is not permitted for this merchant.`, '5030'),
   metadataKeyTooLong: (key: string): Problem => problem(400, 'Metadata key too long', `The metadata key ${key.slice(0, 20)}… is longer than 100 characters.`, '4120'),

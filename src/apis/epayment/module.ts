@@ -39,6 +39,7 @@ export const epaymentModule: ApiModule = {
       clock: platform.clock,
       ids: platform.ids,
       users: platform.users,
+      consents: platform.consents,
       publicUrl: platform.publicUrl,
       sinks: [(trx, payment, events, firstSeq) => platform.events.publish(trx, publishedEvents(payment, events, firstSeq)), pushToInbox(platform.inbox)],
     });

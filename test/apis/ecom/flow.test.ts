@@ -448,7 +448,10 @@ describe('eCom v2: validation errors', () => {
     expectError(await em.call('POST', `/ecomm/v2/payments/${orderId}/capture`, { body: { merchantInfo: { merchantSerialNumber: em.merchant.msn }, transaction: { amount: 100 } } }), 400, 'InvalidRequest', 'transaction.transactionText');
     expectError(await em.call('POST', `/ecomm/v2/payments/${orderId}/capture`, { body: actionBody('100' as unknown as number) }), 400, 'InvalidRequest', 'transaction.amount');
     expectError(await em.call('PUT', `/ecomm/v2/payments/${orderId}/cancel`, { body: { merchantInfo: { merchantSerialNumber: em.merchant.msn } } }), 400, 'InvalidRequest', 'transaction');
-    expectError(await em.call('POST', `/ecomm/v2/payments/${orderId}/refund`, { body: actionBody(undefined) }), 400, 'InvalidRequest', 'transaction.amount');
+    // A refund without an amount refunds what is left of the captured amount (Official clients):
+    // this order has nothing captured, so the order's state refuses it, not the body.
+    expectError(await em.call('POST', `/ecomm/v2/payments/${orderId}/refund`, { body: actionBody(undefined) }), 400, 'Payment', '72');
+    expectError(await em.call('POST', `/ecomm/v2/payments/${orderId}/refund`, { body: actionBody(99) }), 400, 'InvalidRequest', 'transaction.amount');
   });
 
   it('force approve: wrong token, a number that is no test user (Customer/81), express (91)', async () => {
