@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { deliveriesCommand } from './deliveries.js';
 import { faultsCommand } from './faults.js';
+import { postmanCommand } from './postman.js';
 import { serveCommand } from './serve.js';
 import { serversCommand } from './servers.js';
 import { statusCommand } from './status.js';
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   program.addCommand(deliveriesCommand());
   program.addCommand(faultsCommand());
   program.addCommand(statusCommand());
+  program.addCommand(postmanCommand());
   return program;
 }
 

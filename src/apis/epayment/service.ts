@@ -183,7 +183,10 @@ export class EpaymentService {
     return this.run(async (trx) => {
       const stored = await paymentStore.load(trx, merchant.msn, reference);
       if (!stored) return fromProblem(errors.referenceNotFound(reference, merchant.msn));
-      if (body?.token !== undefined && body.token !== stored.payment.redirectToken) {
+      // With a customer the customer says who approves, and the token is not checked: Vipps' own
+      // collection sends a token its create step never sets (it reads it only from a 200, and create
+      // answers 201). A token alone must be this payment's (docs/decisions.md, Official clients).
+      if (body?.token !== undefined && body.customer === undefined && body.token !== stored.payment.redirectToken) {
         return fromProblem(problem(400, 'Approve failed', 'The token does not belong to this payment.', '10010'));
       }
       const phone = body?.customer?.phoneNumber ?? stored.payment.customer?.phoneNumber;
