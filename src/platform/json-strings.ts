@@ -18,6 +18,8 @@ interface Plan {
   /** A string belongs here (and no number does): a number found here becomes its digits. */
   string: boolean;
   properties?: Map<string, Plan>;
+  /** `properties` as an array, for the check that runs on every body. */
+  fields?: Array<[string, Plan]>;
   /** Array items. */
   items?: Plan;
   /** Values of a record (patternProperties / additionalProperties schemas). */
@@ -25,6 +27,8 @@ interface Plan {
 }
 
 type JsonSchema = TSchema & {
+  const?: unknown;
+  enum?: unknown[];
   type?: string | string[];
   properties?: Record<string, JsonSchema>;
   items?: JsonSchema | JsonSchema[];
@@ -59,7 +63,8 @@ function takesNumber(s: JsonSchema): boolean {
 function planOf(s: JsonSchema): Plan | undefined {
   let plan: Plan | undefined;
   const t = types(s);
-  if (t.includes('string') && !takesNumber(s)) plan = { string: true };
+  // A string of fixed values (a literal, an enum) never matches a number's digits: left out.
+  if (t.includes('string') && !takesNumber(s) && s.const === undefined && s.enum === undefined) plan = { string: true };
   if (s.properties) {
     const properties = new Map<string, Plan>();
     for (const [name, child] of Object.entries(s.properties)) {
@@ -81,6 +86,15 @@ function planOf(s: JsonSchema): Plan | undefined {
   return plan;
 }
 
+/** Gives every node its `fields` array (after merging, which makes new nodes). */
+function finalize(plan: Plan): Plan {
+  for (const child of plan.properties?.values() ?? []) finalize(child);
+  if (plan.properties) plan.fields = [...plan.properties];
+  if (plan.items) finalize(plan.items);
+  if (plan.values) finalize(plan.values);
+  return plan;
+}
+
 /** Whether `value` (as JSON.parse made it) has a number anywhere the plan wants a string. */
 function numberWhereString(value: unknown, plan: Plan): boolean {
   if (typeof value === 'number') return plan.string;
@@ -90,9 +104,13 @@ function numberWhereString(value: unknown, plan: Plan): boolean {
     for (const item of value) if (numberWhereString(item, plan.items)) return true;
     return false;
   }
-  if (plan.properties) {
-    for (const [name, child] of plan.properties) {
-      if (Object.prototype.hasOwnProperty.call(value, name) && numberWhereString((value as Record<string, unknown>)[name], child)) return true;
+  const fields = plan.fields;
+  if (fields) {
+    for (let i = 0; i < fields.length; i += 1) {
+      const [name, child] = fields[i]!;
+      const v = (value as Record<string, unknown>)[name];
+      // Schema field names are never Object.prototype's, so a plain read finds only own fields.
+      if (v !== undefined && (typeof v === 'number' ? child.string : typeof v === 'object' && numberWhereString(v, child))) return true;
     }
   }
   if (plan.values) {
@@ -133,8 +151,9 @@ export type BodyReader = (parsed: unknown, text: string) => unknown;
  * want strings; only a body with one is parsed again.
  */
 export function numbersAsStrings(schema: TSchema): BodyReader {
-  const plan = planOf(schema as JsonSchema);
-  if (!plan) return (parsed) => parsed;
+  const found = planOf(schema as JsonSchema);
+  if (!found) return (parsed) => parsed;
+  const plan = finalize(found);
   // The last of duplicate keys wins, as with JSON.parse (lossless-json would throw).
   const options = { onDuplicateKey: ({ newValue }: { newValue: unknown }) => newValue };
   return (parsed, text) => (numberWhereString(parsed, plan) ? settle(parseLossless(text, null, options), plan) : parsed);

@@ -48,26 +48,41 @@ interface Bucket {
 
 const SWEEP_EVERY = 10_000;
 
-function bodyField(body: unknown, path: string): unknown {
-  let value = body;
-  for (const name of path.split('.')) {
-    if (value === null || typeof value !== 'object' || !Object.prototype.hasOwnProperty.call(value, name)) return undefined;
-    value = (value as Record<string, unknown>)[name];
+type KeyPart = (request: FastifyRequest) => string | undefined;
+
+const headerValue = (request: FastifyRequest, name: string): string | undefined => {
+  const v = request.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+};
+
+/** How one part of the key is read from a request: decided once per limit, not per request. */
+function keyPart(p: RateLimitPart): KeyPart {
+  if (p === 'msn') return (request) => request.merchant?.msn;
+  if (p === 'subscriptionKey') return (request) => headerValue(request, 'ocp-apim-subscription-key');
+  if ('param' in p) {
+    const name = p.param;
+    return (request) => (request.params as Record<string, string | undefined>)[name];
   }
-  return value;
+  if ('header' in p) {
+    const name = p.header.toLowerCase();
+    return (request) => headerValue(request, name);
+  }
+  const path = p.body.split('.');
+  return (request) => {
+    let value: unknown = request.body;
+    for (const name of path) {
+      if (value === null || typeof value !== 'object' || !Object.prototype.hasOwnProperty.call(value, name)) return undefined;
+      value = (value as Record<string, unknown>)[name];
+    }
+    return typeof value === 'string' || typeof value === 'number' ? String(value) : undefined;
+  };
 }
 
-function part(request: FastifyRequest, p: RateLimitPart): string | undefined {
-  if (p === 'msn') return request.merchant?.msn;
-  const header = (name: string) => {
-    const v = request.headers[name];
-    return Array.isArray(v) ? v[0] : v;
-  };
-  if (p === 'subscriptionKey') return header('ocp-apim-subscription-key');
-  if ('param' in p) return (request.params as Record<string, string | undefined>)[p.param];
-  if ('header' in p) return header(p.header);
-  const v = bodyField(request.body, p.body);
-  return typeof v === 'string' || typeof v === 'number' ? String(v) : undefined;
+/** One limit's counter: its key parts compiled; the counts live in the limiter. */
+export interface RateLimitCounter {
+  readonly limit: RateLimit;
+  /** Counts the request; a hit when it is over the limit (then it is not counted). */
+  take(request: FastifyRequest): RateLimitHit | undefined;
 }
 
 /**
@@ -83,32 +98,47 @@ export class RateLimiter {
   constructor(private readonly clock: Clock) {}
 
   /**
-   * Counts the request against `limit` (the `id` tells limits apart); a hit when it is over. A
-   * request whose key cannot be made (a part missing) is not counted: validation refuses it anyway.
+   * The counter of one limit (`id` tells limits apart). A request whose key cannot be made (a part
+   * missing) is not counted: validation refuses it anyway.
    */
-  take(id: string, limit: RateLimit, request: FastifyRequest): RateLimitHit | undefined {
-    let key = id;
-    for (const p of limit.per) {
-      const value = part(request, p);
-      if (value === undefined) return undefined;
-      key += `\u0000${value}`;
-    }
-    const now = this.clock.now().getTime();
+  counter(id: string, limit: RateLimit): RateLimitCounter {
+    const parts = limit.per.map(keyPart);
     const windowMs = limit.windowSeconds * 1000;
     if (windowMs > this.longestWindowMs) this.longestWindowMs = windowMs;
+    return {
+      limit,
+      take: (request) => {
+        let key = id;
+        for (let i = 0; i < parts.length; i += 1) {
+          const value = parts[i]!(request);
+          if (value === undefined) return undefined;
+          key += `\u0000${value}`;
+        }
+        const retryAfterMs = this.count(key, request.merchant?.msn, limit.limit, windowMs);
+        return retryAfterMs === undefined ? undefined : { limit, retryAfterSeconds: Math.max(1, Math.ceil(retryAfterMs / 1000)) };
+      },
+    };
+  }
+
+  /** As `counter(id, limit).take(request)`, for a one-off. */
+  take(id: string, limit: RateLimit, request: FastifyRequest): RateLimitHit | undefined {
+    return this.counter(id, limit).take(request);
+  }
+
+  /** Counts one request under `key`; how long until the next is allowed when it is over the limit. */
+  private count(key: string, msn: string | undefined, limit: number, windowMs: number): number | undefined {
+    const now = this.clock.now().getTime();
     if ((this.takes += 1) % SWEEP_EVERY === 0) this.sweep(now);
-    let bucket = this.buckets.get(key);
-    if (!bucket) {
-      bucket = { msn: request.merchant?.msn, times: [] };
-      this.buckets.set(key, bucket);
+    const bucket = this.buckets.get(key);
+    if (bucket === undefined) {
+      this.buckets.set(key, { msn, times: [now] });
+      return undefined;
     }
     const times = bucket.times;
     let expired = 0;
     while (expired < times.length && times[expired]! <= now - windowMs) expired += 1;
     if (expired > 0) times.splice(0, expired);
-    if (times.length >= limit.limit) {
-      return { limit, retryAfterSeconds: Math.max(1, Math.ceil((times[0]! + windowMs - now) / 1000)) };
-    }
+    if (times.length >= limit) return times[0]! + windowMs - now;
     times.push(now);
     return undefined;
   }

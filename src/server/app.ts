@@ -35,8 +35,9 @@ function limitRoutes(scope: FastifyInstance, limiter: RateLimiter, limits: reado
     const found = routeKeys(route.method, route.url).map((k) => byRoute.get(k)).find(Boolean);
     if (!found) return;
     const { id, limit } = found;
+    const counter = limiter.counter(id, limit);
     const check = (request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => {
-      const hit = limiter.take(id, limit, request);
+      const hit = counter.take(request);
       if (!hit) return done();
       reply.header('retry-after', String(hit.retryAfterSeconds));
       shape.send(reply, request, {
