@@ -68,6 +68,16 @@ describe('numbers where the ePayment API wants strings', () => {
     expect(ecom.body[0]).toMatchObject({ errorGroup: 'InvalidRequest', errorCode: 'transaction.amount' });
   });
 
+  it('a validation error names the field, not the schema\'s union wording ("must be null", "anyOf")', async () => {
+    const res = await raw('POST', '/epayment/v1/test/payments/order-union-1/approve', '{"customer":{"phoneNumber":"abc"}}');
+    expect(res.status).toBe(400);
+    expect(res.body.detail).toBe('One or more validation errors occurred. customer.phoneNumber: must match pattern "^\\d{10,15}$"');
+    const ecom = await raw('POST', '/ecomm/v2/integration-test/payments/order-union-1/approve', '{"customerPhoneNumber":"12"}');
+    expect(ecom.body[0].errorMessage).not.toMatch(/null|anyOf/);
+    const array = await raw('POST', '/epayment/v1/payments/order-union-1/cancel', '[]', 'application/json', { 'idempotency-key': randomUUID() });
+    expect(array.body.extraDetails).toEqual([{ name: 'body', reason: 'must be object' }]);
+  });
+
   it('eCom keeps refusing numbers in its string fields (MT answers them with a 500, decision E3)', async () => {
     const res = await raw('POST', '/ecomm/v2/payments', JSON.stringify({ merchantInfo: { merchantSerialNumber: Number(emu.merchant.msn), callbackPrefix: 'https://example.com/cb', fallBack: 'https://example.com/' }, customerInfo: {}, transaction: { orderId: 'order-number-msn', amount: 1000, transactionText: 'x' } }));
     expect(res.status).toBe(400);
