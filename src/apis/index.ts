@@ -4,6 +4,7 @@ import { epaymentModule } from './epayment/module.js';
 import type { ApiModule } from './module.js';
 import { qrModule } from './qr/module.js';
 import { statusModule } from './status/module.js';
+import { userinfoModule } from './userinfo/module.js';
 import { usersideModule } from './userside/module.js';
 import { webhooksModule } from './webhooks/module.js';
 
@@ -18,5 +19,6 @@ export const MODULES: readonly ApiModule[] = [
   usersideModule,
   ecomModule,
   qrModule,
+  userinfoModule,
   statusModule,
 ];

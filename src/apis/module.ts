@@ -13,10 +13,12 @@ import type { DeliveryFaults } from '../delivery/dispatcher.js';
 import type { Outbox } from '../delivery/outbox.js';
 import type { RequestServerDirectory } from '../environments/request-server-directory.js';
 import type { OffsetClock } from '../platform/clock.js';
+import type { ConsentStore } from '../platform/consents.js';
 import type { EventBus } from '../platform/event-bus.js';
 import type { IdSource } from '../platform/ids.js';
 import type { MerchantHttp } from '../platform/merchant-http.js';
 import type { MerchantDirectory } from '../platform/merchants.js';
+import type { RateLimit } from '../platform/rate-limits.js';
 import type { TestUsers } from '../platform/test-users.js';
 import type { TokenService } from '../platform/tokens.js';
 import type { UserInbox } from '../platform/user-inbox.js';
@@ -82,6 +84,11 @@ export interface Platform {
    * start): the one place where the user side and the APIs meet.
    */
   inbox: UserInbox;
+  /**
+   * Profile sharing: the consents users give sales units while approving (written by the payment
+   * APIs in their approving command) and the `sub` a sales unit knows a user by; the Userinfo API reads them.
+   */
+  consents: ConsentStore;
   /** Base URL that clients reach the emulator at (known once the server listens). */
   publicUrl(): string;
   /** Every registered module, as data (names, titles, prefixes, event types). */
@@ -130,7 +137,7 @@ export interface RequestFaults {
   decide(method: string, path: string, api: string): RequestDecision | undefined;
 }
 
-export type { DeliveryFaults };
+export type { DeliveryFaults, RateLimit };
 
 /** One API or stateful feature, in its own folder. Adding one = its folder + a line in src/apis/index.ts. */
 export interface ApiModule {
@@ -155,6 +162,11 @@ export interface ApiModule {
   /** Its migrations, by globally unique name (they run in name order with every other module's). */
   migrations?: Readonly<Record<string, Migration>>;
   events?: readonly EventType[];
+  /**
+   * Its documented rate limits, as data: the server counts requests to the named routes (on the
+   * emulator clock) and answers 429 in the module's error shape over the limit (`serve --rate-limits off`).
+   */
+  rateLimits?: readonly RateLimit[];
   start(platform: Platform): ModuleInstance | Promise<ModuleInstance>;
 }
 

@@ -75,12 +75,14 @@ export function serveCommand(): Command {
     .addOption(new Option('--retry-compression <factor>', 'divide webhook retry delays by this factor (demos, tests)').default(1).argParser(positiveNumber))
     .addOption(new Option('--delivery-timeout <ms>', 'how long a webhook receiver may take to answer').default(10_000).argParser(positiveNumber))
     .addOption(new Option('--callback-retries <n>', 'retries of a failed eCom callback (real Vipps makes one attempt only)').default(0).argParser(retries))
+    .addOption(new Option('--rate-limits <mode>', "the APIs' documented rate limits (429 over the limit); off for load tests").choices(['on', 'off']).default('on').env('VIPPS_DEVKIT_RATE_LIMITS'))
     .option('--json', 'print the start-up banner (URL, credentials) as one JSON line')
     .action(async (opts: {
       port: number; host: string; dataDir: string; ephemeral?: boolean; databaseUrl?: string; adminToken?: string; logLevel: string; json?: boolean;
       dnsPort: number; dns: boolean; environment: 'mt' | 'prod'; retryCompression: number; deliveryTimeout: number; callbackRetries: number;
       allowedHost?: string[]; headersTimeout: number; bodyTimeout: number; requestTimeout: number; keepAliveTimeout: number;
       maxConnectionsPerClient: number; maxConnections: number;
+      rateLimits: 'on' | 'off';
     }) => {
       const database: DatabaseConfig = opts.databaseUrl
         ? { kind: 'postgres', url: opts.databaseUrl }
@@ -100,6 +102,7 @@ export function serveCommand(): Command {
           retryCompression: opts.retryCompression,
           deliveryTimeoutMs: opts.deliveryTimeout,
           callbackRetries: opts.callbackRetries,
+          rateLimits: opts.rateLimits === 'on',
           limits: {
             headersTimeoutMs: opts.headersTimeout,
             bodyTimeoutMs: opts.bodyTimeout,

@@ -235,6 +235,20 @@ const migrations: Record<string, Migration> = {
         await trx.schema.createIndex('epayment_payments_expiry').on('epayment_payments').columns(['state', 'expires_at']).execute();
       });
     },
+  },  // Profile sharing (src/platform/consents.ts): written by the payment APIs when a user approves a
+  // payment with profile scopes, read by the Userinfo API. One row per (sales unit, sub, scope).
+  '0007_user_consents': {
+    async up(db: Kysely<any>) {
+      await db.schema.createTable('user_consents')
+        .addColumn('msn', 'varchar(6)', (c) => c.notNull())
+        .addColumn('sub', 'varchar(36)', (c) => c.notNull())
+        .addColumn('scope', 'varchar(20)', (c) => c.notNull())
+        .addColumn('phone_number', 'varchar(15)', (c) => c.notNull())
+        .addColumn('consented_at', 'varchar(40)', (c) => c.notNull())
+        .addPrimaryKeyConstraint('user_consents_pk', ['msn', 'sub', 'scope'])
+        .execute();
+      await db.schema.createIndex('user_consents_sub').on('user_consents').columns(['sub']).execute();
+    },
   },
   // Every delivery row carries its own target (URL, headers, signing secret), so the delivery
   // engine reads only its own table. Rows still owed to a webhook take its URL and secret now; one

@@ -200,6 +200,16 @@ export interface EcomMerchantSettingsTable {
   direct_capture: number;
 }
 
+/** Profile sharing (src/platform/consents.ts): when a user last consented to a scope for a sales unit. */
+export interface UserConsentsTable {
+  msn: string;
+  /** The user's sub for this sales unit. */
+  sub: string;
+  scope: string;
+  phone_number: string;
+  consented_at: string;
+}
+
 export interface Database {
   settings: SettingsTable;
   signing_keys: SigningKeysTable;
@@ -218,6 +228,7 @@ export interface Database {
   status_maintenances: StatusMaintenancesTable;
   ecom_payments: EcomPaymentsTable;
   ecom_merchant_settings: EcomMerchantSettingsTable;
+  user_consents: UserConsentsTable;
 }
 
 // Kept for later tables with generated keys; re-exported so stores can type them.

@@ -9,11 +9,13 @@ import { startDnsServer, type DnsLookupResult, type DnsServer } from '../environ
 import { RequestServerDirectory } from '../environments/request-server-directory.js';
 import type { EnvironmentName } from '../environments/request-servers.js';
 import { isValidOffset, OffsetClock } from '../platform/clock.js';
+import { ConsentStore } from '../platform/consents.js';
 import { EventBus } from '../platform/event-bus.js';
 import { idempotency } from '../platform/idempotency.js';
 import { ids } from '../platform/ids.js';
 import { MerchantHttp } from '../platform/merchant-http.js';
 import { MerchantDirectory } from '../platform/merchants.js';
+import { RateLimiter } from '../platform/rate-limits.js';
 import { TestUsers } from '../platform/test-users.js';
 import { TokenService } from '../platform/tokens.js';
 import { isLoopbackHost } from '../platform/url-policy.js';
@@ -53,6 +55,8 @@ export interface EmulatorOptions {
   deliveryTimeoutMs?: number;
   /** eCom callbacks get one attempt, as real Vipps makes; this adds retries (`serve --callback-retries`). */
   callbackRetries?: number;
+  /** Apply the modules' documented rate limits (429 over the limit); default true. `serve --rate-limits off` for load tests. */
+  rateLimits?: boolean;
   /** The modules to serve; default the registry (src/apis/index.ts). Tests add their own. */
   modules?: readonly ApiModule[];
   /** Tests: fail any response whose schema serialization differs from JSON.stringify (default: VIPPS_DEVKIT_VERIFY_SERIALIZATION=1). */
@@ -124,6 +128,8 @@ async function start(database: DatabaseHandle, modules: readonly ApiModule[], op
   await servers.load();
 
   let publicUrl = '';
+  // Counted on the emulator clock, so a clock jump ends a window (tests advance instead of sleeping).
+  const rateLimiter = options.rateLimits === false ? undefined : new RateLimiter(clock);
   const instances = new Map<string, ModuleInstance>();
   // Injected delivery faults come from whichever modules provide them (the status module), known once they started.
   const deliveryFaults: DeliveryFaults = {
@@ -166,6 +172,7 @@ async function start(database: DatabaseHandle, modules: readonly ApiModule[], op
     outbox,
     events: new EventBus(),
     inbox: new UserInbox({ database, clock }),
+    consents: new ConsentStore(db),
     publicUrl: () => publicUrl,
     modules: () => modules,
     options: { callbackRetries: options.callbackRetries ?? 0 },
@@ -209,6 +216,7 @@ async function start(database: DatabaseHandle, modules: readonly ApiModule[], op
             }
           }
           await idempotency.clear(trx, msn);
+          await platform.consents.clear(trx, msn);
           await outbox.clear(trx, msn);
           for (const instance of instances.values()) await instance.onReset?.(trx, msn);
           // The whole emulator's time and request servers start over; one merchant's reset leaves them.
@@ -224,6 +232,7 @@ async function start(database: DatabaseHandle, modules: readonly ApiModule[], op
           clockEpoch = epoch;
           await servers.reset();
         }
+        rateLimiter?.clear(msn);
         await each((i) => i.afterReset?.(msn));
       } finally {
         resetsRunning -= 1;
@@ -237,6 +246,7 @@ async function start(database: DatabaseHandle, modules: readonly ApiModule[], op
     ...platform,
     dispatcher,
     instances,
+    ...(rateLimiter ? { rateLimiter } : {}),
     ...(options.adminToken ? { adminToken: options.adminToken } : {}),
     reset,
   };

@@ -168,9 +168,11 @@ describe('a module added with no shared file touched', () => {
     expect((await addItem('after-fault')).status).toBe(201);
   });
 
-  it('paths under its prefix that no route serves answer 404 in its shape', async () => {
+  it('paths under its prefix that no route serves answer 404 in its shape, another method on a served path 405', async () => {
     expectToyError(await emu.call('GET', '/toy/v2/nothing'), 404, 'TOY-404');
-    expectToyError(await emu.call('DELETE', '/toy/v1/items'), 404, 'TOY-404');
+    const wrongMethod = await emu.call('DELETE', '/toy/v1/items');
+    expectToyError(wrongMethod, 405, 'TOY-405');
+    expect(wrongMethod.headers.get('allow')).toBe('POST');
   });
 
   it('reset empties its table: one merchant\'s rows with that merchant\'s reset, all with the whole reset', async () => {

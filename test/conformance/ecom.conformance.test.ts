@@ -202,7 +202,8 @@ describe.skipIf(skipReason !== undefined)(`eCom v2 conforms to the official Open
 
   it('errors are ErrorArray bodies under the default response', async () => {
     const orderId = `conf-${randomUUID().slice(0, 8)}`;
-    expect((await call('POST', '/ecomm/v2/payments', initiateBody(orderId, {}, { amount: 99 }))).status).toBe(400);
+    // Another orderId: initiate allows 2 calls a minute per orderId (reference §2.8), the duplicate below is the second.
+    expect((await call('POST', '/ecomm/v2/payments', initiateBody(`${orderId}-small`, {}, { amount: 99 }))).status).toBe(400);
     expect((await call('GET', `/ecomm/v2/payments/${orderId}/details`)).status).toBe(404);
     await call('POST', '/ecomm/v2/payments', initiateBody(orderId));
     expect((await call('POST', '/ecomm/v2/payments', initiateBody(orderId))).status).toBe(400);

@@ -136,7 +136,8 @@ export type Command =
   | { type: 'offerShipping'; options: ShippingOption[] }
   | { type: 'capture'; amount: number | null; transactionText: string; requestId: string }
   | { type: 'cancel'; transactionText: string; releaseRemaining: boolean; requestId: string }
-  | { type: 'refund'; amount: number; transactionText: string; requestId: string };
+  /** `amount` undefined: the whole captured amount not yet refunded (docs/decisions.md, Official clients). */
+  | { type: 'refund'; amount: number | undefined; transactionText: string; requestId: string };
 
 export interface CallbackBody {
   merchantSerialNumber: string;
@@ -351,9 +352,11 @@ function refund(p: EcomPayment, c: Extract<Command, { type: 'refund' }>, ctx: Co
   if (p.state === 'INITIATE' || p.captured === 0) return fail(ecomErrors.refundReservedOnly());
   if (ctx.now.getTime() - Date.parse(p.reservedAt!) > REFUND_WINDOW_MS) return fail(ecomErrors.refundTooLate());
   const left = p.captured - p.refunded;
-  if (c.amount <= 0 || c.amount > left) return fail(ecomErrors.refundTooHigh(c.amount, left));
+  if (c.amount === undefined && left === 0) return fail(ecomErrors.alreadyProcessed('The captured amount has been refunded in full.'));
+  const amount = c.amount ?? left;
+  if (amount <= 0 || amount > left) return fail(ecomErrors.refundTooHigh(amount, left));
   const now = ctx.now.toISOString();
-  return { ok: true, payment: { ...p, refunded: p.refunded + c.amount, log: [...p.log, entry('REFUND', c.amount, c.transactionText, ctx.newTransactionId(), now, c.requestId, true)] } };
+  return { ok: true, payment: { ...p, refunded: p.refunded + amount, log: [...p.log, entry('REFUND', amount, c.transactionText, ctx.newTransactionId(), now, c.requestId, true)] } };
 }
 
 export function remainingToCapture(p: EcomPayment): number {
@@ -451,9 +454,14 @@ export function checkInitiateRequest(body: InitiateRequestRules, msn: string): {
   return mobileNumber ? { ok: true, mobileNumber } : refuse(ecomErrors.unknownUser());
 }
 
-/** A refund names its amount, at least 100 øre (checked before the order is looked up). */
+/**
+ * A refund's amount, when it names one, is at least 100 øre (checked before the order is looked up).
+ * Without one (left out or null) it refunds what is left of the captured amount: the spec is silent
+ * and Vipps' own Postman collection refunds that way (docs/decisions.md, Official clients).
+ */
 export function checkRefundAmount(amount: number | null | undefined): EcomError | undefined {
-  if (amount === undefined || amount === null || amount < 100) return ecomErrors.invalidField('transaction.amount', 'A refund needs an amount of at least 100 (øre).');
+  if (amount === undefined || amount === null) return undefined;
+  if (amount < 100) return ecomErrors.invalidField('transaction.amount', 'A refund needs an amount of at least 100 (øre).');
   return undefined;
 }
 
@@ -472,7 +480,8 @@ export function userIdFor(msn: string, sub: string): string {
   return createHash('sha256').update(`${msn}:${sub}`).digest().subarray(0, 16).toString('base64');
 }
 
-export function userDetailsOf(msn: string, user: TestUser): EcomUserDetails & { phoneNumber: string; sub: string } {
+/** `sub`: the user's sub for this sales unit (src/platform/consents.ts). */
+export function userDetailsOf(msn: string, user: TestUser, sub: string): EcomUserDetails & { phoneNumber: string; sub: string } {
   return {
     email: user.email,
     firstName: user.givenName,
@@ -480,7 +489,7 @@ export function userDetailsOf(msn: string, user: TestUser): EcomUserDetails & { 
     mobileNumber: user.phoneNumber.slice(-8),
     userId: userIdFor(msn, user.sub),
     phoneNumber: user.phoneNumber,
-    sub: user.sub,
+    sub,
   };
 }
 

@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { merchantAuth, type Credentials } from '../../platform/auth.js';
 import { NoContent } from '../../platform/schemas.js';
 import { sendProblem } from '../../platform/http-errors.js';
+import { numbersAsStrings } from '../../platform/json-strings.js';
 import {
   CancelRequest,
   CommonHeaders,
@@ -25,8 +26,13 @@ export const epaymentRoutes = (epayment: EpaymentService, credentials: Credentia
   const send = (request: FastifyRequest, reply: FastifyReply, r: Reply) =>
     r.problem ? sendProblem(reply, r.problem, request.url.split('?')[0]!) : reply.code(r.status).send(r.body);
   const key = (request: FastifyRequest) => request.headers['idempotency-key'] as string;
+  // The real API binds a JSON number to a string field (Vipps' own Postman collection sends the
+  // reference and phone number unquoted): its digits are kept exactly. Strings never become numbers.
+  const createConfig = { readJsonBody: numbersAsStrings(CreatePaymentRequest) };
+  const approveConfig = { readJsonBody: numbersAsStrings(ForceApproveRequest) };
 
   app.post('/epayment/v1/payments', {
+    config: createConfig,
     schema: { operationId: 'createPayment', summary: 'Create a payment', headers: IdempotentHeaders, body: CreatePaymentRequest, response: { 201: CreatePaymentResponse } },
   }, async (request, reply) => send(request, reply, await epayment.create(request.merchant!, request.body, key(request))));
 
@@ -53,6 +59,7 @@ export const epaymentRoutes = (epayment: EpaymentService, credentials: Credentia
   // Test-only force approve. The spec's path has /test/; an older guide leaves it out: accept both.
   for (const [path, operationId] of [['/epayment/v1/test/payments/:reference/approve', 'forceApprove'], ['/epayment/v1/payments/:reference/approve', 'forceApproveWithoutTest']] as const) {
     app.post(path, {
+      config: approveConfig,
       schema: { operationId, summary: 'Approve as the test user would (test only)', headers: CommonHeaders, params: ReferenceParams, body: ForceApproveRequest, response: { 200: NoContent } },
     }, async (request, reply) => {
       const r = await epayment.forceApprove(request.merchant!, request.params.reference, request.body ?? null);

@@ -60,6 +60,8 @@ export const CreatePaymentRequest = Type.Object({
   receipt: Type.Optional(Receipt),
   metadata: Type.Optional(Metadata),
   receiptUrl: Type.Optional(Nullable(Type.String())),
+  /** Newer API versions (SDK 2024): the payer must be at least this old (whole years, from the NIN). */
+  minimumUserAge: Type.Optional(Nullable(Type.Integer({ minimum: 0, maximum: 150 }))),
 });
 export type CreatePaymentRequest = Static<typeof CreatePaymentRequest>;
 

@@ -516,9 +516,9 @@ describe('the QR API in the house: reset, faults, status page, 404s', () => {
     expect(res.body.components.find((c: any) => c.name === 'QR API').description).toMatch(/QR/);
   });
 
-  it('paths under /qr/ that no route serves answer 404 in the QR API\'s shape; ePayment\'s QR images are still served', async () => {
+  it('paths under /qr/ that no route serves answer 404 in the QR API\'s shape (another method 405); ePayment\'s QR images are still served', async () => {
     expectQrError(await qr('GET', '/qr/v2/merchant-redirect'), 404);
-    expectQrError(await qr('PATCH', path('x')), 404);
+    expectQrError(await qr('PATCH', path('x')), 405);
     const { response } = await emu.createPayment({ userFlow: 'QR', returnUrl: undefined });
     const res = await image(response.body.redirectUrl);
     expect(res.status).toBe(200);

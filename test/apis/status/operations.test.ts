@@ -179,18 +179,19 @@ describe('injected faults on the request path', () => {
   });
 
   it('error rate 50%: about half of 1,000 requests fail, each in the API\'s own error shape', async () => {
-    const { reference } = await emu.createPayment();
+    // Ten payments, 100 reads each: under getPayment's rate limit of 120 a minute per reference.
+    const references = await Promise.all(Array.from({ length: 10 }, async () => (await emu.createPayment()).reference));
     await addFault({ type: 'errors', api: 'epayment', rate: 0.5, status: 503, message: 'Chaos monkey' });
     const statuses: number[] = [];
     let problemsOk = 0;
-    const worker = async (n: number) => {
+    const worker = async (n: number, reference: string) => {
       for (let i = 0; i < n; i++) {
         const r = await emu.call('GET', `/epayment/v1/payments/${reference}`);
         statuses.push(r.status);
         if (r.status === 503 && r.body.status === 503 && r.body.title === 'Service Unavailable' && r.body.detail === 'Chaos monkey' && typeof r.body.traceId === 'string') problemsOk++;
       }
     };
-    await Promise.all(Array.from({ length: 20 }, () => worker(50)));
+    await Promise.all(Array.from({ length: 20 }, (_, w) => worker(50, references[w % 10]!)));
     const failed = statuses.filter((s) => s === 503).length;
     expect(statuses).toHaveLength(1000);
     expect(statuses.filter((s) => s !== 503 && s !== 200)).toEqual([]);
