@@ -205,7 +205,7 @@ const migrations: Record<string, Migration> = {
   // Redirect tokens carry their payment's key (src/apis/epayment/redirect-token.ts): the unique
   // index over random tokens goes, as it was the dearest write of a create, and the column grows to
   // hold the longer tokens. A payment keeps the create request it was made from: a successful
-  // create's idempotency record (decision 32). SQLite cannot drop a
+  // create's idempotency record (decision 15). SQLite cannot drop a
   // column's UNIQUE, so the table is rebuilt (in one transaction: a crash leaves the old table).
   '0006_lean_payment_create': {
     async up(db: Kysely<any>) {

@@ -164,7 +164,7 @@ export async function buildApp(ctx: AppContext, modules: readonly ApiModule[], o
       async (scope) => {
         acceptJsonBodies(scope);
         if (ctx.rateLimiter && limits.length > 0) limitRoutes(scope, ctx.rateLimiter, limits, shape);
-        // The gateway in front of every API answers credentials errors in its own body (decision 9), whatever the API's shape.
+        // The gateway in front of every API answers credentials errors in its own body (decision 29), whatever the API's shape.
         scope.setErrorHandler((error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) =>
           error instanceof GatewayError ? reply.code(error.statusCode).send(error.body()) : shape.handler(error, request, reply));
         // The control API and the pages: Host allowlist and no cross-site state changes (DNS rebinding, CSRF), then the admin token.

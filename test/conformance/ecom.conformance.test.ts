@@ -19,7 +19,7 @@
  *     is read as `anyOf`, and callbacks are validated in closed mode, where a regular body with
  *     express fields does not pass.
  *  4. AddressExpress (the callback's address) requires `postCode` but declares only `zipCode`; the
- *     emulator sends both (decision E6), so `postCode` is declared as a property here.
+ *     emulator sends both (decision 81), so `postCode` is declared as a property here.
  */
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

@@ -49,13 +49,13 @@ const ALLOWED: Array<{ key: string; why: string }> = [
   ...['capture', 'refund'].flatMap((op) =>
     ['merchantInfo', 'merchantInfo.merchantSerialNumber', 'transaction', 'transaction.transactionText'].map((field) => ({
       key: `POST /ecomm/v2/payments/{}/${op}: body field ${field} required here, optional in the spec`,
-      why: 'transactionText is required on every operation (eCom reference §2.2, §3.3); the body MSN is checked against the keys (decision E3)',
+      why: 'transactionText is required on every operation (eCom reference §2.2, §3.3); the body MSN is checked against the keys (decision 78)',
     })),
   ),
   { key: 'POST /qr/v1/exchange/customer: body field customer.customerToken required here, optional in the spec', why: 'without a token there is nothing to exchange: the spec requires customer but not its only field; an empty customer is the exchange 400 naming customer.customerToken' },
   // Deliberately looser than the spec.
-  { key: 'POST /ecomm/v2/payments/{}/capture: header x-request-id required by the spec, optional here', why: 'decision E10: real clients omit it for full captures; without it there is no idempotency' },
-  { key: 'POST /ecomm/v2/payments/{}/refund: header x-request-id required by the spec, optional here', why: 'decision E10, as for capture' },
+  { key: 'POST /ecomm/v2/payments/{}/capture: header x-request-id required by the spec, optional here', why: 'decision 85: real clients omit it for full captures; without it there is no idempotency' },
+  { key: 'POST /ecomm/v2/payments/{}/refund: header x-request-id required by the spec, optional here', why: 'decision 85, as for capture' },
 ];
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };

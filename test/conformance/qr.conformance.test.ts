@@ -86,7 +86,7 @@ describe.skipIf(missing)('QR API v1 conforms to the official OpenAPI spec', () =
       }
     }
     if (res.status >= 400) {
-      // 401 is the gateway's, with its own body (decision 9); the spec declares none.
+      // 401 is the gateway's, with its own body (decision 29); the spec declares none.
       if (res.status === 401) return { status: res.status, contentType, body, text, operationId: op.operationId };
       expect.soft(contentType, `${what}: Content-Type of an error (the spec declares application/json)`).toBe('application/json');
       if (response.declared && response.schemaRef !== undefined) {

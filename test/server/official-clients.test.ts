@@ -78,7 +78,7 @@ describe('numbers where the ePayment API wants strings', () => {
     expect(array.body.extraDetails).toEqual([{ name: 'body', reason: 'must be object' }]);
   });
 
-  it('eCom keeps refusing numbers in its string fields (MT answers them with a 500, decision E3)', async () => {
+  it('eCom keeps refusing numbers in its string fields (MT answers them with a 500, decision 78)', async () => {
     const res = await raw('POST', '/ecomm/v2/payments', JSON.stringify({ merchantInfo: { merchantSerialNumber: Number(emu.merchant.msn), callbackPrefix: 'https://example.com/cb', fallBack: 'https://example.com/' }, customerInfo: {}, transaction: { orderId: 'order-number-msn', amount: 1000, transactionText: 'x' } }));
     expect(res.status).toBe(400);
     expect(res.body[0]).toMatchObject({ errorGroup: 'InvalidRequest', errorCode: 'merchantInfo.merchantSerialNumber' });
@@ -106,7 +106,9 @@ describe('trailing slashes', () => {
     const all = routes();
     expect(all.length).toBeGreaterThan(60);
     const missed = all
-      .map(([method, path]) => [method, path.replace(/:[A-Za-z]+/g, 'abcdef1234').replace(/\*$/, 'x')] as const)
+      // A catch-all (the docs page's static files, `…/docs*`) answers any suffix by itself.
+      .filter(([, path]) => !path.endsWith('*'))
+      .map(([method, path]) => [method, path.replace(/:[A-Za-z]+/g, 'abcdef1234')] as const)
       .filter(([method, path]) => path !== '/' && emu.app.findRoute({ method, url: `${path}/` }) === null);
     expect(missed).toEqual([]);
     // Every module is in the tree (one of its prefixes starts a route).

@@ -55,7 +55,7 @@ export type MerchantCallResult<T> = { ok: true; value: T; status: number } | { o
 /**
  * Calls the merchant directly (synchronous calls in the user's flow) through the platform's
  * merchant HTTP client: loopback targets are called from the active request server, as
- * deliveries are (D7).
+ * deliveries are (decision 61).
  */
 export class MerchantCaller {
   constructor(private readonly http: MerchantHttp) {}

@@ -144,7 +144,7 @@ export interface CallbackBody {
   orderId: string;
   transactionInfo: { amount: number; status: string; timeStamp: string; transactionId?: string };
   shippingDetails?: {
-    /** `zipCode` as documented for callbacks, and `postCode`, which the spec's AddressExpress requires (decision E6). */
+    /** `zipCode` as documented for callbacks, and `postCode`, which the spec's AddressExpress requires (decision 81). */
     address: { addressLine1: string; addressLine2?: string; city: string; country: string; zipCode: string; postCode: string };
     shippingCost: number;
     shippingMethod: string;
@@ -241,7 +241,7 @@ function decideCommand(p: EcomPayment, command: Command, ctx: Context): Outcome 
       const operation: Operation = command.directCapture ? 'SALE' : 'RESERVE';
       const declined = command.testAmounts ? testAmountOutcome(p.amount) : undefined;
       if (declined) {
-        // The card fails in the app (decision E5): logged as unsuccessful, the user may try again.
+        // The card fails in the app (decision 80): logged as unsuccessful, the user may try again.
         return {
           ok: true,
           payment: {
@@ -343,7 +343,7 @@ function cancel(p: EcomPayment, c: Extract<Command, { type: 'cancel' }>, ctx: Co
   }
   const remaining = remainingToCapture(p);
   if (remaining === 0 || !c.releaseRemaining) return fail(ecomErrors.cannotCancelCaptured());
-  // The release of the rest after a partial capture is logged as a VOID of that rest (decision E4).
+  // The release of the rest after a partial capture is logged as a VOID of that rest (decision 79).
   return { ok: true, payment: { ...p, released: true, log: [...p.log, entry('VOID', remaining, c.transactionText, ctx.newTransactionId(), now, c.requestId, true)] } };
 }
 
@@ -403,7 +403,7 @@ const fail = (error: EcomError): Outcome => ({ ok: false, error });
 /** The fixed prefix of our landing-page tokens: base64url of a JWT header, like MT's `eyJraWQiOiJqd3RrZXki...`. */
 const TOKEN_HEADER = Buffer.from('{"kid":"jwtkey","alg":"RS256"}').toString('base64url');
 
-/** A landing-page token from random base64url characters: shaped like MT's JWT-like token (decision E7). */
+/** A landing-page token from random base64url characters: shaped like MT's JWT-like token (decision 82). */
 export const landingToken = (random: string): string => `${TOKEN_HEADER}${random}`;
 
 /** Where the user goes to pay: the app's scheme for isApp, else MT's deeplink path (which redirects to the landing page). */
@@ -412,7 +412,7 @@ export function landingUrl(p: Pick<EcomPayment, 'token' | 'isApp'>, publicUrl: s
   return `${publicUrl}/dwo-api-application/v1/deeplink/vippsgateway?v=2&token=${p.token}`;
 }
 
-/** The body and header MSN must both be the keys' sales unit (decision E3). */
+/** The body and header MSN must both be the keys' sales unit (decision 78). */
 export function checkMsn(given: string, msn: string): EcomError | undefined {
   return given === msn ? undefined : ecomErrors.invalidMsn(given);
 }
@@ -465,7 +465,7 @@ export function checkRefundAmount(amount: number | null | undefined): EcomError 
   return undefined;
 }
 
-/** MT's force approve works for regular payments with a landing page, and only with the payment's own token (decision E10). */
+/** MT's force approve works for regular payments with a landing page, and only with the payment's own token (decision 85). */
 export function checkForceApprove(p: EcomPayment, token: string | undefined): EcomError | undefined {
   if (isExpress(p)) return ecomErrors.forceApproveNotSupported('force approve does not support express payments.');
   if (p.skipLandingPage) return ecomErrors.forceApproveNotSupported('force approve does not support skipLandingPage.');
@@ -521,9 +521,9 @@ export function chooseShipping(options: readonly ShippingOption[], shippingMetho
   return { addressLine1: address.addressLine1, city: address.city, postCode: address.postCode, shippingCost: option.shippingCost, shippingMethod: option.shippingMethod, shippingMethodId: option.shippingMethodId };
 }
 
-// ---------------------------------------------------------------- URLs (decision E2), moved here as they were
+// ---------------------------------------------------------------- URLs (decision 77), moved here as they were
 
-/** The platform's URL policy: HTTPS, or http to this machine (decision E2). */
+/** The platform's URL policy: HTTPS, or http to this machine (decision 77). */
 export function isValidCallbackUrl(url: string): boolean {
   return isAllowedMerchantUrl(url);
 }

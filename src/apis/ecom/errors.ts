@@ -51,7 +51,7 @@ export const ecomErrors = {
   notAllowed: (why: string) => e(400, 'VippsError', '91', `Transaction is not allowed. ${why}`),
   alreadyProcessed: (why: string) => e(400, 'VippsError', '92', `Transaction already processed. ${why}`),
   orderLocked: () => e(409, 'VippsError', '94', 'Order locked and is already processing. Retry later with the same X-Request-Id.'),
-  /** A test amount's card failure in the app (decision E5); the control API shows it as 402 `Payment 42`. */
+  /** A test amount's card failure in the app (decision 80); the control API shows it as 402 `Payment 42`. */
   testAmountDeclined: (reason: string, message: string) => e(402, 'Payment', '42', `${reason}: ${message}`),
   internal: () => e(500, 'VippsError', '99', 'Internal error. The emulator failed on this request; the error is in its log.'),
 };
@@ -61,7 +61,7 @@ export const ecomErrors = {
 /**
  * Error handler for eCom v2, which answers in its own shape: a JSON array of
  * `{errorGroup, errorCode, errorMessage, contextId}`; for InvalidRequest the field is the errorCode.
- * Gateway errors keep the gateway's body, as for ePayment (decision 9).
+ * Gateway errors keep the gateway's body, as for ePayment (decision 29).
  */
 export function ecomErrorHandler(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) {
   if (error instanceof GatewayError) return reply.code(error.statusCode).send(error.body());

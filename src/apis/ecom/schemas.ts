@@ -2,7 +2,7 @@
  * eCom v2 request and response schemas, written once: Fastify validates requests and serializes
  * responses with them, and they are the OpenAPI document's. Field names and limits follow
  * ../shared/specs/ecom.v2.yaml and the reference §2–§3. Unknown fields are ignored (as in
- * ePayment, decision 12); types are never coerced.
+ * ePayment, decision 32); types are never coerced.
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { NoContent, NorwegianMobile, Nullable, StringEnum, SystemHeaders } from '../../platform/schemas.js';
@@ -88,7 +88,7 @@ export type ForceApproveRequest = Static<typeof ForceApproveRequest>;
 export const OrderParams = Type.Object({ orderId: OrderId });
 
 export const EcomHeaders = Type.Composite([
-  // Optional even where the spec requires it (capture, refund): decision E10.
+  // Optional even where the spec requires it (capture, refund): decision 85.
   Type.Object({ 'x-request-id': Type.Optional(Type.String({ minLength: 1, maxLength: 40, description: 'Idempotency key of the request' })) }),
   SystemHeaders,
 ]);

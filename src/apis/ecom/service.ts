@@ -73,7 +73,7 @@ export class EcomService {
   /**
    * Runs a command through the queue. A lost optimistic race (another instance changed the
    * payment: ConcurrentUpdate from the store) rolls the command back and answers VippsError 94,
-   * "order locked", for the merchant to retry with the same X-Request-Id (decision E1).
+   * "order locked", for the merchant to retry with the same X-Request-Id (decision 76).
    */
   private async run(command: (trx: Transaction<Database>) => Promise<EcomReply>): Promise<EcomReply> {
     try {

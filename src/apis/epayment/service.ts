@@ -79,7 +79,7 @@ export class EpaymentService {
   /**
    * A successful create is its own idempotency record: the payment row keeps the key (in the
    * document) and the request as sent, so the hot path writes no idempotency row and hashes
-   * nothing; a replay is recognised when the insert finds the reference taken (decision 32).
+   * nothing; a replay is recognised when the insert finds the reference taken (decision 15).
    * Refusals are stored per key in the idempotency table, as for every other operation.
    */
   create(merchant: Merchant, body: CreatePaymentRequest, key: string): Promise<Reply> {

@@ -5,7 +5,7 @@
  * the ePayment-style problems. A 409 also carries the taken `id` (the spec's 409 body). The two
  * exchange endpoints document `{title, status, detail, extraDetails}` instead (`ExchangeProblem`).
  * Gateway errors (subscription key, token) keep the gateway's `{statusCode, message}`: the server
- * answers those for every API (decision 9).
+ * answers those for every API (decision 29).
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { toProblem, validationDetails } from '../../platform/http-errors.js';

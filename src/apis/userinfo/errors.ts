@@ -2,7 +2,7 @@
  * The Userinfo API's error shape (userinfo.yaml `UserinfoError`): `{type, title, status, detail,
  * instance, extraInfo}` with `status` a string, sent as `application/json;charset=UTF-8`. Gateway
  * errors (token, subscription key) keep the gateway's `{statusCode, message}`: the server answers
- * those for every API (decision 9).
+ * those for every API (decision 29).
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { toProblem, validationDetails } from '../../platform/http-errors.js';
