@@ -126,7 +126,10 @@ export async function buildApp(ctx: AppContext, modules: readonly ApiModule[], o
     clientErrorHandler: clientErrorHandler(shapeOfUrl),
     // URLs the router cannot take (bad percent-encoding, over-long path parameters): in the owning API's shape.
     frameworkErrors: (error, request, reply) => {
-      const detail = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? `A path parameter is longer than ${MAX_PARAM_LENGTH} characters.` : 'The URL is not valid (bad percent-encoding).';
+      const detail =
+        error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? `A path parameter is longer than ${MAX_PARAM_LENGTH} characters.`
+        : error.code === 'FST_ERR_BAD_URL' ? 'The URL is not valid (bad percent-encoding).'
+        : 'The request cannot be routed.';
       return shapeOf(request).send(reply, request, { status: 400, title: 'Bad Request', detail });
     },
     ajv: {
@@ -143,15 +146,18 @@ export async function buildApp(ctx: AppContext, modules: readonly ApiModule[], o
     for (const method of methods) routes.push({ method, url: route.url, ...(route.schema ? { schema: route.schema as ServedRoute['schema'] } : {}) });
   });
 
-  // HTTP/1.1 requires Host (RFC 9112 §3.2): a request without one is a 400, in the owning API's shape.
-  app.addHook('onRequest', (request, reply, done) => {
-    if (request.headers.host !== undefined || request.raw.httpVersion !== '1.1') return done();
-    shapeOf(request).send(reply, request, { status: 400, title: 'Bad Request', detail: 'An HTTP/1.1 request needs a Host header.' });
-  });
-
-  // Injected faults (latency, errors, outages, maintenance) apply before any API sees the request.
+  // One root hook, first on every request. HTTP/1.1 requires Host (RFC 9112 §3.2): a request
+  // without one is a 400 in the owning API's shape. Then injected faults (latency, errors, outages,
+  // maintenance) apply before any API sees the request.
   const requestFaults = [...ctx.instances.values()].flatMap((i) => (i.requestFaults ? [i.requestFaults] : []));
-  app.addHook('onRequest', faultHook(requestFaults, modules));
+  const faults = faultHook(requestFaults, modules);
+  app.addHook('onRequest', (request, reply, done) => {
+    if (request.headers.host === undefined && request.raw.httpVersion === '1.1') {
+      shapeOf(request).send(reply, request, { status: 400, title: 'Bad Request', detail: 'An HTTP/1.1 request needs a Host header.' });
+      return;
+    }
+    faults(request, reply, done);
+  });
   if (options.verifySerialization) verifySerialization(app);
 
   // The OpenAPI document is collected from the routes' schemas: registered before any route.

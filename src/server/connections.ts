@@ -80,24 +80,39 @@ const clientKey = (address: string | undefined) => (address?.startsWith('::ffff:
 /** The error shape of the module that owns a URL (the control API's for the rest). */
 export type ShapeOf = (url: string) => ErrorShape;
 
-/**
- * One connection as the caps see it. `waiting`: no request in hand (idle keep-alive, or headers
- * still arriving); `receiving`: headers in, body still arriving; `busy`: a request being answered.
- */
+/** One connection as the caps and the body timeout see it. */
 interface Tracked {
   socket: Socket;
   key: string;
-  state: 'waiting' | 'receiving' | 'busy';
-  /** Since when it has been in its state (a slow client's clock). */
-  since: number;
+  /** Bytes read and written when last looked at, and when that last changed (the sweep's clock). */
+  lastBytes: number;
+  lastActive: number;
+  lastRead: number;
+  lastReadAt: number;
+}
+
+/** Node's own fields of an HTTP connection: the request being parsed, the response being written. */
+type HttpSocket = Socket & { parser?: { incoming?: IncomingMessage | null } | null; _httpMessage?: ServerResponse | null };
+
+/** A request whose headers are in and whose body is still arriving. */
+function receivingBody(socket: HttpSocket): IncomingMessage | undefined {
+  const req = socket.parser?.incoming;
+  return req && !req.complete && (req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined) ? req : undefined;
+}
+
+/** Answering a request (not idle, not still receiving one): never closed to make room. */
+function answering(socket: HttpSocket): boolean {
+  const res = socket._httpMessage;
+  return !!res && !res.writableFinished && !receivingBody(socket);
 }
 
 /**
  * Applies the caps and the body timeout to a server (the header, request and keep-alive timeouts
- * are Node's, set through serverOptions).
+ * are Node's, set through serverOptions). Nothing runs per request: a sweep once a second (as
+ * Node's own timeout checks) looks at each connection's byte counts.
  *
  * The caps make room rather than refuse: a connection over a cap closes, of the client's own
- * connections (or, for the total cap, of all), the one that has waited longest without a request
+ * connections (or, for the total cap, of all), the one that has been quiet longest without a request
  * being answered — an idle keep-alive connection or one whose request is still arriving. Slow
  * clients then push out each other, not the client whose request is ready; on loopback, where every
  * client shares 127.0.0.1, this is what keeps a test suite answered next to a stuck one. Only when
@@ -106,27 +121,22 @@ interface Tracked {
 export function guardConnections(server: Server, limits: ConnectionLimits, shapeOf: ShapeOf): { open(address?: string): number } {
   const byClient = new Map<string, Set<Tracked>>();
   const all = new Set<Tracked>();
-  const tracked = new WeakMap<Socket, Tracked>();
 
-  const oldestWaiting = (among: Iterable<Tracked>): Tracked | undefined => {
-    let oldest: Tracked | undefined;
-    for (const t of among) if (t.state !== 'busy' && (!oldest || t.since < oldest.since)) oldest = t;
-    return oldest;
-  };
-  /** Room for one more in `among` (at most `cap`): the oldest waiting one closes; false when none can. */
-  const makeRoom = (among: Set<Tracked>, cap: number): boolean => {
-    if (among.size < cap) return true;
-    const victim = oldestWaiting(among);
-    if (!victim) return false;
-    forget(victim);
-    victim.socket.destroy();
-    return true;
-  };
   const forget = (t: Tracked) => {
     all.delete(t);
     const mine = byClient.get(t.key);
     mine?.delete(t);
     if (mine?.size === 0) byClient.delete(t.key);
+  };
+  /** Room for one more in `among` (at most `cap`): the quietest connection not answering a request closes; false when none can. */
+  const makeRoom = (among: Set<Tracked>, cap: number): boolean => {
+    if (among.size < cap) return true;
+    let quietest: Tracked | undefined;
+    for (const t of among) if (!answering(t.socket) && (!quietest || t.lastActive < quietest.lastActive)) quietest = t;
+    if (!quietest) return false;
+    forget(quietest);
+    quietest.socket.destroy();
+    return true;
   };
 
   server.on('connection', (socket: Socket) => {
@@ -137,48 +147,46 @@ export function guardConnections(server: Server, limits: ConnectionLimits, shape
       socket.destroy();
       return;
     }
-    const t: Tracked = { socket, key, state: 'waiting', since: Date.now() };
+    const now = Date.now();
+    const t: Tracked = { socket, key, lastBytes: 0, lastActive: now, lastRead: 0, lastReadAt: now };
     mine.add(t);
     byClient.set(key, mine);
     all.add(t);
-    tracked.set(socket, t);
     socket.once('close', () => forget(t));
   });
 
-  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    const t = tracked.get(req.socket);
-    const hasBody = !req.complete && (req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined);
-    if (t) {
-      t.state = hasBody ? 'receiving' : 'busy';
-      t.since = Date.now();
-    }
-    res.once('finish', () => {
-      if (t && t.state !== 'receiving') {
-        t.state = 'waiting';
-        t.since = Date.now();
+  const sweep = () => {
+    const now = Date.now();
+    for (const t of all) {
+      const { socket } = t;
+      const read = socket.bytesRead;
+      const bytes = read + socket.bytesWritten;
+      if (bytes !== t.lastBytes) {
+        t.lastBytes = bytes;
+        t.lastActive = now;
       }
-    });
-    if (!hasBody) return;
-    // While the body arrives, a pause longer than bodyTimeoutMs ends the request with 408.
-    req.setTimeout(limits.bodyTimeoutMs, () => {
-      if (req.complete) return;
-      if (res.headersSent || res.writableEnded) {
-        req.socket.destroy();
-        return;
+      if (read !== t.lastRead) {
+        t.lastRead = read;
+        t.lastReadAt = now;
+        continue;
+      }
+      // A body that stopped arriving: 408 in the owning API's shape (nginx's client_body_timeout).
+      if (now - t.lastReadAt < limits.bodyTimeoutMs) continue;
+      const req = receivingBody(socket);
+      if (!req) continue;
+      const res = (socket as HttpSocket)._httpMessage;
+      if (res?.headersSent) {
+        socket.destroy();
+        continue;
       }
       const url = req.url ?? '/';
       const error: ApiError = { status: 408, title: 'Request Timeout', detail: `The request body stopped arriving: nothing came for ${limits.bodyTimeoutMs} ms.` };
-      respondOnce(req.socket, renderRaw(shapeOf(url), error, req.method ?? 'GET', url));
-    });
-    req.once('end', () => {
-      if (t?.state === 'receiving') {
-        t.state = res.writableFinished ? 'waiting' : 'busy';
-        t.since = Date.now();
-      }
-      // The body is in: the socket's timer goes back to Node (keep-alive sets its own after the response).
-      if (!res.writableFinished) req.socket.setTimeout(0);
-    });
-  });
+      respondOnce(socket, renderRaw(shapeOf(url), error, req.method ?? 'GET', url));
+    }
+  };
+  const timer = setInterval(sweep, Math.min(1_000, limits.bodyTimeoutMs));
+  timer.unref();
+  server.once('close', () => clearInterval(timer));
   return { open: (address) => (address === undefined ? all.size : (byClient.get(clientKey(address))?.size ?? 0)) };
 }
 
@@ -189,12 +197,12 @@ export function clientErrorHandler(shapeOf: ShapeOf) {
     const err = error as Error & { code?: string; rawPacket?: Buffer };
     if (err.code === 'ECONNRESET' || socket.destroyed) return;
     // A response already under way (a timeout while the handler answers): nothing can be added to it.
-    const inFlight = (socket as Socket & { _httpMessage?: ServerResponse })._httpMessage;
+    const inFlight = (socket as HttpSocket)._httpMessage;
     if (inFlight?.headersSent) {
       socket.destroy();
       return;
     }
-    const incoming = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? (socket as Socket & { parser?: { incoming?: IncomingMessage } }).parser?.incoming : undefined;
+    const incoming = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? (socket as HttpSocket).parser?.incoming : undefined;
     const line = incoming?.url ? { method: incoming.method ?? 'GET', url: incoming.url } : requestLineOf(err.rawPacket);
     const url = line?.url ?? '/';
     respondOnce(socket, renderRaw(shapeOf(url), describe(err), line?.method ?? 'GET', url));
