@@ -8,5 +8,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
+    // Every emulator a test starts (in process or as a CLI child) checks that no response schema drops
+    // or changes a field (src/server/verify-serialization.ts).
+    env: { VIPPS_DEVKIT_VERIFY_SERIALIZATION: '1' },
   },
 });

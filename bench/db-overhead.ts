@@ -22,6 +22,7 @@ import type { CreatePaymentRequest } from '../src/apis/epayment/schemas.js';
 import { paymentStore } from '../src/apis/epayment/store.js';
 import { openDatabase } from '../src/db/open.js';
 import { OffsetClock } from '../src/platform/clock.js';
+import { ConsentStore } from '../src/platform/consents.js';
 import { ids } from '../src/platform/ids.js';
 import { MerchantDirectory } from '../src/platform/merchants.js';
 import { TestUsers } from '../src/platform/test-users.js';
@@ -46,7 +47,7 @@ async function main() {
     await merchants.ensureSeeded(clock.now());
     await users.ensureSeeded(clock.now());
     const merchant = merchants.all()[0]!;
-    const service = new EpaymentService({ database, clock, ids, users, publicUrl: () => 'http://127.0.0.1:1' });
+    const service = new EpaymentService({ database, clock, ids, users, consents: new ConsentStore(database.db), publicUrl: () => 'http://127.0.0.1:1' });
 
     // 1. the service, as the route calls it
     let n = 0;

@@ -72,7 +72,8 @@ async function startBare(): Promise<Running> {
 async function startEmulatorChild(file: string): Promise<Running> {
   if (process.env.BENCH_INSTRUMENT === '1') await (await import('./instrument.js')).instrumentEmulator();
   const { startEmulator } = await import('../src/server/emulator.js');
-  const emulator = await startEmulator({ database: { kind: 'sqlite', file }, host: '127.0.0.1', port: 0, logLevel: 'warn' });
+  // As `serve --rate-limits off`: the get run reads each payment far more than 120 times a minute.
+  const emulator = await startEmulator({ database: { kind: 'sqlite', file }, host: '127.0.0.1', port: 0, logLevel: 'warn', rateLimits: process.env.BENCH_RATE_LIMITS === 'on' });
   const m = emulator.ctx.merchants.all()[0];
   if (!m) throw new Error('the emulator has no seeded merchant');
   return {

@@ -2,7 +2,9 @@ import { accessTokenModule } from './accesstoken/module.js';
 import { ecomModule } from './ecom/module.js';
 import { epaymentModule } from './epayment/module.js';
 import type { ApiModule } from './module.js';
+import { qrModule } from './qr/module.js';
 import { statusModule } from './status/module.js';
+import { userinfoModule } from './userinfo/module.js';
 import { usersideModule } from './userside/module.js';
 import { webhooksModule } from './webhooks/module.js';
 
@@ -16,5 +18,7 @@ export const MODULES: readonly ApiModule[] = [
   webhooksModule,
   usersideModule,
   ecomModule,
+  qrModule,
+  userinfoModule,
   statusModule,
 ];

@@ -4,6 +4,7 @@
  * document and the Webhooks API iterate the registry (`src/apis/index.ts`) of these; nothing
  * central names an API. See docs/architecture.md.
  */
+import type { TSchema } from '@sinclair/typebox';
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Migration, Transaction } from 'kysely';
 import type { DatabaseHandle } from '../db/open.js';
@@ -12,9 +13,12 @@ import type { DeliveryFaults } from '../delivery/dispatcher.js';
 import type { Outbox } from '../delivery/outbox.js';
 import type { RequestServerDirectory } from '../environments/request-server-directory.js';
 import type { OffsetClock } from '../platform/clock.js';
+import type { ConsentStore } from '../platform/consents.js';
 import type { EventBus } from '../platform/event-bus.js';
 import type { IdSource } from '../platform/ids.js';
+import type { MerchantHttp } from '../platform/merchant-http.js';
 import type { MerchantDirectory } from '../platform/merchants.js';
+import type { RateLimit } from '../platform/rate-limits.js';
 import type { TestUsers } from '../platform/test-users.js';
 import type { TokenService } from '../platform/tokens.js';
 import type { UserInbox } from '../platform/user-inbox.js';
@@ -32,8 +36,19 @@ export interface ApiError {
 export interface ErrorShape {
   /** Sends `error` in the API's shape: used for faults, maintenance, 404/405 and pre-routing errors. */
   send(reply: FastifyReply, request: FastifyRequest, error: ApiError): FastifyReply;
-  /** Error handler of the module's routes: validation failures, thrown domain errors, the unexpected (500). */
+  /**
+   * Error handler of the module's routes: validation failures, thrown domain errors, the unexpected
+   * (500). What the house raises before a route runs carries `statusCode` (4xx) and a message: the
+   * JSON body parser (400 malformed JSON, 413, 415) and authentication (400/403 on the MSN header).
+   * The gateway's 401s never reach it: the server answers them in the gateway's own body.
+   */
   handler(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): FastifyReply | void;
+  /**
+   * Its error body, for the OpenAPI document: every operation of the module gets it as its 4XX and
+   * 5XX responses. Documentation only: an error sent as an object (not as text) must also be declared
+   * in the route's response schemas, or fast-json-stringify would not know it.
+   */
+  body?: { mediaType: string; schema: TSchema; description: string };
 }
 
 /** A table a module owns. `msnColumn` scopes a per-merchant reset; tables without one are kept by it. */
@@ -58,6 +73,8 @@ export interface Platform {
   tokens: TokenService;
   /** Request servers of prod, DR and MT: where deliveries come from. */
   servers: RequestServerDirectory;
+  /** The one HTTP client towards merchants (synchronous calls in a user's flow; deliveries use it too). */
+  merchantHttp: MerchantHttp;
   /** The delivery engine's only door: rows written in the caller's transaction. */
   outbox: Outbox;
   /** Events published inside a command's transaction; the Webhooks API turns them into deliveries. */
@@ -67,6 +84,11 @@ export interface Platform {
    * start): the one place where the user side and the APIs meet.
    */
   inbox: UserInbox;
+  /**
+   * Profile sharing: the consents users give sales units while approving (written by the payment
+   * APIs in their approving command) and the `sub` a sales unit knows a user by; the Userinfo API reads them.
+   */
+  consents: ConsentStore;
   /** Base URL that clients reach the emulator at (known once the server listens). */
   publicUrl(): string;
   /** Every registered module, as data (names, titles, prefixes, event types). */
@@ -115,7 +137,7 @@ export interface RequestFaults {
   decide(method: string, path: string, api: string): RequestDecision | undefined;
 }
 
-export type { DeliveryFaults };
+export type { DeliveryFaults, RateLimit };
 
 /** One API or stateful feature, in its own folder. Adding one = its folder + a line in src/apis/index.ts. */
 export interface ApiModule {
@@ -140,13 +162,36 @@ export interface ApiModule {
   /** Its migrations, by globally unique name (they run in name order with every other module's). */
   migrations?: Readonly<Record<string, Migration>>;
   events?: readonly EventType[];
+  /**
+   * Its documented rate limits, as data: the server counts requests to the named routes (on the
+   * emulator clock) and answers 429 in the module's error shape over the limit (`serve --rate-limits off`).
+   */
+  rateLimits?: readonly RateLimit[];
   start(platform: Platform): ModuleInstance | Promise<ModuleInstance>;
 }
+
+const covers = (prefix: string, path: string) => (prefix.endsWith('/') ? path.startsWith(prefix) : path === prefix || path.startsWith(`${prefix}/`));
 
 /** The module whose prefixes own a request path, if any. A prefix ending in `/` matches below it; otherwise the path itself and below. */
 export function moduleOfPath<M extends Pick<ApiModule, 'prefixes'>>(modules: readonly M[], path: string): M | undefined {
   for (const m of modules) {
-    if (m.prefixes.some((p) => (p.endsWith('/') ? path.startsWith(p) : path === p || path.startsWith(`${p}/`)))) return m;
+    if (m.prefixes.some((p) => covers(p, path))) return m;
   }
   return undefined;
+}
+
+/**
+ * Throws when two modules share a name or claim overlapping prefixes: a path must have one owner
+ * (its 404s, error shape and faults), and which one wins must not depend on the registry's order.
+ */
+export function assertDisjointPrefixes(modules: readonly Pick<ApiModule, 'name' | 'prefixes'>[]): void {
+  for (const [i, a] of modules.entries()) {
+    for (const b of modules.slice(i + 1)) {
+      if (a.name === b.name) throw new Error(`two modules are named ${a.name}`);
+      for (const p of a.prefixes) {
+        const q = b.prefixes.find((q) => covers(p, q) || covers(q, p));
+        if (q !== undefined) throw new Error(`modules ${a.name} and ${b.name} both claim paths under ${p.length <= q.length ? p : q} (prefixes ${p} and ${q})`);
+      }
+    }
+  }
 }

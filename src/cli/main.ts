@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { deliveriesCommand } from './deliveries.js';
 import { doctorCommand } from './doctor.js';
 import { faultsCommand } from './faults.js';
+import { postmanCommand } from './postman.js';
 import { serveCommand } from './serve.js';
 import { serversCommand } from './servers.js';
 import { statusCommand } from './status.js';
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   program.addCommand(faultsCommand());
   program.addCommand(statusCommand());
   program.addCommand(doctorCommand());
+  program.addCommand(postmanCommand());
   return program;
 }
 

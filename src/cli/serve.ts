@@ -1,10 +1,11 @@
 import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { MODULES } from '../apis/index.js';
 import type { DatabaseConfig } from '../db/open.js';
 import { ids } from '../platform/ids.js';
 import { DEFAULT_CONNECTION_LIMITS } from '../server/connections.js';
 import { startEmulator } from '../server/emulator.js';
-import { isLoopbackHost } from '../platform/loopback.js';
+import { isLoopbackHost } from '../platform/url-policy.js';
 import { explainStartupFailure } from './startup-failure.js';
 
 export const DEFAULT_PORT = 8765;
@@ -53,7 +54,7 @@ export function adminTokenFor(given: string | undefined, host: string): string |
 
 export function serveCommand(): Command {
   return new Command('serve')
-    .description('start the emulator: Access Token, ePayment, eCom and Webhooks APIs, the simulated app, status page and control API on one port')
+    .description(`start the emulator on one port: ${MODULES.filter((m) => m.statusComponent !== false).map((m) => m.title).join(', ')}, the status page and the control API`)
     .addOption(new Option('-p, --port <port>', 'port to listen on (0 picks a free one)').default(DEFAULT_PORT).env('VIPPS_DEVKIT_PORT').argParser(port))
     .addOption(new Option('-H, --host <address>', 'address to listen on; beyond loopback the control API needs the admin token').default('127.0.0.1').env('VIPPS_DEVKIT_HOST'))
     .addOption(new Option('-d, --data-dir <dir>', 'where the embedded SQLite database and keys live').default('./.vipps-devkit').env('VIPPS_DEVKIT_DATA_DIR'))
@@ -74,12 +75,14 @@ export function serveCommand(): Command {
     .addOption(new Option('--retry-compression <factor>', 'divide webhook retry delays by this factor (demos, tests)').default(1).argParser(positiveNumber))
     .addOption(new Option('--delivery-timeout <ms>', 'how long a webhook receiver may take to answer').default(10_000).argParser(positiveNumber))
     .addOption(new Option('--callback-retries <n>', 'retries of a failed eCom callback (real Vipps makes one attempt only)').default(0).argParser(retries))
+    .addOption(new Option('--rate-limits <mode>', "the APIs' documented rate limits (429 over the limit); off for load tests").choices(['on', 'off']).default('on').env('VIPPS_DEVKIT_RATE_LIMITS'))
     .option('--json', 'print the start-up banner (URL, credentials) as one JSON line')
     .action(async (opts: {
       port: number; host: string; dataDir: string; ephemeral?: boolean; databaseUrl?: string; adminToken?: string; logLevel: string; json?: boolean;
       dnsPort: number; dns: boolean; environment: 'mt' | 'prod'; retryCompression: number; deliveryTimeout: number; callbackRetries: number;
       allowedHost?: string[]; headersTimeout: number; bodyTimeout: number; requestTimeout: number; keepAliveTimeout: number;
       maxConnectionsPerClient: number; maxConnections: number;
+      rateLimits: 'on' | 'off';
     }) => {
       const database: DatabaseConfig = opts.databaseUrl
         ? { kind: 'postgres', url: opts.databaseUrl }
@@ -99,6 +102,7 @@ export function serveCommand(): Command {
           retryCompression: opts.retryCompression,
           deliveryTimeoutMs: opts.deliveryTimeout,
           callbackRetries: opts.callbackRetries,
+          rateLimits: opts.rateLimits === 'on',
           limits: {
             headersTimeoutMs: opts.headersTimeout,
             bodyTimeoutMs: opts.bodyTimeout,

@@ -9,7 +9,7 @@ const SAVEPOINT = prepared('savepoint cmd');
 const RELEASE = prepared('release savepoint cmd');
 const ROLLBACK = prepared('rollback to savepoint cmd');
 
-type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+type Outcome = { ok: true; value: unknown; effects: Array<() => void> } | { ok: false; error: unknown };
 
 /** A command threw inside a batch run without savepoints (see CommandQueue.execute). */
 class CommandFailed extends Error {
@@ -40,6 +40,12 @@ export class CommandQueue {
   private idle: Array<() => void> = [];
   private committed: Array<() => void> = [];
   private rolledBack: Array<() => void> = [];
+  /** The running batch's transaction, and where the running command's after-commit effects go. */
+  private batchTrx: Transaction<Database> | undefined;
+  private effects: Array<() => void> | undefined;
+  /** Commands waiting to ride along with the next batch (runSoon), and the deadline for running alone. */
+  private riders: Pending[] = [];
+  private riderTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -60,9 +66,41 @@ export class CommandQueue {
     });
   }
 
-  /** Called after every batch that committed: lets the delivery dispatcher look for new outbox rows at once. */
+  /**
+   * Runs `command` in the next batch that runs anyway, or in one of its own after `maxDelayMs`:
+   * for writes nobody waits for (delivery attempt records), which then cost no commit and no
+   * sync of their own while other commands keep the queue busy — and do not hold up the next
+   * request's batch behind their sync.
+   */
+  runSoon<T>(command: Command<T>, maxDelayMs: number): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.riders.push({ run: command as Command<unknown>, resolve: resolve as (v: unknown) => void, reject });
+      this.riderTimer ??= setTimeout(() => this.boardRiders(), maxDelayMs);
+    });
+  }
+
+  /** Riders join the pending commands (their batch is due, or the queue is draining). */
+  private boardRiders(): void {
+    if (this.riderTimer) clearTimeout(this.riderTimer);
+    this.riderTimer = undefined;
+    if (this.riders.length === 0) return;
+    this.pending.push(...this.riders.splice(0));
+    this.schedule();
+  }
+
+  /** Called after every batch that committed and is durable (after its commands' after-commit effects). */
   onCommit(listener: () => void): void {
     this.committed.push(listener);
+  }
+
+  /**
+   * Runs `effect` once the command running in `trx` has committed and is durable, right after its
+   * reply; never when that command's writes are rolled back. For what must follow exactly the
+   * writes that stuck: the outbox hands the rows it wrote to the dispatcher this way.
+   */
+  afterCommit(trx: Transaction<Database>, effect: () => void): void {
+    if (trx !== this.batchTrx || !this.effects) throw new Error('afterCommit: not inside a running command of this queue');
+    this.effects.push(effect);
   }
 
   /**
@@ -77,6 +115,7 @@ export class CommandQueue {
 
   /** Resolves once every command queued so far has been committed and made durable (used on shutdown). */
   drain(): Promise<void> {
+    this.boardRiders();
     if (!this.running && this.pending.length === 0 && this.syncing === 0) return Promise.resolve();
     return new Promise((resolve) => this.idle.push(resolve));
   }
@@ -97,6 +136,12 @@ export class CommandQueue {
 
   private async flush() {
     this.running = true;
+    // Riders go with whatever runs anyway.
+    if (this.riders.length > 0) {
+      if (this.riderTimer) clearTimeout(this.riderTimer);
+      this.riderTimer = undefined;
+      this.pending.push(...this.riders.splice(0));
+    }
     const batch = this.pending.splice(0, this.maxBatch);
     let outcomes: Outcome[] = [];
     try {
@@ -131,6 +176,16 @@ export class CommandQueue {
         if (outcome.ok) item.resolve(outcome.value);
         else item.reject(outcome.error);
       });
+      for (const outcome of outcomes) {
+        if (!outcome.ok) continue;
+        for (const effect of outcome.effects) {
+          try {
+            effect();
+          } catch {
+            // An effect is the caller's business; it must not take the queue down.
+          }
+        }
+      }
       for (const listener of this.committed) listener();
     } catch (error) {
       // The commit itself failed (or the single command threw): nothing of this batch is durable.
@@ -150,29 +205,38 @@ export class CommandQueue {
    */
   private async execute(batch: Pending[], savepoints: boolean): Promise<Outcome[]> {
     const outcomes: Outcome[] = [];
-    await this.db.transaction().execute(async (trx) => {
-      bindBatch(this.db, trx);
-      for (const item of batch) {
-        if (!savepoints) {
-          try {
-            outcomes.push({ ok: true, value: await item.run(trx) });
-          } catch (error) {
-            throw new CommandFailed(error);
+    try {
+      await this.db.transaction().execute(async (trx) => {
+        bindBatch(this.db, trx);
+        this.batchTrx = trx;
+        for (const item of batch) {
+          const effects: Array<() => void> = [];
+          this.effects = effects;
+          if (!savepoints) {
+            try {
+              outcomes.push({ ok: true, value: await item.run(trx), effects });
+            } catch (error) {
+              throw new CommandFailed(error);
+            }
+            continue;
           }
-          continue;
+          await SAVEPOINT.run(trx);
+          try {
+            const value = await item.run(trx);
+            await RELEASE.run(trx);
+            outcomes.push({ ok: true, value, effects });
+          } catch (error) {
+            await ROLLBACK.run(trx);
+            await RELEASE.run(trx);
+            outcomes.push({ ok: false, error });
+          }
         }
-        await SAVEPOINT.run(trx);
-        try {
-          const value = await item.run(trx);
-          await RELEASE.run(trx);
-          outcomes.push({ ok: true, value });
-        } catch (error) {
-          await ROLLBACK.run(trx);
-          await RELEASE.run(trx);
-          outcomes.push({ ok: false, error });
-        }
-      }
-    });
+        this.effects = undefined;
+      });
+    } finally {
+      this.batchTrx = undefined;
+      this.effects = undefined;
+    }
     return outcomes;
   }
 

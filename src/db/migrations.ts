@@ -205,7 +205,7 @@ const migrations: Record<string, Migration> = {
   // Redirect tokens carry their payment's key (src/apis/epayment/redirect-token.ts): the unique
   // index over random tokens goes, as it was the dearest write of a create, and the column grows to
   // hold the longer tokens. A payment keeps the create request it was made from: a successful
-  // create's idempotency record (decision 32). SQLite cannot drop a
+  // create's idempotency record (decision 15). SQLite cannot drop a
   // column's UNIQUE, so the table is rebuilt (in one transaction: a crash leaves the old table).
   '0006_lean_payment_create': {
     async up(db: Kysely<any>) {
@@ -234,6 +234,39 @@ const migrations: Record<string, Migration> = {
         await trx.schema.alterTable('epayment_payments_0006').renameTo('epayment_payments').execute();
         await trx.schema.createIndex('epayment_payments_expiry').on('epayment_payments').columns(['state', 'expires_at']).execute();
       });
+    },
+  },  // Profile sharing (src/platform/consents.ts): written by the payment APIs when a user approves a
+  // payment with profile scopes, read by the Userinfo API. One row per (sales unit, sub, scope).
+  '0007_user_consents': {
+    async up(db: Kysely<any>) {
+      await db.schema.createTable('user_consents')
+        .addColumn('msn', 'varchar(6)', (c) => c.notNull())
+        .addColumn('sub', 'varchar(36)', (c) => c.notNull())
+        .addColumn('scope', 'varchar(20)', (c) => c.notNull())
+        .addColumn('phone_number', 'varchar(15)', (c) => c.notNull())
+        .addColumn('consented_at', 'varchar(40)', (c) => c.notNull())
+        .addPrimaryKeyConstraint('user_consents_pk', ['msn', 'sub', 'scope'])
+        .execute();
+      await db.schema.createIndex('user_consents_sub').on('user_consents').columns(['sub']).execute();
+    },
+  },
+  // Every delivery row carries its own target (URL, headers, signing secret), so the delivery
+  // engine reads only its own table. Rows still owed to a webhook take its URL and secret now; one
+  // whose webhook is gone was never going to be sent. Indexes cover pending rows only.
+  '0007_delivery_targets': {
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('deliveries').addColumn('signing_secret', 'text').execute();
+      await sql`update deliveries set
+          target_url = (select w.url from webhooks w where w.id = deliveries.webhook_id),
+          signing_secret = (select w.secret from webhooks w where w.id = deliveries.webhook_id)
+        where status = 'pending' and target_url is null`.execute(db);
+      await sql`update deliveries set status = 'dropped', last_error = 'webhook deleted' where status = 'pending' and target_url is null`.execute(db);
+      // The dispatcher only ever looks for pending rows: index just those. Delivered rows then cost
+      // no index upkeep, and the indexes stay a few pages however long the history grows.
+      await db.schema.dropIndex('deliveries_due').execute();
+      await db.schema.dropIndex('deliveries_order').execute();
+      await db.schema.createIndex('deliveries_pending_due').on('deliveries').column('next_attempt_at').where(sql.ref('status'), '=', sql.lit('pending')).execute();
+      await db.schema.createIndex('deliveries_pending_order').on('deliveries').columns(['webhook_id', 'msn', 'reference', 'event_seq']).where(sql.ref('status'), '=', sql.lit('pending')).execute();
     },
   },
 };

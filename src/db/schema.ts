@@ -86,33 +86,39 @@ export interface WebhooksTable {
   created_at: string;
 }
 
-/** One event owed to one webhook: the transactional outbox. */
+/**
+ * One request owed to a merchant (a webhook, a callback): the transactional outbox. Each row
+ * carries its own target, so the delivery engine reads no API's tables.
+ */
 export interface DeliveriesTable {
   id: string;
   event_id: string;
+  /** The ordering channel: a webhook's id, or a pseudo id such as 'ecom-callback'. */
   webhook_id: string;
   msn: string;
   reference: string;
-  /** Position of the event in its payment's log: deliveries of one payment to one webhook go in this order. */
+  /** Position of the event in its payment's log: deliveries of one channel, MSN and reference go in this order. */
   event_seq: number;
   event_type: string;
   payload: string;
   status: 'pending' | 'delivered' | 'dropped';
   attempts: number;
   next_attempt_at: string;
-  /** A dispatcher holds the row until then (several instances share PostgreSQL). */
+  /** A dispatcher holds the row until then (real time). Set when the row is written: its writer sends it. */
   lease_until: string | null;
   last_error: string | null;
   created_at: string;
   delivered_at: string | null;
-  /** Callbacks (eCom): the URL to call instead of the webhook's (migration 0005). */
+  /** Where to POST (migration 0005; every pending row has one since 0007). */
   target_url?: string | null;
-  /** Callbacks: extra request headers as a JSON object (e.g. the merchant's Authorization). */
+  /** Extra request headers as a JSON object (e.g. the merchant's Authorization). */
   headers?: string | null;
-  /** Callbacks: give up after this many attempts (webhooks: retry for 7 days). */
+  /** Give up after this many attempts (webhooks: retry for 7 days). */
   max_attempts?: number | null;
-  /** Callbacks: the receiver must answer within this many ms (webhooks: the dispatcher's). */
+  /** The receiver must answer within this many ms (default: the dispatcher's). */
   timeout_ms?: number | null;
+  /** Signs each attempt as the Webhooks API does (migration 0007); null: unsigned (callbacks). */
+  signing_secret?: string | null;
 }
 
 export interface DeliveryAttemptsTable {
@@ -194,6 +200,16 @@ export interface EcomMerchantSettingsTable {
   direct_capture: number;
 }
 
+/** Profile sharing (src/platform/consents.ts): when a user last consented to a scope for a sales unit. */
+export interface UserConsentsTable {
+  msn: string;
+  /** The user's sub for this sales unit. */
+  sub: string;
+  scope: string;
+  phone_number: string;
+  consented_at: string;
+}
+
 export interface Database {
   settings: SettingsTable;
   signing_keys: SigningKeysTable;
@@ -212,6 +228,7 @@ export interface Database {
   status_maintenances: StatusMaintenancesTable;
   ecom_payments: EcomPaymentsTable;
   ecom_merchant_settings: EcomMerchantSettingsTable;
+  user_consents: UserConsentsTable;
 }
 
 // Kept for later tables with generated keys; re-exported so stores can type them.

@@ -1,52 +1,69 @@
 import type { Transaction } from 'kysely';
+import type { CommandQueue } from '../db/command-queue.js';
 import type { Database } from '../db/schema.js';
-import { pendingDelivery, type NewDelivery } from './rows.js';
+import { pendingDelivery, type NewDelivery, type PendingDelivery } from './rows.js';
+import { deliveryStore } from './store.js';
+
+/** A dispatcher holds a row this long (real time) before another may take it. */
+export const LEASE_MS = 60_000;
+
+/** What the outbox tells the dispatcher, each once the transaction that caused it is durable. */
+export interface OutboxSink {
+  /** Rows this process wrote and holds (leased at birth): send them, no need to look them up. */
+  written(rows: readonly PendingDelivery[]): void;
+  /** A channel's pending rows were dropped. */
+  dropped(channel: string): void;
+  /** Rows were deleted: one merchant's, or all. */
+  cleared(msn: string | undefined): void;
+  /** Look for due work now (a clock jump, a request server back up). */
+  wake(): void;
+}
 
 /**
  * The delivery engine's only door for APIs: `enqueue` writes owed deliveries (webhooks, callbacks)
  * in the caller's transaction, so that they exist exactly when the change that owes them
- * committed. The engine knows no API: a row carries its target, payload and ordering key.
+ * committed. The engine knows no API: a row carries its target, payload and ordering channel.
+ *
+ * Rows are written leased to this process and handed to the dispatcher once their command has
+ * committed and is durable: the writer sends what it wrote without polling for it, and another
+ * instance (shared PostgreSQL) takes a row only if the writer's lease runs out.
  */
 export class Outbox {
-  private owed = false;
+  private sink: OutboxSink | undefined;
 
   constructor(
+    private readonly commands: CommandQueue,
     private readonly now: () => Date,
-    private readonly dispatch: () => void,
   ) {}
+
+  /** The dispatcher; until it is attached, written rows wait in the table for a poll. */
+  attach(sink: OutboxSink): void {
+    this.sink = sink;
+  }
 
   async enqueue(trx: Transaction<Database>, rows: readonly NewDelivery[]): Promise<void> {
     if (rows.length === 0) return;
     const at = this.now().toISOString();
-    await trx.insertInto('deliveries').values(rows.map((r) => pendingDelivery(r, at))).execute();
-    this.owed = true;
+    const leaseUntil = new Date(Date.now() + LEASE_MS).toISOString();
+    const pending = rows.map((r) => pendingDelivery(r, at, leaseUntil));
+    await deliveryStore.insert(trx, pending);
+    this.commands.afterCommit(trx, () => this.sink?.written(pending));
   }
 
   /** Gives up what is still owed on one channel (a deleted webhook: nobody listens there any more). */
   async drop(trx: Transaction<Database>, channel: string, reason: string): Promise<void> {
-    await trx.updateTable('deliveries').set({ status: 'dropped', last_error: reason }).where('webhook_id', '=', channel).where('status', '=', 'pending').execute();
+    await deliveryStore.drop(trx, channel, reason);
+    this.commands.afterCommit(trx, () => this.sink?.dropped(channel));
   }
 
   /** Forgets deliveries and their attempts: all, or one merchant's (reset). */
   async clear(trx: Transaction<Database>, msn?: string): Promise<void> {
-    if (msn === undefined) {
-      await trx.deleteFrom('delivery_attempts').execute();
-      await trx.deleteFrom('deliveries').execute();
-      return;
-    }
-    await trx.deleteFrom('delivery_attempts').where('delivery_id', 'in', trx.selectFrom('deliveries').select('id').where('msn', '=', msn)).execute();
-    await trx.deleteFrom('deliveries').where('msn', '=', msn).execute();
-  }
-
-  /** After every commit: rows written by it are sent at once. */
-  committed(): void {
-    if (!this.owed) return;
-    this.owed = false;
-    this.dispatch();
+    await deliveryStore.clear(trx, msn);
+    this.commands.afterCommit(trx, () => this.sink?.cleared(msn));
   }
 
   /** Looks for due work now (a clock jump, a request server back up). */
   wake(): void {
-    this.dispatch();
+    this.sink?.wake();
   }
 }

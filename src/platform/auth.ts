@@ -1,6 +1,8 @@
-import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
+import { Type, type TObject } from '@sinclair/typebox';
+import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchema, HookHandlerDoneFunction } from 'fastify';
 import type { Merchant, MerchantDirectory } from './merchants.js';
 import { GatewayError, ProblemError, problem } from './problems.js';
+import { GatewayErrorBody, MERCHANT_SECURITY, MsnHeader } from './schemas.js';
 import type { TokenService, Verification } from './tokens.js';
 
 /** What the gateway checks credentials against. */
@@ -23,8 +25,18 @@ const INVALID_KEY = 'Access denied due to invalid subscription key. Make sure to
  * the bearer token, then that both belong to the same sales unit. Gateway failures use the
  * gateway's own body ({statusCode, message}), as on apitest.vipps.no.
  */
-export async function authenticate(ctx: Credentials, request: FastifyRequest, options: { requireMsn: boolean }): Promise<Merchant> {
-  const { keyOwner, token } = gate(ctx, request);
+export interface AuthOptions {
+  requireMsn: boolean;
+  /**
+   * The Userinfo API documents the subscription key as required while Vipps' guides say not to send
+   * it (and its own Postman requests leave it out): there a missing key is accepted; a key sent
+   * must still be valid and belong to the token's sales unit.
+   */
+  optionalSubscriptionKey?: boolean;
+}
+
+export async function authenticate(ctx: Credentials, request: FastifyRequest, options: AuthOptions): Promise<Merchant> {
+  const { keyOwner, token } = gate(ctx, request, options);
   return admit(ctx, request, keyOwner, await ctx.tokens.verify(token), options);
 }
 
@@ -32,14 +44,14 @@ export async function authenticate(ctx: Credentials, request: FastifyRequest, op
  * As authenticate, synchronously, when the bearer token was verified before (the common case:
  * a client reuses its token for an hour); undefined when its signature still needs checking.
  */
-export function authenticateKnown(ctx: Credentials, request: FastifyRequest, options: { requireMsn: boolean }): Merchant | undefined {
-  const { keyOwner, token } = gate(ctx, request);
+export function authenticateKnown(ctx: Credentials, request: FastifyRequest, options: AuthOptions): Merchant | undefined {
+  const { keyOwner, token } = gate(ctx, request, options);
   const verified = ctx.tokens.verifyKnown(token);
   return verified && admit(ctx, request, keyOwner, verified, options);
 }
 
 /** An onRequest hook that sets request.merchant: synchronous for known tokens, async otherwise. */
-export function authenticateHook(ctx: Credentials, options: { requireMsn: boolean }) {
+export function authenticateHook(ctx: Credentials, options: AuthOptions) {
   return (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void => {
     let known: Merchant | undefined;
     try {
@@ -58,12 +70,32 @@ export function authenticateHook(ctx: Credentials, options: { requireMsn: boolea
   };
 }
 
+/**
+ * Puts every route registered after it in `app` behind the gateway (authenticateHook), and writes
+ * down what that means on each route's schema, so that the OpenAPI document says it: the security
+ * requirement (access token and subscription key), the Merchant-Serial-Number header (required or
+ * not, as the check is) and the gateway's 401 body (sent as an object, so it must be declared).
+ */
+export function merchantAuth(app: FastifyInstance, ctx: Credentials, options: { requireMsn: boolean }): void {
+  app.addHook('onRequest', authenticateHook(ctx, options));
+  const msnHeader = MsnHeader(options.requireMsn);
+  app.addHook('onRoute', (route) => {
+    const schema: FastifySchema = route.schema ?? {};
+    route.schema = {
+      ...schema,
+      security: MERCHANT_SECURITY,
+      headers: schema.headers ? Type.Composite([msnHeader, schema.headers as TObject]) : msnHeader,
+      response: { 401: GatewayErrorBody, ...(schema.response as object | undefined) },
+    } as FastifySchema;
+  });
+}
+
 /** The subscription key, then the presence of a bearer token. */
-function gate(ctx: Credentials, request: FastifyRequest): { keyOwner: Merchant; token: string } {
+function gate(ctx: Credentials, request: FastifyRequest, options: AuthOptions): { keyOwner: Merchant | undefined; token: string } {
   const key = header(request, 'ocp-apim-subscription-key');
-  if (!key) throw new GatewayError(401, MISSING_KEY);
-  const keyOwner = ctx.merchants.bySubscriptionKey(key);
-  if (!keyOwner) throw new GatewayError(401, INVALID_KEY);
+  if (!key && !options.optionalSubscriptionKey) throw new GatewayError(401, MISSING_KEY);
+  const keyOwner = key ? ctx.merchants.bySubscriptionKey(key) : undefined;
+  if (key && !keyOwner) throw new GatewayError(401, INVALID_KEY);
 
   const authorization = header(request, 'authorization');
   if (!authorization || !authorization.startsWith('Bearer ')) throw new GatewayError(401, 'Unauthorized. Access token is missing or invalid.');
@@ -71,13 +103,13 @@ function gate(ctx: Credentials, request: FastifyRequest): { keyOwner: Merchant; 
 }
 
 /** The token's verdict, then that key and token belong to the same sales unit, then the MSN header. */
-function admit(ctx: Credentials, request: FastifyRequest, keyOwner: Merchant, verified: Verification, options: { requireMsn: boolean }): Merchant {
+function admit(ctx: Credentials, request: FastifyRequest, keyOwner: Merchant | undefined, verified: Verification, options: AuthOptions): Merchant {
   if (!verified.ok) {
     throw new GatewayError(401, verified.reason === 'expired' ? 'Unauthorized. Access token has expired.' : 'Unauthorized. Access token is missing or invalid.');
   }
   const merchant = ctx.merchants.byClient(verified.clientId);
   if (!merchant) throw new GatewayError(401, 'Unauthorized. Access token is missing or invalid.');
-  if (merchant.msn !== keyOwner.msn) throw new GatewayError(401, `${INVALID_KEY} The subscription key does not belong to the sales unit of the access token.`);
+  if (keyOwner && merchant.msn !== keyOwner.msn) throw new GatewayError(401, `${INVALID_KEY} The subscription key does not belong to the sales unit of the access token.`);
 
   const msn = header(request, 'merchant-serial-number');
   if (msn === undefined) {

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { GatewayError, ProblemError, problem, problemBody, type ExtraDetail, type Problem } from './problems.js';
+import { ProblemBody } from './schemas.js';
 
 const PROBLEM_TYPE = 'application/problem+json; charset=utf-8';
 
@@ -10,7 +11,7 @@ export function sendProblem(reply: FastifyReply, p: Problem, instance: string): 
 /** Turns Ajv's errors into field names the way a client wrote them: `amount.value`, `Idempotency-Key`. */
 export function validationDetails(error: FastifyError): ExtraDetail[] {
   const where = error.validationContext;
-  return (error.validation ?? []).map((v) => {
+  return withoutUnionNoise(error.validation ?? []).map((v) => {
     const missing = (v.params as { missingProperty?: string }).missingProperty;
     const extra = (v.params as { additionalProperty?: string }).additionalProperty;
     const segments = v.instancePath.split('/').filter(Boolean);
@@ -22,6 +23,19 @@ export function validationDetails(error: FastifyError): ExtraDetail[] {
     const reason = extra ? `unknown property ${extra}` : missing ? `${missing} is required` : `must ${v.message?.replace(/^must /, '') ?? 'be valid'}`;
     return { name, reason };
   });
+}
+
+type ValidationItem = NonNullable<FastifyError['validation']>[number];
+
+/**
+ * A nullable or union schema adds "must be null" and "must match a schema in anyOf" to the error
+ * that matters (the field that is wrong): those are the schema's wording, not the client's mistake.
+ * They are dropped when something else explains the failure.
+ */
+function withoutUnionNoise(items: ValidationItem[]): ValidationItem[] {
+  const noise = (v: ValidationItem) => v.keyword === 'anyOf' || v.keyword === 'oneOf' || (v.keyword === 'type' && (v.params as { type?: unknown }).type === 'null');
+  const kept = items.filter((v) => !noise(v));
+  return kept.length > 0 ? kept : items;
 }
 
 const headerName = (lower: string) => lower.split('-').map((w) => (w === 'msn' ? 'MSN' : w.charAt(0).toUpperCase() + w.slice(1))).join('-');
@@ -65,4 +79,5 @@ export const problemShape = {
   send: (reply: FastifyReply, request: FastifyRequest, e: { status: number; title: string; detail: string; field?: string }) =>
     sendProblem(reply, problemOf(e), request.url.split('?')[0]!),
   handler: problemErrorHandler,
+  body: { mediaType: 'application/problem+json', schema: ProblemBody, description: 'RFC 7807 problem' },
 };

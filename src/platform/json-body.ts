@@ -11,11 +11,14 @@ const POISON = { protoAction: 'error', constructorAction: 'error' } as const;
  * Problem that says where parsing failed, `__proto__` and `constructor.prototype` keys are refused
  * as Fastify's own parser refuses them (secure-json-parse), and a body beyond the documented
  * limits (JSON_LIMITS: nesting, string, array and object sizes) is a 400 before any route sees it.
- * Each module's error handler renders the Problem in its API's shape.
+ * Each module's error handler renders the Problem in its API's shape. JSON is the only media type:
+ * any other is 415 (Fastify's default text/plain parser goes too). A route may read the parsed body
+ * once more with its text (`config.readJsonBody`, e.g. numbers where strings belong:
+ * src/platform/json-strings.ts).
  */
 export function acceptJsonBodies(app: FastifyInstance) {
-  app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     const text = body as string;
     if (text === '') return done(null, null);
     let parsed: unknown;
@@ -31,7 +34,8 @@ export function acceptJsonBodies(app: FastifyInstance) {
     }
     const beyond = beyondLimits(parsed, 1);
     if (beyond) return done(refused(beyond), undefined);
-    done(null, parsed);
+    const reread = request.routeOptions.config?.readJsonBody;
+    done(null, reread ? reread(parsed, text) : parsed);
   });
 }
 

@@ -90,3 +90,21 @@ export function generateNin(birthDate: string, random: (min: number, max: number
     if (controls) return prefix + individual + controls;
   }
 }
+
+/** The calendar date (YYYY-MM-DD) in Norway at an instant: birthdays turn at Oslo midnight. */
+export function osloDate(at: Date): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Oslo', year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
+}
+
+/** Age in whole years on `today` (YYYY-MM-DD) of someone born on `birthDate` (YYYY-MM-DD). */
+export function ageOn(birthDate: string, today: string): number {
+  const [by, bm, bd] = birthDate.split('-').map(Number) as [number, number, number];
+  const [ty, tm, td] = today.split('-').map(Number) as [number, number, number];
+  return ty - by - (tm < bm || (tm === bm && td < bd) ? 1 : 0);
+}
+
+/** The age of the holder of a valid NIN at an instant (Norwegian calendar); undefined for an invalid NIN. */
+export function ageFromNin(nin: string, at: Date): number | undefined {
+  const info = parseNin(nin);
+  return info && ageOn(info.birthDate, osloDate(at));
+}

@@ -1,10 +1,9 @@
+import type { Static } from '@sinclair/typebox';
 import { ids } from './ids.js';
+import type { ExtraDetail as ExtraDetailSchema, GatewayErrorBody as GatewayErrorBodySchema, ProblemBody as ProblemBodySchema } from './schemas.js';
 
 /** One field-level reason, as in the real API's `extraDetails`. */
-export interface ExtraDetail {
-  name: string;
-  reason: string;
-}
+export type ExtraDetail = Static<typeof ExtraDetailSchema>;
 
 /** A failure as the domain and routes describe it; rendered in each API's own error shape. */
 export interface Problem {
@@ -20,6 +19,11 @@ export class ProblemError extends Error {
   constructor(readonly problem: Problem) {
     super(problem.detail ? `${problem.title}: ${problem.detail}` : problem.title);
   }
+
+  /** As Fastify's own errors carry it: a module's error handler needs nothing more to answer the right status. */
+  get statusCode(): number {
+    return this.problem.status;
+  }
 }
 
 export const problem = (status: number, title: string, detail?: string, code?: string): Problem => ({
@@ -30,15 +34,7 @@ export const problem = (status: number, title: string, detail?: string, code?: s
 });
 
 /** The RFC 7807 body of ePayment, Recurring and Webhooks. */
-export interface ProblemBody {
-  type: string;
-  title: string;
-  detail?: string;
-  instance?: string;
-  status: number;
-  traceId: string;
-  extraDetails?: ExtraDetail[];
-}
+export type ProblemBody = Static<typeof ProblemBodySchema>;
 
 export function problemBody(p: Problem, instance?: string): ProblemBody {
   const extra = [...(p.extraDetails ?? []), ...(p.code ? [{ name: 'ErrorCode', reason: p.code }] : [])];
@@ -55,10 +51,7 @@ export function problemBody(p: Problem, instance?: string): ProblemBody {
 }
 
 /** Body of errors raised by the Azure API Management gateway in front of the real API. */
-export interface GatewayErrorBody {
-  statusCode: number;
-  message: string;
-}
+export type GatewayErrorBody = Static<typeof GatewayErrorBodySchema>;
 
 export class GatewayError extends Error {
   constructor(readonly statusCode: number, message: string) {

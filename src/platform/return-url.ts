@@ -1,4 +1,4 @@
-import { isLoopbackHost } from './loopback.js';
+import { isLoopbackHost } from './url-policy.js';
 
 /**
  * Where a merchant may send the user back to (ePayment `returnUrl` and `receiptUrl`, eCom

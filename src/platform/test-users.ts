@@ -1,22 +1,15 @@
 import { randomInt } from 'node:crypto';
+import type { Static } from '@sinclair/typebox';
 import type { Kysely, Transaction } from 'kysely';
 import { prepared } from '../db/prepared.js';
 import type { Database, TestUsersTable } from '../db/schema.js';
 import { ids } from './ids.js';
 import { generateNin, ninProblem, parseNin } from './nin.js';
 import { ProblemError, problem } from './problems.js';
+import type { TestUser as TestUserSchema } from './schemas.js';
 
-/** A Vipps user of the test environment. Test users are not tied to a merchant. */
-export interface TestUser {
-  phoneNumber: string;
-  sub: string;
-  givenName: string;
-  familyName: string;
-  email: string;
-  nin: string;
-  birthDate: string;
-  address: { streetAddress: string; postalCode: string; city: string; country: string };
-}
+/** A Vipps user of the test environment, not tied to a merchant. Its schema (src/platform/schemas.ts) is the control API's shape. */
+export type TestUser = Static<typeof TestUserSchema>;
 
 /** The historic shared MT test user that Vipps' own examples use. */
 const SHARED_MT_USER = {
@@ -93,14 +86,15 @@ const fromRow = (r: TestUsersTable): TestUser => ({
 
 // Read by every create with a customer phone number: prepared (src/db/prepared.ts).
 const FIND = prepared<TestUsersTable>('select * from test_users where phone_number = ?');
+// Read by every force approve without a customer (it approves as the first user): prepared too.
+const LIST = prepared<TestUsersTable>('select * from test_users order by created_at, phone_number');
 
 export class TestUsers {
   constructor(private readonly db: Kysely<Database>) {}
 
   /** Inside a command pass its transaction: SQLite has one connection, held by the transaction. */
   async list(db: Kysely<Database> | Transaction<Database> = this.db): Promise<TestUser[]> {
-    const rows = await db.selectFrom('test_users').selectAll().orderBy('created_at').orderBy('phone_number').execute();
-    return rows.map(fromRow);
+    return (await LIST.all(db)).map(fromRow);
   }
 
   async find(phoneNumber: string, db: Kysely<Database> | Transaction<Database> = this.db): Promise<TestUser | undefined> {

@@ -1,3 +1,4 @@
+import { Type, type Static } from '@sinclair/typebox';
 import { SignJWT, exportJWK, generateKeyPair, importJWK, jwtVerify, type CryptoKey, type JWK } from 'jose';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
@@ -12,15 +13,17 @@ export const TOKEN_LIFETIME_SECONDS = 3599;
 /** The real `not_before` lies about five minutes before issue. */
 const NOT_BEFORE_SKEW_SECONDS = 300;
 
-export interface AccessTokenResponse {
-  token_type: 'Bearer';
-  expires_in: string;
-  ext_expires_in: string;
-  expires_on: string;
-  not_before: string;
-  resource: string;
-  access_token: string;
-}
+/** The Access Token API's answer (Azure AD's v1 client-credentials body: every number is a string). */
+export const AccessTokenResponse = Type.Object({
+  token_type: Type.Literal('Bearer'),
+  expires_in: Type.String({ description: 'Seconds, as a string' }),
+  ext_expires_in: Type.String(),
+  expires_on: Type.String({ description: 'Unix time, as a string' }),
+  not_before: Type.String({ description: 'Unix time, as a string' }),
+  resource: Type.String(),
+  access_token: Type.String({ description: 'RS256 JWT' }),
+});
+export type AccessTokenResponse = Static<typeof AccessTokenResponse>;
 
 export type Verification = { ok: true; clientId: string; expiresAt: number } | { ok: false; reason: 'invalid' | 'expired' };
 

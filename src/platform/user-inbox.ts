@@ -39,7 +39,7 @@ export interface ShippingChoice {
 
 /**
  * A request's key in the inbox: unique per MSN across every API. A provider's keys start with its
- * `keyPrefix` (ePayment: the reference itself; eCom: `ecom/<orderId>`, decision E7).
+ * `keyPrefix` (ePayment: the reference itself; eCom: `ecom/<orderId>`, decision 82).
  */
 export interface InboxKey {
   msn: string;

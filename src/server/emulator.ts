@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { MODULES } from '../apis/index.js';
-import type { ApiModule, ModuleInstance, Platform } from '../apis/module.js';
+import { assertDisjointPrefixes, type ApiModule, type ModuleInstance, type Platform } from '../apis/module.js';
 import { openDatabase, type DatabaseConfig, type DatabaseHandle } from '../db/open.js';
 import { clearTable, settings } from '../db/tables.js';
 import { Dispatcher, type DeliveryFaults } from '../delivery/dispatcher.js';
@@ -9,13 +9,16 @@ import { startDnsServer, type DnsLookupResult, type DnsServer } from '../environ
 import { RequestServerDirectory } from '../environments/request-server-directory.js';
 import type { EnvironmentName } from '../environments/request-servers.js';
 import { isValidOffset, OffsetClock } from '../platform/clock.js';
+import { ConsentStore } from '../platform/consents.js';
 import { EventBus } from '../platform/event-bus.js';
 import { idempotency } from '../platform/idempotency.js';
 import { ids } from '../platform/ids.js';
+import { MerchantHttp } from '../platform/merchant-http.js';
 import { MerchantDirectory } from '../platform/merchants.js';
+import { RateLimiter } from '../platform/rate-limits.js';
 import { TestUsers } from '../platform/test-users.js';
 import { TokenService } from '../platform/tokens.js';
-import { isLoopbackHost } from '../platform/loopback.js';
+import { isLoopbackHost } from '../platform/url-policy.js';
 import { UserInbox } from '../platform/user-inbox.js';
 import { MAX_SIMULATED_TIME_MS } from '../platform/limits.js';
 import { buildApp, type ServedRoute } from './app.js';
@@ -52,8 +55,14 @@ export interface EmulatorOptions {
   deliveryTimeoutMs?: number;
   /** eCom callbacks get one attempt, as real Vipps makes; this adds retries (`serve --callback-retries`). */
   callbackRetries?: number;
+  /** Apply the modules' documented rate limits (429 over the limit); default true. `serve --rate-limits off` for load tests. */
+  rateLimits?: boolean;
   /** The modules to serve; default the registry (src/apis/index.ts). Tests add their own. */
   modules?: readonly ApiModule[];
+  /** Tests: fail any response whose schema serialization differs from JSON.stringify (default: VIPPS_DEVKIT_VERIFY_SERIALIZATION=1). */
+  verifySerialization?: boolean;
+  /** Compile every response serializer at start-up instead of on first use (a test proves they all compile). */
+  eagerSerializers?: boolean;
 }
 
 export interface Emulator {
@@ -74,6 +83,7 @@ const CLOCK_EPOCH = 'clock_epoch';
 /** Opens the database, seeds it on first start, and serves every module of the registry on one port. */
 export async function startEmulator(options: EmulatorOptions): Promise<Emulator> {
   const modules = options.modules ?? MODULES;
+  assertDisjointPrefixes(modules);
   const host = options.host ?? '127.0.0.1';
   const adminToken = options.adminToken?.trim() ? options.adminToken : undefined;
   // Like Redis' protected mode: the control API hands out client secrets and resets everything.
@@ -118,6 +128,8 @@ async function start(database: DatabaseHandle, modules: readonly ApiModule[], op
   await servers.load();
 
   let publicUrl = '';
+  // Counted on the emulator clock, so a clock jump ends a window (tests advance instead of sleeping).
+  const rateLimiter = options.rateLimits === false ? undefined : new RateLimiter(clock);
   const instances = new Map<string, ModuleInstance>();
   // Injected delivery faults come from whichever modules provide them (the status module), known once they started.
   const deliveryFaults: DeliveryFaults = {
@@ -131,19 +143,22 @@ async function start(database: DatabaseHandle, modules: readonly ApiModule[], op
   };
   // `app` exists by the time anything is delivered.
   const log = { warn: (o: object, m: string) => app.log.warn(o, m), error: (o: object, m: string) => app.log.error(o, m) };
+  // One HTTP client towards merchants, for deliveries and the APIs' synchronous calls alike.
+  const merchantHttp = new MerchantHttp(servers);
   const dispatcher = new Dispatcher({
     database,
     clock,
     ids,
     servers,
+    http: merchantHttp,
     log,
     faults: deliveryFaults,
     ...(options.deliveryTimeoutMs ? { timeoutMs: options.deliveryTimeoutMs } : {}),
     ...(options.retryCompression ? { retryCompression: options.retryCompression } : {}),
   });
-  const outbox = new Outbox(() => clock.now(), () => dispatcher.wake());
-  // The outbox rows are written inside the command; the dispatcher looks once they are committed.
-  database.commands.onCommit(() => outbox.committed());
+  // Rows are written inside the command; the dispatcher gets them once the command is durable.
+  const outbox = new Outbox(database.commands, () => clock.now());
+  outbox.attach(dispatcher);
 
   const platform: Platform = {
     database,
@@ -153,9 +168,11 @@ async function start(database: DatabaseHandle, modules: readonly ApiModule[], op
     users,
     tokens,
     servers,
+    merchantHttp,
     outbox,
     events: new EventBus(),
     inbox: new UserInbox({ database, clock }),
+    consents: new ConsentStore(db),
     publicUrl: () => publicUrl,
     modules: () => modules,
     options: { callbackRetries: options.callbackRetries ?? 0 },
@@ -199,6 +216,7 @@ async function start(database: DatabaseHandle, modules: readonly ApiModule[], op
             }
           }
           await idempotency.clear(trx, msn);
+          await platform.consents.clear(trx, msn);
           await outbox.clear(trx, msn);
           for (const instance of instances.values()) await instance.onReset?.(trx, msn);
           // The whole emulator's time and request servers start over; one merchant's reset leaves them.
@@ -214,6 +232,7 @@ async function start(database: DatabaseHandle, modules: readonly ApiModule[], op
           clockEpoch = epoch;
           await servers.reset();
         }
+        rateLimiter?.clear(msn);
         await each((i) => i.afterReset?.(msn));
       } finally {
         resetsRunning -= 1;
@@ -227,6 +246,7 @@ async function start(database: DatabaseHandle, modules: readonly ApiModule[], op
     ...platform,
     dispatcher,
     instances,
+    ...(rateLimiter ? { rateLimiter } : {}),
     ...(options.adminToken ? { adminToken: options.adminToken } : {}),
     reset,
   };
@@ -235,6 +255,8 @@ async function start(database: DatabaseHandle, modules: readonly ApiModule[], op
   const { app, routes } = await buildApp(ctx, modules, {
     logLevel: options.logLevel ?? 'info',
     ...(options.bodyLimit ? { bodyLimit: options.bodyLimit } : {}),
+    verifySerialization: options.verifySerialization ?? process.env.VIPPS_DEVKIT_VERIFY_SERIALIZATION === '1',
+    eagerSerializers: options.eagerSerializers === true,
     limits: options.limits,
     site: { loopbackOnly: isLoopbackHost(host), allowedHosts: options.allowedHosts ?? [] },
   });
@@ -288,6 +310,7 @@ async function start(database: DatabaseHandle, modules: readonly ApiModule[], op
       await app.close();
       await dispatcher.stop();
       await each((i) => i.close?.());
+      await merchantHttp.close();
       await dns?.close();
       await database.close();
     },

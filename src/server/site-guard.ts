@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
-import { isLoopbackHost } from '../platform/loopback.js';
+import { isLoopbackHost } from '../platform/url-policy.js';
 import { ProblemError, problem } from '../platform/problems.js';
 
 /**

@@ -2,7 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Transaction } from 'kysely';
 import { openDatabase, type DatabaseHandle } from '../../src/db/open.js';
+import type { Database } from '../../src/db/schema.js';
 
 /**
  * The group-commit queue on a real SQLite file: concurrent commands share one transaction, and a
@@ -72,4 +74,46 @@ describe('CommandQueue', () => {
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect(await keys()).toEqual(['q-new-1', 'q-new-2', 'q-taken']);
   });
+
+  it('runs after-commit effects once per command whose writes stuck, after its reply, never for one rolled back', async () => {
+    const seen: string[] = [];
+    const command = (key: string, fail = false) => database.commands.run(async (trx) => {
+      await trx.insertInto('settings').values({ key, value: 'v' }).execute();
+      database.commands.afterCommit(trx, () => seen.push(`effect ${key}`));
+      if (fail) throw new Error(`refused ${key}`);
+      return key;
+    }).then((value) => {
+      seen.push(`reply ${value}`);
+      return value;
+    });
+    // The batch runs optimistically, rolls back when q-e2 throws, and runs again with savepoints.
+    const results = await Promise.allSettled([command('q-e1'), command('q-e2', true), command('q-e3')]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(await keys()).toEqual(['q-e1', 'q-e3']);
+    expect(seen.filter((s) => s.startsWith('effect')).sort()).toEqual(['effect q-e1', 'effect q-e3']);
+    // Effects run once the batch is durable, in the same turn as the replies are resolved (before their callbacks).
+    expect(seen.indexOf('effect q-e1')).toBeLessThan(seen.indexOf('reply q-e1'));
+    expect(() => database.commands.afterCommit(undefined as never, () => undefined)).toThrow(/not inside a running command/);
+  });
+
+  it('runSoon rides along with the next batch, or runs alone after its delay', async () => {
+    const batches: unknown[] = [];
+    const trxOf = (key: string) => async (trx: Transaction<Database>) => {
+      batches.push(trx);
+      await trx.insertInto('settings').values({ key, value: 'v' }).execute();
+    };
+    const started = Date.now();
+    const rider = database.commands.runSoon(trxOf('q-rider'), 5_000);
+    await new Promise((r) => setTimeout(r, 20));
+    await Promise.all([rider, database.commands.run(trxOf('q-driver'))]);
+    // One transaction for both, long before the rider's own deadline.
+    expect(batches).toHaveLength(2);
+    expect(batches[0]).toBe(batches[1]);
+    expect(Date.now() - started).toBeLessThan(4_000);
+    const alone = Date.now();
+    await database.commands.runSoon(trxOf('q-alone-rider'), 50);
+    expect(Date.now() - alone).toBeGreaterThanOrEqual(45);
+    expect(await keys()).toEqual(['q-alone-rider', 'q-driver', 'q-rider']);
+  });
 });
+

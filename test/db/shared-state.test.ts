@@ -101,6 +101,27 @@ describe.skipIf(skipReason !== undefined)(`two instances on one PostgreSQL${skip
     expect(capture.status).toBe(200);
   });
 
+  it('QR: a merchant redirect QR made on A is listed, updated and deleted through B', async () => {
+    const id = `shared-${randomUUID().slice(0, 8)}`;
+    const accept = { accept: 'text/targetUrl' };
+    const made = await a.call('POST', '/qr/v1/merchant-redirect', { headers: accept, body: { id, redirectUrl: 'https://shop.example/a' } });
+    expect(made.status, made.text).toBe(200);
+    expect((await b.call('GET', `/qr/v1/merchant-redirect/${id}`, { headers: accept })).body.redirectUrl).toBe('https://shop.example/a');
+    expect((await b.call('PUT', `/qr/v1/merchant-redirect/${id}`, { headers: accept, body: { redirectUrl: 'https://shop.example/b' } })).status).toBe(200);
+    expect((await a.call('GET', `/qr/v1/merchant-redirect/${id}`, { headers: accept })).body.redirectUrl).toBe('https://shop.example/b');
+    expect((await b.call('DELETE', `/qr/v1/merchant-redirect/${id}`)).status).toBeLessThan(300);
+    expect((await a.call('GET', `/qr/v1/merchant-redirect/${id}`, { headers: accept })).status).toBe(404);
+  });
+
+  it('Userinfo: a user consents in a payment approved on A, B answers the profile for the sub', async () => {
+    const { reference } = await a.createPayment({ profile: { scope: 'name phoneNumber' } });
+    expect((await a.call('POST', `/devkit/v1/payments/${reference}/approve`, { anonymous: true, body: { phoneNumber: '4791234567' } })).status).toBe(200);
+    const sub = (await b.call('GET', `/epayment/v1/payments/${reference}`)).body.profile.sub;
+    const info = await b.call('GET', `/vipps-userinfo-api/userinfo/${sub}`);
+    expect(info.status, info.text).toBe(200);
+    expect(info.body).toMatchObject({ sub, name: 'Kari Nordmann', phone_number: '4791234567' });
+  });
+
   it('a merchant\'s reset on A removes its payments for B too; a whole reset on B restarts A\'s clock', async () => {
     const { reference } = await a.createPayment();
     expect((await b.call('GET', `/epayment/v1/payments/${reference}`)).status).toBe(200);

@@ -122,6 +122,58 @@ describe('webhooks from the emulator to a local receiver', () => {
     expect(back.hostname).toBe(afterRotation.hostname);
   });
 
+
+  it('http://localhost reaches a receiver that listens only on ::1 (tried after 127.0.0.1 refuses), sent without a source binding', async () => {
+    const receiver = await startReceiver(undefined, '::1');
+    const url = `http://localhost:${receiver.port}/hooks?shop=1`;
+    const hook = await emu.call('POST', '/webhooks/v1/webhooks', { body: { url, events: ['epayments.payment.created.v1', 'epayments.payment.authorized.v1'] } });
+    expect(hook.status).toBe(201);
+    cleanups.push(async () => {
+      await emu.call('DELETE', `/webhooks/v1/webhooks/${hook.body.id}`);
+      await receiver.close();
+    });
+    const { reference } = await emu.createPayment();
+    await approve(reference);
+    const got = await receiver.until((r) => r.filter(ofPayment(reference)).length >= 2);
+    const mine = got.filter(ofPayment(reference));
+    expect(mine.map((r) => r.json.name)).toEqual(['CREATED', 'AUTHORIZED']);
+    for (const r of mine) {
+      expect(r.remoteAddress).toBe('::1');
+      // The Host header and the signature are those of the URL as registered.
+      expect(r.headers.host).toBe(`localhost:${receiver.port}`);
+      expect(r.path).toBe('/hooks?shop=1');
+      expect(verifyWebhookRequest(url, r.body, hook.body.secret, r.headers)).toBe(true);
+    }
+    const log = await deliveryLog(reference, allDone);
+    expect(log.attempts.map((a: any) => [a.request.url, a.response?.status, a.error])).toEqual([
+      [url, 200, null],
+      [url, 200, null],
+    ]);
+  });
+
+  it('any 127.0.0.0/8 target is sent from the active request server; a closed port is logged as refused', async () => {
+    const { address } = await activeDns();
+    const receiver = await startReceiver(undefined, '127.0.0.2');
+    const closed = await startReceiver(undefined, '127.0.0.3');
+    await closed.close();
+    const hooks: string[] = [];
+    for (const url of [receiver.url(), closed.url(), `http://localhost:${closed.port}/gone`]) {
+      const hook = await emu.call('POST', '/webhooks/v1/webhooks', { body: { url, events: ['epayments.payment.created.v1'] } });
+      expect(hook.status).toBe(201);
+      hooks.push(hook.body.id);
+    }
+    cleanups.push(async () => {
+      for (const id of hooks) await emu.call('DELETE', `/webhooks/v1/webhooks/${id}`);
+      await receiver.close();
+    });
+    const { reference } = await emu.createPayment();
+    const [r] = await receiver.until((x) => x.some(ofPayment(reference))).then((x) => x.filter(ofPayment(reference)));
+    expect(r!.remoteAddress).toBe(address);
+    const log = await deliveryLog(reference, (l) => l.attempts.length >= 3);
+    const errors = log.attempts.filter((a: any) => a.error).map((a: any) => a.error);
+    expect(errors).toContainEqual(expect.stringMatching(/^ECONNREFUSED/));
+    expect(errors).toContainEqual(`ECONNREFUSED: nothing listens on localhost:${closed.port} (tried 127.0.0.1 and ::1)`);
+  });
 });
 
 describe('retries, ordering and timeouts', () => {

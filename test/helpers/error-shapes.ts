@@ -1,11 +1,11 @@
 import net from 'node:net';
 
 /**
- * Each API's documented error shapes (docs/security.md, decisions 9-11, E3, O5): what an error
+ * Each API's documented error shapes (docs/security.md, decisions 29-31, 78, 69): what an error
  * answer of a path must look like. `shapeProblems` names what is wrong, or returns [] when the
  * answer is in one of the owning API's shapes.
  */
-export type ShapeName = 'problem' | 'ecom' | 'gateway' | 'aad' | 'html';
+export type ShapeName = 'problem' | 'ecom' | 'gateway' | 'aad' | 'html' | 'qr' | 'qr-exchange' | 'userinfo';
 
 /** Which shapes an error from a path may have: the owning module's, and the gateway's where the gateway sits in front. */
 export function shapesOf(path: string): ShapeName[] {
@@ -14,7 +14,13 @@ export function shapesOf(path: string): ShapeName[] {
   if (p.startsWith('/epayment/') || p.startsWith('/webhooks/')) return ['problem', 'gateway'];
   if (p.startsWith('/ecomm/') || p.startsWith('/Ecomm/')) return ['ecom', 'gateway'];
   if (p.startsWith('/accesstoken/') || p.startsWith('/accessToken/') || p === '/.well-known/jwks.json') return ['gateway', 'aad'];
-  if (['/landing', '/app-switch', '/app'].some((x) => p === x || p.startsWith(`${x}/`)) || p.startsWith('/qr/') || p.startsWith('/dwo-api-application/')) return ['html'];
+  // The Userinfo API (userinfo.yaml UserinfoError: status as a string), behind the gateway.
+  if (p.startsWith('/vipps-userinfo-api/')) return ['userinfo', 'gateway'];
+  // The QR API (qr.v1.yaml): its problem without status/traceId; the exchange endpoints' own body; ePayment's QR image (GET /qr/v1?token=) is a user-side page.
+  if (p === '/qr/v1/exchange' || p.startsWith('/qr/v1/exchange/')) return ['qr-exchange', 'gateway'];
+  if (p.startsWith('/qr/r/') || p.startsWith('/qr/c/')) return ['html', 'qr'];
+  if (p.startsWith('/qr/')) return ['qr', 'gateway', 'html'];
+  if (['/landing', '/app-switch', '/app'].some((x) => p === x || p.startsWith(`${x}/`)) || p.startsWith('/dwo-api-application/')) return ['html'];
   if (p.startsWith('/api/v2/') || p === '/status' || p.startsWith('/status/') || p.startsWith('/history.')) return ['problem'];
   return ['problem'];
 }
@@ -54,6 +60,12 @@ function matches(shape: ShapeName, a: Answer): boolean {
       return a.contentType.startsWith('application/json') && !!body && !Array.isArray(body) && Object.keys(body).sort().join() === 'message,statusCode' && body.statusCode === a.status && isString(body.message);
     case 'aad':
       return a.contentType.startsWith('application/json') && !!body && !Array.isArray(body) && isString(body.error) && isString(body.error_description);
+    case 'qr':
+      return a.contentType.startsWith('application/json') && !!body && !Array.isArray(body) && isString(body.type) && isString(body.title) && isString(body.detail) && body.status === undefined;
+    case 'qr-exchange':
+      return a.contentType.startsWith('application/json') && !!body && !Array.isArray(body) && isString(body.title) && body.status === a.status && isString(body.detail);
+    case 'userinfo':
+      return a.contentType.startsWith('application/json') && !!body && !Array.isArray(body) && isString(body.type) && isString(body.title) && body.status === String(a.status) && isString(body.detail);
     case 'html':
       return a.contentType.startsWith('text/html') && /^<!doctype html>/i.test(a.text.trimStart());
   }

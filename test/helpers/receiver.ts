@@ -13,10 +13,10 @@ export interface Received {
 }
 
 /**
- * A merchant's webhook endpoint on 127.0.0.1: records every request and answers what the test
- * decides (a status, or never, to test timeouts).
+ * A merchant's webhook endpoint on 127.0.0.1 (or `host`): records every request and answers what
+ * the test decides (a status, or never, to test timeouts).
  */
-export async function startReceiver(decide: (r: Omit<Received, 'answered'>, count: number) => number | 'hang' = () => 200) {
+export async function startReceiver(decide: (r: Omit<Received, 'answered'>, count: number) => number | 'hang' = () => 200, host = '127.0.0.1') {
   const received: Received[] = [];
   const waiters: Array<() => void> = [];
   const hanging = new Set<http.ServerResponse>();
@@ -44,11 +44,12 @@ export async function startReceiver(decide: (r: Omit<Received, 'answered'>, coun
       waiters.splice(0).forEach((w) => w());
     });
   });
-  server.listen(0, '127.0.0.1');
+  server.listen(0, host);
   await once(server, 'listening');
   const port = (server.address() as AddressInfo).port;
   return {
-    url: (path = '/vipps/webhooks') => `http://127.0.0.1:${port}${path}`,
+    port,
+    url: (path = '/vipps/webhooks') => `http://${host.includes(':') ? `[${host}]` : host}:${port}${path}`,
     received,
     /** Waits until `predicate` holds for what was received (bounded). */
     async until(predicate: (r: Received[]) => boolean, timeoutMs = 10_000): Promise<Received[]> {

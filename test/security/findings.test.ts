@@ -177,7 +177,7 @@ describe('finding 5: JSON nested 10,000 deep is a 400 in the API\'s shape, never
       expect(response.status, response.text.slice(0, 200)).toBe(400);
       expect(shapeProblems('/epayment/v1/payments', answerOf(response))).toEqual([]);
     }
-    // At the limits: accepted (unknown fields are ignored, decision 12).
+    // At the limits: accepted (unknown fields are ignored, decision 32).
     expect((await emu.createPayment({ extra: ['x'.repeat(10_000), new Array(998).fill(0)] })).response.status).toBe(201);
   });
 });

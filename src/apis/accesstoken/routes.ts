@@ -1,6 +1,36 @@
+import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { ids } from '../../platform/ids.js';
+import { GatewayErrorBody, MsnHeader } from '../../platform/schemas.js';
+import { AccessTokenResponse } from '../../platform/tokens.js';
 import type { Platform } from '../module.js';
+
+/** Azure AD's error body (the token endpoint's own errors past the gateway). */
+const AadError = Type.Object({
+  error: Type.String(),
+  error_description: Type.String(),
+  error_codes: Type.Array(Type.Integer()),
+  timestamp: Type.String(),
+  trace_id: Type.String(),
+  correlation_id: Type.String(),
+  error_uri: Type.String(),
+}, { description: "Azure AD's error body" });
+
+/** A JSON Web Key Set. A JWK's members depend on its key type, so a key is an open object. */
+const Jwks = Type.Object({
+  keys: Type.Array(Type.Object({ kty: Type.String(), kid: Type.Optional(Type.String()), alg: Type.Optional(Type.String()), use: Type.Optional(Type.String()) }, { additionalProperties: true })),
+});
+
+const tokenSchema = (operationId: string, deprecated = false) => ({
+  operationId,
+  summary: 'Get an access token',
+  ...(deprecated ? { deprecated, description: 'The same endpoint, in the spelling some clients use.' } : {}),
+  // The credentials are headers; their checks and order are the handler's (gateway first, then Azure AD), not Ajv's.
+  security: [{ subscriptionKey: [], clientId: [], clientSecret: [] }],
+  headers: MsnHeader(false),
+  response: { 200: AccessTokenResponse, 400: AadError, 401: Type.Union([AadError, GatewayErrorBody]) },
+});
+const jwksSchema = (operationId: string) => ({ operationId, summary: 'The public keys that verify access tokens', response: { 200: Jwks } });
 
 /** Azure AD's error body, which the real token endpoint passes through. */
 function aadError(reply: FastifyReply, now: Date, status: number, error: string, code: number, description: string) {
@@ -49,9 +79,9 @@ export const accessTokenRoutes = (ctx: Platform): FastifyPluginAsync => async (a
     }
     return reply.type('application/json;charset=UTF-8').send(await ctx.tokens.issue(merchant));
   };
-  app.post('/accesstoken/get', handler);
-  app.post('/accessToken/get', handler);
+  app.post('/accesstoken/get', { schema: tokenSchema('fetchAccessToken') }, handler);
+  app.post('/accessToken/get', { schema: tokenSchema('fetchAccessTokenCamelCase', true) }, handler);
   // The public keys that verify our tokens (the real ones sit with Azure AD).
-  app.get('/accesstoken/jwks', async () => ctx.tokens.jwks());
-  app.get('/.well-known/jwks.json', async () => ctx.tokens.jwks());
+  app.get('/accesstoken/jwks', { schema: jwksSchema('getJwks') }, async () => ctx.tokens.jwks());
+  app.get('/.well-known/jwks.json', { schema: jwksSchema('getWellKnownJwks') }, async () => ctx.tokens.jwks());
 };

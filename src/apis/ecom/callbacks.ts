@@ -3,14 +3,12 @@
  * delivery engine, written in the command's transaction), and the synchronous shipping-details and
  * consent-removal calls the simulated app makes during the user's flow.
  */
-import { isIP } from 'node:net';
 import type { Transaction } from 'kysely';
-import { Agent, request } from 'undici';
 import { Value } from '@sinclair/typebox/value';
 import type { Database } from '../../db/schema.js';
-import type { RequestServerDirectory } from '../../environments/request-server-directory.js';
 import type { Outbox } from '../../delivery/outbox.js';
 import type { IdSource } from '../../platform/ids.js';
+import type { MerchantHttp } from '../../platform/merchant-http.js';
 import type { CallbackBody, EcomPayment, ShippingOption } from './domain.js';
 import { ShippingDetailsResponse } from './schemas.js';
 
@@ -36,7 +34,7 @@ export function ecomCallbackOutbox(o: CallbackOutboxOptions) {
   return (trx: Transaction<Database>, payment: EcomPayment, body: CallbackBody, seq: number): Promise<void> =>
     o.outbox.enqueue(trx, [
       {
-        id: o.ids.uuid(),
+        id: o.ids.uuidv7(),
         event_id: o.ids.uuid(),
         webhook_id: ECOM_CALLBACK_TARGET,
         msn: payment.msn,
@@ -55,58 +53,33 @@ export function ecomCallbackOutbox(o: CallbackOutboxOptions) {
 export type MerchantCallResult<T> = { ok: true; value: T; status: number } | { ok: false; error: string };
 
 /**
- * Calls the merchant directly (synchronous calls in the user's flow), from the active request
- * server's loopback address for loopback targets, as the dispatcher does (D7).
+ * Calls the merchant directly (synchronous calls in the user's flow) through the platform's
+ * merchant HTTP client: loopback targets are called from the active request server, as
+ * deliveries are (decision 61).
  */
 export class MerchantCaller {
-  private readonly agents = new Map<string, Agent>();
-  constructor(private readonly servers: RequestServerDirectory) {}
+  constructor(private readonly http: MerchantHttp) {}
 
   async call(method: 'POST' | 'DELETE', url: string, body: unknown, authToken: string | undefined, timeoutMs: number): Promise<MerchantCallResult<unknown>> {
-    let target: URL;
+    const res = await this.http.send({
+      method,
+      url,
+      headers: {
+        ...(body === undefined ? {} : { 'content-type': 'application/json;charset=UTF-8' }),
+        ...(authToken === undefined ? {} : { authorization: authToken }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      timeoutMs,
+    });
+    if (res.error !== undefined) return { ok: false, error: res.error };
+    if (res.status < 200 || res.status >= 300) return { ok: false, error: `the merchant answered ${res.status}` };
+    let value: unknown = undefined;
     try {
-      target = new URL(url);
+      value = res.body ? JSON.parse(res.body) : undefined;
     } catch {
-      return { ok: false, error: `invalid URL ${url}` };
+      value = res.body;
     }
-    const host = target.hostname.replace(/^\[|\]$/g, '');
-    const loopback = host === 'localhost' || (isIP(host) === 4 && host.startsWith('127.'));
-    const source = this.servers.deliveryServer();
-    const key = loopback ? source.address : 'default';
-    let agent = this.agents.get(key);
-    if (!agent) {
-      agent = new Agent({ connect: { timeout: timeoutMs }, keepAliveTimeout: 4_000, ...(loopback ? { localAddress: source.address } : {}) });
-      this.agents.set(key, agent);
-    }
-    const href = host === 'localhost' ? Object.assign(new URL(target.href), { hostname: '127.0.0.1' }).href : target.href;
-    try {
-      const res = await request(href, {
-        method,
-        headers: {
-          host: target.host,
-          ...(body === undefined ? {} : { 'content-type': 'application/json;charset=UTF-8' }),
-          ...(authToken === undefined ? {} : { authorization: authToken }),
-        },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        dispatcher: agent,
-        headersTimeout: timeoutMs,
-        bodyTimeout: timeoutMs,
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-      const text = await res.body.text();
-      if (res.statusCode < 200 || res.statusCode >= 300) return { ok: false, error: `the merchant answered ${res.statusCode}` };
-      let value: unknown = undefined;
-      try {
-        value = text ? JSON.parse(text) : undefined;
-      } catch {
-        value = text;
-      }
-      return { ok: true, value, status: res.statusCode };
-    } catch (err) {
-      const e = err as { code?: string; name?: string; message?: string };
-      const timedOut = e.name === 'TimeoutError' || e.code === 'UND_ERR_HEADERS_TIMEOUT' || e.code === 'UND_ERR_BODY_TIMEOUT' || e.code === 'UND_ERR_CONNECT_TIMEOUT' || e.code === 'UND_ERR_ABORTED';
-      return { ok: false, error: timedOut ? `timeout: no answer within ${timeoutMs} ms` : `${e.code ?? 'error'}: ${e.message ?? String(err)}` };
-    }
+    return { ok: true, value, status: res.status };
   }
 
   /** POST shippingDetailsPrefix/v2/payments/{orderId}/shippingDetails; the options sorted by priority. */
@@ -124,11 +97,6 @@ export class MerchantCaller {
   /** DELETE consentRemovalPrefix/v2/consents/{userId} (the user withdrew consent in the app). */
   async removeConsent(p: EcomPayment, userId: string, timeoutMs = CONSENT_TIMEOUT_MS): Promise<MerchantCallResult<unknown>> {
     return this.call('DELETE', `${p.consentRemovalPrefix}/v2/consents/${encodeURIComponent(userId)}`, undefined, p.authToken, timeoutMs);
-  }
-
-  async close(): Promise<void> {
-    await Promise.all([...this.agents.values()].map((a) => a.close()));
-    this.agents.clear();
   }
 }
 

@@ -1,20 +1,22 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import { ProblemError, problem, type Problem } from '../../platform/problems.js';
 import { sendProblem } from '../../platform/http-errors.js';
+import { Msn } from '../../platform/schemas.js';
 import type { Platform } from '../module.js';
 import type { EcomPayment } from './domain.js';
 import { ecomInboxKey } from './inbox-provider.js';
+import { DetailsResponse, OrderParams } from './schemas.js';
 import type { EcomReply, EcomService } from './service.js';
 
-const Msn = Type.String({ pattern: '^[0-9]{4,6}$' });
-const OrderParams = Type.Object({ orderId: Type.String({ pattern: '^[a-zA-Z0-9-]{1,50}$' }) });
 const MsnParams = Type.Object({ msn: Msn });
+type Details = Static<typeof DetailsResponse>;
+const Settings = Type.Object({ msn: Type.String(), directCapture: Type.Boolean({ description: 'Approval captures at once (SALE) instead of reserving' }) });
 const DecisionBody = Type.Union([
   Type.Null(),
   Type.Object(
     {
-      phoneNumber: Type.Optional(Type.String({ pattern: '^\\d{8}$|^\\d{10,15}$' })),
+      phoneNumber: Type.Optional(Type.String({ pattern: '^\\d{8}$|^\\d{10,15}$', description: 'An MSISDN, or 8 digits (Norway)' })),
       msn: Type.Optional(Msn),
       /** Express: the shipping method the user picks (the default one when left out). */
       shippingMethodId: Type.Optional(Type.String({ maxLength: 100 })),
@@ -43,19 +45,19 @@ export const ecomControl = (ctx: Platform, ecom: EcomService): FastifyPluginAsyn
     return found[0]!;
   }
 
-  app.put('/merchants/:msn/settings', { schema: { params: MsnParams, body: SettingsBody } }, async (request) => {
+  app.put('/merchants/:msn/settings', { schema: { summary: "Set the sales unit's capture type", params: MsnParams, body: SettingsBody, response: { 200: Settings } } }, async (request) => {
     if (!ctx.merchants.get(request.params.msn)) throw new ProblemError(problem(404, 'Not Found', `No merchant ${request.params.msn}.`));
     await ecom.setDirectCapture(request.params.msn, request.body.directCapture);
     return { msn: request.params.msn, directCapture: request.body.directCapture };
   });
 
-  app.get('/merchants/:msn/settings', { schema: { params: MsnParams } }, async (request) => ({
+  app.get('/merchants/:msn/settings', { schema: { summary: "The sales unit's capture type", params: MsnParams, response: { 200: Settings } } }, async (request) => ({
     msn: request.params.msn,
     directCapture: await ecom.directCapture(request.params.msn),
   }));
 
   for (const decision of ['approve', 'reject'] as const) {
-    app.post(`/payments/:orderId/${decision}`, { schema: { params: OrderParams, body: DecisionBody } }, async (request, reply) => {
+    app.post(`/payments/:orderId/${decision}`, { schema: { summary: `${decision === 'approve' ? 'Approve' : 'Reject'} as the user would in the app`, params: OrderParams, body: DecisionBody, response: { 200: DetailsResponse } } }, async (request, reply) => {
       const body = request.body ?? {};
       const p = await find(request.params.orderId, body.msn);
       const raw = body.phoneNumber ?? (p.mobileNumber ? `47${p.mobileNumber}` : (await ctx.users.list())[0]?.phoneNumber);
@@ -71,14 +73,14 @@ export const ecomControl = (ctx: Platform, ecom: EcomService): FastifyPluginAsyn
       // The request shows up in that user's app history, as if it had been opened there.
       const r = await ecom.userDecision(p.msn, p.orderId, decision, user.phoneNumber, shipping, (trx) => ctx.inbox.deliver(trx, ecomInboxKey(p), user.phoneNumber, 'CONTROL_API'));
       if (r.error) return sendProblem(reply, toProblem(r), request.url);
-      return r.body;
+      return r.body as Details;
     });
   }
 
-  app.post('/payments/:orderId/landing-cancel', { schema: { params: OrderParams, body: DecisionBody } }, async (request, reply) => {
+  app.post('/payments/:orderId/landing-cancel', { schema: { summary: 'Cancel on the landing page, as the user would', params: OrderParams, body: DecisionBody, response: { 200: DetailsResponse } } }, async (request, reply) => {
     const p = await find(request.params.orderId, request.body?.msn);
     const r = await ecom.cancelByUser(p.msn, p.orderId);
     if (r.error) return sendProblem(reply, toProblem(r), request.url);
-    return r.body;
+    return r.body as Details;
   });
 };

@@ -4,6 +4,7 @@
  * come in through `ctx`. Rules: reference §4 (lifecycle), §2 (responses), §5.1 (callbacks).
  */
 import { createHash } from 'node:crypto';
+import { isAllowedMerchantUrl } from '../../platform/url-policy.js';
 import { isAllowedReturnUrl } from '../../platform/return-url.js';
 import { testAmountOutcome } from '../../platform/test-amounts.js';
 import type { TestUser } from '../../platform/test-users.js';
@@ -135,14 +136,15 @@ export type Command =
   | { type: 'offerShipping'; options: ShippingOption[] }
   | { type: 'capture'; amount: number | null; transactionText: string; requestId: string }
   | { type: 'cancel'; transactionText: string; releaseRemaining: boolean; requestId: string }
-  | { type: 'refund'; amount: number; transactionText: string; requestId: string };
+  /** `amount` undefined: the whole captured amount not yet refunded (docs/decisions.md, Official clients). */
+  | { type: 'refund'; amount: number | undefined; transactionText: string; requestId: string };
 
 export interface CallbackBody {
   merchantSerialNumber: string;
   orderId: string;
   transactionInfo: { amount: number; status: string; timeStamp: string; transactionId?: string };
   shippingDetails?: {
-    /** `zipCode` as documented for callbacks, and `postCode`, which the spec's AddressExpress requires (decision E6). */
+    /** `zipCode` as documented for callbacks, and `postCode`, which the spec's AddressExpress requires (decision 81). */
     address: { addressLine1: string; addressLine2?: string; city: string; country: string; zipCode: string; postCode: string };
     shippingCost: number;
     shippingMethod: string;
@@ -239,7 +241,7 @@ function decideCommand(p: EcomPayment, command: Command, ctx: Context): Outcome 
       const operation: Operation = command.directCapture ? 'SALE' : 'RESERVE';
       const declined = command.testAmounts ? testAmountOutcome(p.amount) : undefined;
       if (declined) {
-        // The card fails in the app (decision E5): logged as unsuccessful, the user may try again.
+        // The card fails in the app (decision 80): logged as unsuccessful, the user may try again.
         return {
           ok: true,
           payment: {
@@ -341,7 +343,7 @@ function cancel(p: EcomPayment, c: Extract<Command, { type: 'cancel' }>, ctx: Co
   }
   const remaining = remainingToCapture(p);
   if (remaining === 0 || !c.releaseRemaining) return fail(ecomErrors.cannotCancelCaptured());
-  // The release of the rest after a partial capture is logged as a VOID of that rest (decision E4).
+  // The release of the rest after a partial capture is logged as a VOID of that rest (decision 79).
   return { ok: true, payment: { ...p, released: true, log: [...p.log, entry('VOID', remaining, c.transactionText, ctx.newTransactionId(), now, c.requestId, true)] } };
 }
 
@@ -350,9 +352,11 @@ function refund(p: EcomPayment, c: Extract<Command, { type: 'refund' }>, ctx: Co
   if (p.state === 'INITIATE' || p.captured === 0) return fail(ecomErrors.refundReservedOnly());
   if (ctx.now.getTime() - Date.parse(p.reservedAt!) > REFUND_WINDOW_MS) return fail(ecomErrors.refundTooLate());
   const left = p.captured - p.refunded;
-  if (c.amount <= 0 || c.amount > left) return fail(ecomErrors.refundTooHigh(c.amount, left));
+  if (c.amount === undefined && left === 0) return fail(ecomErrors.alreadyProcessed('The captured amount has been refunded in full.'));
+  const amount = c.amount ?? left;
+  if (amount <= 0 || amount > left) return fail(ecomErrors.refundTooHigh(amount, left));
   const now = ctx.now.toISOString();
-  return { ok: true, payment: { ...p, refunded: p.refunded + c.amount, log: [...p.log, entry('REFUND', c.amount, c.transactionText, ctx.newTransactionId(), now, c.requestId, true)] } };
+  return { ok: true, payment: { ...p, refunded: p.refunded + amount, log: [...p.log, entry('REFUND', amount, c.transactionText, ctx.newTransactionId(), now, c.requestId, true)] } };
 }
 
 export function remainingToCapture(p: EcomPayment): number {
@@ -399,7 +403,7 @@ const fail = (error: EcomError): Outcome => ({ ok: false, error });
 /** The fixed prefix of our landing-page tokens: base64url of a JWT header, like MT's `eyJraWQiOiJqd3RrZXki...`. */
 const TOKEN_HEADER = Buffer.from('{"kid":"jwtkey","alg":"RS256"}').toString('base64url');
 
-/** A landing-page token from random base64url characters: shaped like MT's JWT-like token (decision E7). */
+/** A landing-page token from random base64url characters: shaped like MT's JWT-like token (decision 82). */
 export const landingToken = (random: string): string => `${TOKEN_HEADER}${random}`;
 
 /** Where the user goes to pay: the app's scheme for isApp, else MT's deeplink path (which redirects to the landing page). */
@@ -408,7 +412,7 @@ export function landingUrl(p: Pick<EcomPayment, 'token' | 'isApp'>, publicUrl: s
   return `${publicUrl}/dwo-api-application/v1/deeplink/vippsgateway?v=2&token=${p.token}`;
 }
 
-/** The body and header MSN must both be the keys' sales unit (decision E3). */
+/** The body and header MSN must both be the keys' sales unit (decision 78). */
 export function checkMsn(given: string, msn: string): EcomError | undefined {
   return given === msn ? undefined : ecomErrors.invalidMsn(given);
 }
@@ -450,13 +454,18 @@ export function checkInitiateRequest(body: InitiateRequestRules, msn: string): {
   return mobileNumber ? { ok: true, mobileNumber } : refuse(ecomErrors.unknownUser());
 }
 
-/** A refund names its amount, at least 100 øre (checked before the order is looked up). */
+/**
+ * A refund's amount, when it names one, is at least 100 øre (checked before the order is looked up).
+ * Without one (left out or null) it refunds what is left of the captured amount: the spec is silent
+ * and Vipps' own Postman collection refunds that way (docs/decisions.md, Official clients).
+ */
 export function checkRefundAmount(amount: number | null | undefined): EcomError | undefined {
-  if (amount === undefined || amount === null || amount < 100) return ecomErrors.invalidField('transaction.amount', 'A refund needs an amount of at least 100 (øre).');
+  if (amount === undefined || amount === null) return undefined;
+  if (amount < 100) return ecomErrors.invalidField('transaction.amount', 'A refund needs an amount of at least 100 (øre).');
   return undefined;
 }
 
-/** MT's force approve works for regular payments with a landing page, and only with the payment's own token (decision E10). */
+/** MT's force approve works for regular payments with a landing page, and only with the payment's own token (decision 85). */
 export function checkForceApprove(p: EcomPayment, token: string | undefined): EcomError | undefined {
   if (isExpress(p)) return ecomErrors.forceApproveNotSupported('force approve does not support express payments.');
   if (p.skipLandingPage) return ecomErrors.forceApproveNotSupported('force approve does not support skipLandingPage.');
@@ -471,7 +480,8 @@ export function userIdFor(msn: string, sub: string): string {
   return createHash('sha256').update(`${msn}:${sub}`).digest().subarray(0, 16).toString('base64');
 }
 
-export function userDetailsOf(msn: string, user: TestUser): EcomUserDetails & { phoneNumber: string; sub: string } {
+/** `sub`: the user's sub for this sales unit (src/platform/consents.ts). */
+export function userDetailsOf(msn: string, user: TestUser, sub: string): EcomUserDetails & { phoneNumber: string; sub: string } {
   return {
     email: user.email,
     firstName: user.givenName,
@@ -479,7 +489,7 @@ export function userDetailsOf(msn: string, user: TestUser): EcomUserDetails & { 
     mobileNumber: user.phoneNumber.slice(-8),
     userId: userIdFor(msn, user.sub),
     phoneNumber: user.phoneNumber,
-    sub: user.sub,
+    sub,
   };
 }
 
@@ -511,14 +521,11 @@ export function chooseShipping(options: readonly ShippingOption[], shippingMetho
   return { addressLine1: address.addressLine1, city: address.city, postCode: address.postCode, shippingCost: option.shippingCost, shippingMethod: option.shippingMethod, shippingMethodId: option.shippingMethodId };
 }
 
-// ---------------------------------------------------------------- URLs (decision E2), moved here as they were
+// ---------------------------------------------------------------- URLs (decision 77), moved here as they were
 
-/** URL schemes for `http://` that a developer's machine needs (decision E2). */
-const LOCAL_HTTP = /^http:\/\/(localhost|127\.0\.0\.1)(:\d{1,5})?(\/|$)/i;
-
+/** The platform's URL policy: HTTPS, or http to this machine (decision 77). */
 export function isValidCallbackUrl(url: string): boolean {
-  if (LOCAL_HTTP.test(url)) return parses(url);
-  return /^https:\/\//i.test(url) && parses(url);
+  return isAllowedMerchantUrl(url);
 }
 
 export function isValidFallBack(url: string): boolean {
@@ -526,11 +533,3 @@ export function isValidFallBack(url: string): boolean {
   return url === 'INTENT' || isAllowedReturnUrl(url);
 }
 
-function parses(url: string): boolean {
-  try {
-    const u = new URL(url);
-    return u.hostname.length > 0;
-  } catch {
-    return false;
-  }
-}

@@ -5,11 +5,13 @@
  * sales unit that may not do this, 409 for "order locked" (94); see docs/decisions.md (eCom v2).
  */
 import { randomUUID } from 'node:crypto';
+import type { Static } from '@sinclair/typebox';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { toProblem, validationDetails } from '../../platform/http-errors.js';
 import { ConcurrentUpdate } from '../../platform/concurrency.js';
 import { GatewayError, ProblemError } from '../../platform/problems.js';
 import type { ErrorShape } from '../module.js';
+import { EcomErrors, type EcomErrorBody as EcomErrorBodySchema } from './schemas.js';
 
 export type ErrorGroup = 'Authentication' | 'Payment' | 'InvalidRequest' | 'VippsError' | 'User' | 'Merchant' | 'Customer';
 
@@ -20,12 +22,7 @@ export interface EcomError {
   message: string;
 }
 
-export interface EcomErrorBody {
-  errorGroup: string;
-  errorCode: string;
-  errorMessage: string;
-  contextId: string;
-}
+export type EcomErrorBody = Static<typeof EcomErrorBodySchema>;
 
 export const ecomErrorBody = (errors: EcomError[]): EcomErrorBody[] =>
   errors.map((e) => ({ errorGroup: e.group, errorCode: e.code, errorMessage: e.message, contextId: randomUUID() }));
@@ -54,7 +51,7 @@ export const ecomErrors = {
   notAllowed: (why: string) => e(400, 'VippsError', '91', `Transaction is not allowed. ${why}`),
   alreadyProcessed: (why: string) => e(400, 'VippsError', '92', `Transaction already processed. ${why}`),
   orderLocked: () => e(409, 'VippsError', '94', 'Order locked and is already processing. Retry later with the same X-Request-Id.'),
-  /** A test amount's card failure in the app (decision E5); the control API shows it as 402 `Payment 42`. */
+  /** A test amount's card failure in the app (decision 80); the control API shows it as 402 `Payment 42`. */
   testAmountDeclined: (reason: string, message: string) => e(402, 'Payment', '42', `${reason}: ${message}`),
   internal: () => e(500, 'VippsError', '99', 'Internal error. The emulator failed on this request; the error is in its log.'),
 };
@@ -64,7 +61,7 @@ export const ecomErrors = {
 /**
  * Error handler for eCom v2, which answers in its own shape: a JSON array of
  * `{errorGroup, errorCode, errorMessage, contextId}`; for InvalidRequest the field is the errorCode.
- * Gateway errors keep the gateway's body, as for ePayment (decision 9).
+ * Gateway errors keep the gateway's body, as for ePayment (decision 29).
  */
 export function ecomErrorHandler(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) {
   if (error instanceof GatewayError) return reply.code(error.statusCode).send(error.body());
@@ -99,4 +96,5 @@ export const ecomErrorShape: ErrorShape = {
   send: (reply, _request, error) =>
     sendEcomErrors(reply, [{ status: error.status, group: error.status >= 500 ? 'VippsError' : 'InvalidRequest', code: error.status >= 500 ? '99' : (error.field ?? String(error.status)), message: `${error.title}. ${error.detail}` }]),
   handler: ecomErrorHandler,
+  body: { mediaType: 'application/json', schema: EcomErrors, description: 'eCom v2 error array (401: the gateway body)' },
 };

@@ -14,7 +14,7 @@ import { ecomStore } from './store.js';
 export const ECOM_INBOX = 'ecom';
 
 /**
- * eCom payments share the inbox with ePayment (decision E7): their key is `ecom/<orderId>`, which
+ * eCom payments share the inbox with ePayment (decision 82): their key is `ecom/<orderId>`, which
  * no ePayment reference can be ('/' is not allowed in one).
  */
 export const ECOM_INBOX_PREFIX = 'ecom/';

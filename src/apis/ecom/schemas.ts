@@ -1,11 +1,14 @@
 /**
- * eCom v2 request schemas, written once (Fastify validates with them). Field names and limits
- * follow ../shared/specs/ecom.v2.yaml and the reference §2–§3. Unknown fields are ignored (as in
- * ePayment, decision 12); types are never coerced.
+ * eCom v2 request and response schemas, written once: Fastify validates requests and serializes
+ * responses with them, and they are the OpenAPI document's. Field names and limits follow
+ * ../shared/specs/ecom.v2.yaml and the reference §2–§3. Unknown fields are ignored (as in
+ * ePayment, decision 32); types are never coerced.
  */
 import { Type, type Static } from '@sinclair/typebox';
+import { NoContent, NorwegianMobile, Nullable, StringEnum, SystemHeaders } from '../../platform/schemas.js';
 
-export const OrderId = Type.String({ pattern: '^[a-zA-Z0-9-]{1,50}$' });
+export const OrderId = Type.String({ pattern: '^[a-zA-Z0-9-]{1,50}$', description: "The merchant's unique id of the order" });
+/** eCom's sales units have 5 or 6 digits (the platform's Msn also allows 4). */
 const Msn = Type.String({ pattern: '^\\d{5,6}$' });
 const Url = Type.String({ minLength: 1, maxLength: 255 });
 const TransactionText = Type.String({ maxLength: 100 });
@@ -13,9 +16,9 @@ const TransactionText = Type.String({ maxLength: 100 });
 const Amount = Type.Integer({ minimum: 100, maximum: 2_147_483_647 });
 
 export const ShippingDetails = Type.Object({
-  isDefault: Type.Union([Type.Literal('Y'), Type.Literal('N')]),
+  isDefault: StringEnum(['Y', 'N'] as const),
   priority: Type.Optional(Type.Integer()),
-  shippingCost: Type.Number({ minimum: 0 }),
+  shippingCost: Type.Number({ minimum: 0, description: 'NOK, not øre' }),
   shippingMethod: Type.String({ minLength: 1, maxLength: 256 }),
   shippingMethodId: Type.String({ minLength: 1, maxLength: 100 }),
 });
@@ -39,7 +42,7 @@ export const InitiateRequest = Type.Object({
     fallBack: Url,
     authToken: Type.Optional(Type.String({ maxLength: 255 })),
     isApp: Type.Optional(Type.Boolean()),
-    paymentType: Type.Optional(Type.Union([Type.Literal('eComm Regular Payment'), Type.Literal('eComm Express Payment')])),
+    paymentType: Type.Optional(StringEnum(['eComm Regular Payment', 'eComm Express Payment'] as const)),
     shippingDetailsPrefix: Type.Optional(Url),
     consentRemovalPrefix: Type.Optional(Url),
     staticShippingDetails: Type.Optional(Type.Array(ShippingDetails)),
@@ -61,7 +64,7 @@ export const ActionRequest = Type.Object({
   merchantInfo: Type.Object({ merchantSerialNumber: Msn }),
   transaction: Type.Object({
     // Omitted, null or 0 on capture: the whole remaining amount.
-    amount: Type.Optional(Type.Union([Type.Integer({ minimum: 0, maximum: 2_147_483_647 }), Type.Null()])),
+    amount: Type.Optional(Nullable(Type.Integer({ minimum: 0, maximum: 2_147_483_647 }))),
     transactionText: TransactionText,
   }),
 });
@@ -74,25 +77,21 @@ export const CancelRequest = Type.Object({
 });
 export type CancelRequest = Static<typeof CancelRequest>;
 
-export const ForceApproveRequest = Type.Union([
+export const ForceApproveRequest = Nullable(
   Type.Object({
-    customerPhoneNumber: Type.Optional(Type.String({ pattern: '^\\d{8}$' })),
+    customerPhoneNumber: Type.Optional(NorwegianMobile),
     token: Type.Optional(Type.String({ maxLength: 512 })),
   }),
-  Type.Null(),
-]);
+);
 export type ForceApproveRequest = Static<typeof ForceApproveRequest>;
 
 export const OrderParams = Type.Object({ orderId: OrderId });
 
-const SystemHeader = Type.Optional(Type.String({ maxLength: 30 }));
-export const EcomHeaders = Type.Object({
-  'x-request-id': Type.Optional(Type.String({ minLength: 1, maxLength: 40 })),
-  'vipps-system-name': SystemHeader,
-  'vipps-system-version': SystemHeader,
-  'vipps-system-plugin-name': SystemHeader,
-  'vipps-system-plugin-version': SystemHeader,
-});
+export const EcomHeaders = Type.Composite([
+  // Optional even where the spec requires it (capture, refund): decision 85.
+  Type.Object({ 'x-request-id': Type.Optional(Type.String({ minLength: 1, maxLength: 40, description: 'Idempotency key of the request' })) }),
+  SystemHeaders,
+]);
 
 /** What the merchant's shipping-details endpoint must answer (FetchShippingCostResponse). */
 export const ShippingDetailsResponse = Type.Object({
@@ -100,3 +99,87 @@ export const ShippingDetailsResponse = Type.Object({
   orderId: Type.String(),
   shippingDetails: Type.Array(ShippingDetails),
 });
+
+// ---- responses (src/apis/ecom/views.ts builds them) ----
+
+export const InitiateResponse = Type.Object({
+  orderId: Type.String(),
+  url: Type.String({ description: 'The landing page (or, with isApp, the app-switch deeplink)' }),
+});
+
+/** The sums after an operation; present once the payment has more than its INITIATE entry. */
+const TransactionSummaryFields = {
+  capturedAmount: Type.Integer(),
+  remainingAmountToCapture: Type.Integer(),
+  refundedAmount: Type.Integer(),
+  remainingAmountToRefund: Type.Integer(),
+};
+const TransactionSummary = Type.Object(TransactionSummaryFields);
+const OperationResult = Type.Object({
+  amount: Type.Integer(),
+  timeStamp: Type.String(),
+  transactionText: Type.String(),
+  status: Type.String(),
+  transactionId: Type.String(),
+});
+const PaymentInstrument = Type.Optional(Type.String({ description: 'Once the user has approved' }));
+
+export const CaptureResponse = Type.Object({ orderId: Type.String(), paymentInstrument: PaymentInstrument, transactionInfo: OperationResult, transactionSummary: TransactionSummary });
+export const CancelResponse = CaptureResponse;
+/** The refund response says `transaction`, not `transactionInfo` (documented). */
+export const RefundResponse = Type.Object({ orderId: Type.String(), transaction: OperationResult, transactionSummary: TransactionSummary });
+
+export const Operation = StringEnum(['INITIATE', 'RESERVE', 'SALE', 'CAPTURE', 'REFUND', 'CANCEL', 'VOID'] as const);
+export const EcomUserDetails = Type.Object({
+  email: Type.String(),
+  firstName: Type.String(),
+  lastName: Type.String(),
+  mobileNumber: Type.String({ description: '8 digits, not an MSISDN' }),
+  userId: Type.String(),
+});
+export const DetailsResponse = Type.Object({
+  orderId: Type.String(),
+  shippingDetails: Type.Optional(
+    Type.Object({
+      address: Type.Object({
+        addressLine1: Type.String(),
+        addressLine2: Type.Optional(Type.String()),
+        city: Type.String(),
+        country: Type.String(),
+        postCode: Type.String(),
+      }),
+      shippingCost: Type.Number(),
+      shippingMethod: Type.String(),
+      shippingMethodId: Type.String(),
+    }),
+  ),
+  transactionSummary: Type.Optional(Type.Object({ ...TransactionSummaryFields, bankIdentificationNumber: Type.Optional(Type.Integer()) })),
+  transactionLogHistory: Type.Array(
+    Type.Object({
+      amount: Type.Integer(),
+      transactionText: Type.String(),
+      transactionId: Type.Optional(Type.String()),
+      timeStamp: Type.String(),
+      operation: Operation,
+      requestId: Type.Optional(Type.String()),
+      operationSuccess: Type.Boolean(),
+    }),
+    { description: 'Newest first' },
+  ),
+  userDetails: Type.Optional(EcomUserDetails),
+  sub: Type.Optional(Type.String()),
+});
+export const StatusResponse = Type.Object({
+  orderId: Type.String(),
+  transactionInfo: Type.Object({ amount: Type.Integer(), status: Type.String(), timeStamp: Type.String(), transactionId: Type.String() }),
+});
+export const ForceApproveResponse = NoContent;
+
+/** eCom's error body: an array of `{errorGroup, errorCode, errorMessage, contextId}` (reference §6). */
+export const EcomErrorBody = Type.Object({
+  errorGroup: Type.String(),
+  errorCode: Type.String({ description: 'A number as text; for InvalidRequest the field at fault' }),
+  errorMessage: Type.String(),
+  contextId: Type.String(),
+});
+export const EcomErrors = Type.Array(EcomErrorBody, { description: 'eCom v2 error array' });

@@ -2,6 +2,7 @@ import type { Transaction } from 'kysely';
 import type { DatabaseHandle } from '../../db/open.js';
 import type { Database } from '../../db/schema.js';
 import type { Clock } from '../../platform/clock.js';
+import type { ConsentStore } from '../../platform/consents.js';
 import { isConcurrentUpdate } from '../../platform/concurrency.js';
 import { idempotency, requestHash, type IdempotencyScope } from '../../platform/idempotency.js';
 import type { IdSource } from '../../platform/ids.js';
@@ -47,6 +48,8 @@ export interface EcomDeps {
   clock: Clock;
   ids: IdSource;
   users: TestUsers;
+  /** Profile sharing: the user's sub for a sales unit; the consent given when approving a scope payment. */
+  consents: ConsentStore;
   publicUrl: () => string;
   callbacks?: CallbackSink;
   pushToApp?: AppRequestSink;
@@ -70,7 +73,7 @@ export class EcomService {
   /**
    * Runs a command through the queue. A lost optimistic race (another instance changed the
    * payment: ConcurrentUpdate from the store) rolls the command back and answers VippsError 94,
-   * "order locked", for the merchant to retry with the same X-Request-Id (decision E1).
+   * "order locked", for the merchant to retry with the same X-Request-Id (decision 76).
    */
   private async run(command: (trx: Transaction<Database>) => Promise<EcomReply>): Promise<EcomReply> {
     try {
@@ -165,7 +168,7 @@ export class EcomService {
   refund(merchant: Merchant, orderId: string, body: ActionRequest, requestId: string | undefined): Promise<EcomReply> {
     const refused = checkMsn(body.merchantInfo.merchantSerialNumber, merchant.msn) ?? checkRefundAmount(body.transaction.amount);
     if (refused) return Promise.resolve(fromError(refused));
-    const command: Command = { type: 'refund', amount: body.transaction.amount!, transactionText: body.transaction.transactionText, requestId: requestId ?? '' };
+    const command: Command = { type: 'refund', amount: body.transaction.amount ?? undefined, transactionText: body.transaction.transactionText, requestId: requestId ?? '' };
     return this.modify(merchant.msn, orderId, 'ecom-refund', body, requestId, command, refundView);
   }
 
@@ -188,8 +191,10 @@ export class EcomService {
       const user = phone ? await this.deps.users.find(`47${phone}`, trx) : (await this.deps.users.list(trx))[0];
       if (!user) return fromError(ecomErrors.forceApproveUnknownUser());
       const directCapture = await ecomStore.directCapture(trx, merchant.msn);
-      const result = await this.transition(trx, stored, { type: 'approve', user: userDetailsOf(p.msn, user), directCapture });
-      return 'error' in result ? fromError(result.error) : { status: 200, body: undefined };
+      const result = await this.transition(trx, stored, { type: 'approve', user: userDetailsOf(p.msn, user, this.deps.consents.subject(p.msn, user)), directCapture });
+      if ('error' in result) return fromError(result.error);
+      await this.consented(trx, result, user);
+      return { status: 200, body: undefined };
     };
     if (!requestId) return this.run(run);
     return this.idempotent({ msn: merchant.msn, operation: 'ecom-approve', reference: orderId, key: requestId }, body, run);
@@ -207,13 +212,21 @@ export class EcomService {
       const directCapture = decision === 'approve' && (await ecomStore.directCapture(trx, msn));
       const command: Command =
         decision === 'approve'
-          ? { type: 'approve', user: userDetailsOf(msn, user), directCapture, testAmounts: true, ...(shipping ? { shipping } : {}) }
+          ? { type: 'approve', user: userDetailsOf(msn, user, this.deps.consents.subject(msn, user)), directCapture, testAmounts: true, ...(shipping ? { shipping } : {}) }
           : { type: 'reject', phoneNumber };
       const result = await this.transition(trx, stored, command);
       if ('error' in result) return fromError(result.error);
       if (result.declined) return fromError(ecomErrors.testAmountDeclined(result.declined.reason, result.declined.message));
+      if (decision === 'approve') await this.consented(trx, result, user);
       return { status: 200, body: detailsView(result.payment) };
     });
+  }
+
+  /** A scope payment the user approved: the consent, in the approving command (the Userinfo API reads it). */
+  private async consented(trx: Transaction<Database>, result: { payment: EcomPayment; declined?: unknown }, user: TestUser): Promise<void> {
+    const p = result.payment;
+    if (result.declined || p.scope === undefined || p.sub === undefined) return;
+    await this.deps.consents.grant(trx, { msn: p.msn, user, scope: p.scope, at: this.deps.clock.now() });
   }
 
   /** "Cancel" on the landing page: REJECTED, errorInfo 45 "User has not acted upon the payment". */

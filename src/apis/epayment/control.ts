@@ -1,20 +1,23 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import { sendProblem } from '../../platform/http-errors.js';
 import { ProblemError, problem } from '../../platform/problems.js';
+import { Msn, Msisdn } from '../../platform/schemas.js';
 import type { Platform } from '../module.js';
 import { epaymentInboxKey } from './inbox-provider.js';
+import { GetPaymentResponse } from './schemas.js';
 import type { EpaymentService } from './service.js';
 import { paymentStore } from './store.js';
 
-const Msisdn = Type.String({ pattern: '^\\d{10,15}$', description: 'MSISDN: country code and number, no +, e.g. 4791234567' });
+const DecisionResponse = Type.Composite([GetPaymentResponse, Type.Object({ msn: Type.String(), phoneNumber: Type.String({ description: 'The test user who acted' }) })]);
+// Looser than the API's reference: a lookup, where an unknown reference is a 404.
 const ReferenceParams = Type.Object({ reference: Type.String({ pattern: '^[a-zA-Z0-9-]{1,64}$' }) });
 const DecisionBody = Type.Union([
   Type.Null(),
   Type.Object(
     {
       phoneNumber: Type.Optional(Msisdn),
-      msn: Type.Optional(Type.String({ pattern: '^[0-9]{4,6}$', description: 'needed only when two merchants use the same reference' })),
+      msn: Type.Optional(Type.String({ ...Msn, description: 'needed only when two merchants use the same reference' })),
     },
     { additionalProperties: false },
   ),
@@ -27,7 +30,7 @@ const DecisionBody = Type.Union([
 export const epaymentControl = (platform: Platform, epayment: EpaymentService): FastifyPluginAsyncTypebox => async (app) => {
   const { database, users, inbox } = platform;
   for (const decision of ['approve', 'reject'] as const) {
-    app.post(`/payments/:reference/${decision}`, { schema: { params: ReferenceParams, body: DecisionBody } }, async (request, reply) => {
+    app.post(`/payments/:reference/${decision}`, { schema: { summary: `${decision === 'approve' ? 'Approve' : 'Reject'} as the user would in the app (test amounts apply)`, params: ReferenceParams, body: DecisionBody, response: { 200: DecisionResponse } } }, async (request, reply) => {
       const { reference } = request.params;
       const body = request.body ?? {};
       const instance = request.url.split('?')[0]!;
@@ -54,7 +57,7 @@ export const epaymentControl = (platform: Platform, epayment: EpaymentService): 
       // The request shows up in that user's app history, as if it had been opened there.
       const r = await epayment.userDecision(payment.msn, reference, decision, phone, recipient !== phone ? (trx) => inbox.deliver(trx, epaymentInboxKey(payment), phone, 'CONTROL_API') : undefined);
       if (r.problem) return sendProblem(reply, r.problem, instance);
-      return reply.code(200).send({ ...(r.body as object), msn: payment.msn, phoneNumber: phone });
+      return reply.code(200).send({ ...(r.body as Static<typeof GetPaymentResponse>), msn: payment.msn, phoneNumber: phone });
     });
   }
 };

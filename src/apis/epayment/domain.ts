@@ -2,20 +2,19 @@
  * The ePayment payment as a pure state machine: current state + command → new state + events, or
  * a problem. No I/O and no clock reads; every instant and id comes in through `ctx`.
  */
+import type { Static } from '@sinclair/typebox';
 import { isAllowedReturnUrl } from '../../platform/return-url.js';
 import type { Problem } from '../../platform/problems.js';
 import { testAmountOutcome } from '../../platform/test-amounts.js';
 import { errors } from './errors.js';
+import type * as S from './schemas.js';
 
-export type Currency = 'NOK' | 'DKK' | 'EUR';
-export type State = 'CREATED' | 'AUTHORIZED' | 'ABORTED' | 'EXPIRED' | 'TERMINATED';
-export type EventName = 'CREATED' | 'AUTHORIZED' | 'ABORTED' | 'EXPIRED' | 'TERMINATED' | 'CAPTURED' | 'REFUNDED' | 'CANCELLED';
-export type UserFlow = 'WEB_REDIRECT' | 'NATIVE_REDIRECT' | 'PUSH_MESSAGE' | 'QR';
-
-export interface Amount {
-  currency: Currency;
-  value: number;
-}
+// The API's vocabulary is its schemas' (src/apis/epayment/schemas.ts); the domain adds its own state.
+export type Currency = Static<typeof S.Currency>;
+export type State = Static<typeof S.State>;
+export type EventName = Static<typeof S.EventName>;
+export type UserFlow = Static<typeof S.UserFlow>;
+export type Amount = Static<typeof S.Amount>;
 
 /** Sums in minor units; always in the payment's currency. */
 export interface Aggregate {
@@ -57,6 +56,8 @@ export interface Payment {
   qrFormat?: { format: string; size?: number | null };
   /** The last failed approval attempt in the app (test amounts); the payment stays CREATED. */
   lastDecline?: Decline;
+  /** The payer must be at least this old (whole years): a younger user cannot approve. */
+  minimumUserAge?: number;
 }
 
 /** A failed approval attempt: a test amount's documented card failure. */
@@ -68,15 +69,8 @@ export interface Decline {
   at: string;
 }
 
-export interface PaymentEvent {
-  reference: string;
-  pspReference: string;
-  name: EventName;
-  amount: Amount;
-  timestamp: string;
-  idempotencyKey: string | null;
-  success: boolean;
-}
+/** One entry of the payment's event log, as GET .../events shows it. */
+export type PaymentEvent = Static<typeof S.PaymentEventSchema>;
 
 export interface Context {
   now: Date;
@@ -101,6 +95,9 @@ export interface CreateInput {
   hasReceipt: boolean;
   expiresAt?: string | null;
   qrFormat?: { format: string; size?: number | null } | null;
+  minimumUserAge?: number | null;
+  /** Age of the test user behind customer.phoneNumber (given when minimumUserAge is). */
+  customerAge?: number;
   idempotencyKey: string;
   pspReference: string;
   redirectToken: string;
@@ -109,7 +106,7 @@ export interface CreateInput {
 
 export type Command =
   /** `testAmounts`: the user approves in the app, where the test environment's special amounts fail. */
-  | { type: 'approve'; phoneNumber?: string; sub?: string; testAmounts?: boolean }
+  | { type: 'approve'; phoneNumber?: string; sub?: string; testAmounts?: boolean; userAge?: number }
   | { type: 'reject'; phoneNumber?: string }
   | { type: 'expire' }
   | { type: 'cancel'; idempotencyKey: string; cancelTransactionOnly?: boolean }
@@ -182,7 +179,8 @@ export function create(input: CreateInput, ctx: Context): Outcome {
     ...(input.profileScope === undefined ? {} : { profileScope: input.profileScope }),
     ...(input.metadata === undefined ? {} : { metadata: input.metadata }),
     ...(input.receiptUrl === undefined ? {} : { receiptUrl: input.receiptUrl }),
-    ...(input.qrFormat ? { qrFormat: input.qrFormat } : {}),
+    ...(input.qrFormat ? { qrFormat: input.qrFormat.format === 'IMAGE/PNG' ? input.qrFormat : { format: input.qrFormat.format } } : {}),
+    ...(input.minimumUserAge != null ? { minimumUserAge: input.minimumUserAge } : {}),
     redirectToken: input.redirectToken,
     createdAt,
     expiresAt,
@@ -214,12 +212,17 @@ function validateCreate(input: CreateInput, now: Date): Problem | undefined {
     const given = Object.values(input.customer).filter((v) => v !== undefined).length;
     if (given !== 1) return errors.customerOneOf();
   }
+  // An under-age customer is "Customer not found" (TK), as anyone who cannot pay this payment.
+  if (input.minimumUserAge != null && input.customerAge !== undefined && input.customerAge < input.minimumUserAge) {
+    return errors.underAge(input.minimumUserAge, input.customerAge, input.customer?.phoneNumber);
+  }
   if (userFlow === 'PUSH_MESSAGE') {
     if (!input.customer) return errors.missingParameter('customer', 'customer is required when userFlow is PUSH_MESSAGE');
     if (!input.merchant.allowSkipLandingPage) return errors.skipLandingPageNotAllowed();
   }
   if (input.qrFormat && userFlow !== 'QR') return errors.qrFormatNotAllowed();
-  if (input.qrFormat?.size != null && input.qrFormat.format !== 'IMAGE/PNG') return errors.qrSizeNotAllowed();
+  // qrFormat.size with another format: the spec says it applies to PNG only, not that it is an
+  // error, and Vipps' own collection sends it with IMAGE/SVG+XML; it is ignored (create drops it).
   if (input.profileScope !== undefined) {
     const problem = validateScope(input.profileScope);
     if (problem) return problem;
@@ -284,6 +287,11 @@ export function decide(payment: Payment, command: Command, ctx: Context): Outcom
       if (payment.state === 'AUTHORIZED') return fail(errors.alreadyReserved());
       if (expired || payment.state === 'EXPIRED') return fail(errors.paymentExpired());
       if (payment.state !== 'CREATED') return fail(errors.cannotApprove(payment.state));
+      // Too young: refused before anything happens; no event (none is documented), the payment waits
+      // for another payer, a rejection or its expiry (docs/decisions.md, Official clients).
+      if (payment.minimumUserAge !== undefined && command.userAge !== undefined && command.userAge < payment.minimumUserAge) {
+        return fail(errors.underAge(payment.minimumUserAge, command.userAge, command.phoneNumber));
+      }
       const test = command.testAmounts ? testAmountOutcome(payment.amount.value) : undefined;
       if (test) {
         // The card payment fails: logged as an unsuccessful AUTHORIZED attempt; the payment stays

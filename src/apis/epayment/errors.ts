@@ -15,6 +15,11 @@ export const errors = {
   customerOneOf: (): Problem => problem(400, 'Invalid customer', 'Exactly one of customer.phoneNumber, customer.personalQr and customer.customerToken must be given.', '4070'),
   invalidPhoneNumber: (phone: string): Problem => problem(400, 'Invalid phone number', `The phone number ${phone} is not a valid MSISDN.`, '4070'),
   customerNotFound: (phone: string): Problem => problem(400, 'Customer not found', `No Vipps user with the phone number ${phone} can pay this payment.`, '7010'),
+  /** minimumUserAge: the real API says only "Customer not found" (TK); the detail says why. */
+  underAge: (minimum: number, age: number, phone?: string): Problem => ({
+    ...problem(400, 'Customer not found', `This payment requires the payer to be at least ${minimum} years old; the Vipps user${phone ? ` ${phone}` : ''} is ${age}.`, '7010'),
+    extraDetails: [{ name: 'minimumUserAge', reason: String(minimum) }, { name: 'userAge', reason: String(age) }],
+  }),
   invalidScope: (scope: string): Problem => problem(400, 'Invalid scope', `The scope ${JSON.stringify(scope)} is not valid.`, '4080'),
   illegalScope: (scope: string): Problem => problem(403, 'Illegal scope', `The scope ${scope} is not permitted for this merchant.`, '5030'),
   metadataKeyTooLong: (key: string): Problem => problem(400, 'Metadata key too long', `The metadata key ${key.slice(0, 20)}… is longer than 100 characters.`, '4120'),
@@ -23,7 +28,6 @@ export const errors = {
   receiptRequiresWallet: (): Problem => problem(400, 'Invalid payment method', 'A receipt can only be given with paymentMethod WALLET.', '5070'),
   skipLandingPageNotAllowed: (): Problem => problem(403, 'Skip landing page not allowed', 'The merchant is not allowed to use userFlow PUSH_MESSAGE.', '5080'),
   qrFormatNotAllowed: (): Problem => problem(400, 'Invalid qrFormat', 'qrFormat can only be given with userFlow QR.', '4140'),
-  qrSizeNotAllowed: (): Problem => problem(400, 'Invalid qrFormat', 'qrFormat.size can only be given with format IMAGE/PNG.', '4140'),
   expiresAtNotAllowed: (): Problem => problem(400, 'ExpiresAt not allowed', 'expiresAt can only be given with userFlow PUSH_MESSAGE or QR and paymentMethod WALLET.', '6130'),
   longLivingNotAllowed: (): Problem => problem(403, 'Long-living payment not allowed', 'The merchant is not allowed to create long-living payments.', '5050'),
   longLivingRequiresReceipt: (): Problem => problem(400, 'Long-living payments require a receipt', 'expiresAt requires receipt.', '6120'),

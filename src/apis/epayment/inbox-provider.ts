@@ -36,6 +36,14 @@ export function paymentRequestView(p: Payment): PaymentRequestView {
 const refused = (status: number, message: string): UserActionResult => ({ ok: false, status, message });
 const text = (p: Problem) => `${p.title}. ${p.detail ?? ''}`;
 
+/** What the app says when the user is younger than the payment's minimumUserAge. */
+function ageLimit(p: Problem): string | undefined {
+  const detail = (name: string) => p.extraDetails?.find((d) => d.name === name)?.reason;
+  const minimum = detail('minimumUserAge');
+  if (minimum === undefined) return undefined;
+  return `Age limit: you must be at least ${minimum} years old to pay this payment (you are ${detail('userAge')}). You can reject it, or someone else can pay it.`;
+}
+
 /** The provider ePayment registers with the inbox. */
 export function epaymentRequests(epayment: EpaymentService, database: DatabaseHandle): PaymentRequestProvider {
   const done = (r: Reply, onProblem: (p: Problem) => string): UserActionResult => (r.problem ? refused(r.problem.status, onProblem(r.problem)) : { ok: true });
@@ -55,7 +63,7 @@ export function epaymentRequests(epayment: EpaymentService, database: DatabaseHa
 
     async decide(request, decision, user) {
       const r = await epayment.userDecision(request.msn, request.reference, decision, user.phoneNumber);
-      return done(r, (p) => (p.status === 402 ? `Payment failed: ${text(p)}` : text(p)));
+      return done(r, (p) => (p.status === 402 ? `Payment failed: ${text(p)}` : ageLimit(p) ?? text(p)));
     },
 
     async cancel(request) {

@@ -20,12 +20,26 @@ export const epaymentModule: ApiModule = {
     { name: 'epayment_payments', msnColumn: 'msn' },
   ],
   events: epaymentEventTypes,
+  // Reference §3.11 (EP-OPS README): per reference, not global.
+  rateLimits: [
+    { endpoint: 'create', routes: ['POST /epayment/v1/payments'], limit: 5, windowSeconds: 60, per: ['msn', { body: 'reference' }] },
+    ...(['capture', 'cancel', 'refund'] as const).map((op) => ({
+      endpoint: op,
+      routes: [`POST /epayment/v1/payments/:reference/${op}`],
+      limit: 5,
+      windowSeconds: 60,
+      per: ['msn', { param: 'reference' }] as const,
+    })),
+    { endpoint: 'getPayment', routes: ['GET /epayment/v1/payments/:reference'], limit: 120, windowSeconds: 60, per: ['subscriptionKey', { param: 'reference' }] },
+    { endpoint: 'getPaymentEventLog', routes: ['GET /epayment/v1/payments/:reference/events'], limit: 120, windowSeconds: 60, per: ['subscriptionKey', { param: 'reference' }] },
+  ],
   start(platform) {
     const epayment = new EpaymentService({
       database: platform.database,
       clock: platform.clock,
       ids: platform.ids,
       users: platform.users,
+      consents: platform.consents,
       publicUrl: platform.publicUrl,
       sinks: [(trx, payment, events, firstSeq) => platform.events.publish(trx, publishedEvents(payment, events, firstSeq)), pushToInbox(platform.inbox)],
     });

@@ -2,7 +2,7 @@
  * The token in a payment's redirectUrl. It carries the payment's key (MSN and reference) after a
  * random secret, so the landing page finds its payment by primary key: no index over random
  * tokens, whose inserts land on a different B-tree page every time and made that index the
- * dearest part of a create (decision 31). The secret is what makes a link unguessable; the key
+ * dearest part of a create (decision 14). The secret is what makes a link unguessable; the key
  * part only says where to look, and the whole token must still equal the stored one.
  */
 const SECRET_LENGTH = 22; // 16 random bytes in base64url

@@ -1,21 +1,16 @@
 /**
  * ePayment v1 request and response schemas, written once: Fastify validates requests and
- * serializes responses with them. Field names and limits follow the official spec.
+ * serializes responses with them, and they are the OpenAPI document's. Field names and limits
+ * follow the official spec; what other APIs share comes from src/platform/schemas.ts.
  */
-import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
+import { Amount, Currency, Msisdn, Nullable, Rfc3339, StringEnum, SystemHeaders, Timestamp } from '../../platform/schemas.js';
 
-const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
-
-export const Currency = Type.Union([Type.Literal('NOK'), Type.Literal('DKK'), Type.Literal('EUR')]);
-export const Amount = Type.Object({
-  currency: Currency,
-  value: Type.Integer({ minimum: 0, maximum: 65_000_000 }),
-});
-export const Reference = Type.String({ pattern: '^[a-zA-Z0-9-]{8,50}$' });
-export const Msn = Type.String({ pattern: '^[0-9]{4,6}$' });
+export { Amount, Currency, Msn } from '../../platform/schemas.js';
+export const Reference = Type.String({ pattern: '^[a-zA-Z0-9-]{8,50}$', description: "The merchant's unique reference of the payment" });
 
 const Customer = Type.Object({
-  phoneNumber: Type.Optional(Type.String({ pattern: '^\\d{10,15}$' })),
+  phoneNumber: Type.Optional(Msisdn),
   personalQr: Type.Optional(Type.String({ minLength: 5, maxLength: 255 })),
   customerToken: Type.Optional(Type.String({ minLength: 1 })),
 });
@@ -44,19 +39,19 @@ const AirlineData = Type.Object({
 
 export const Metadata = Nullable(Type.Record(Type.String(), Type.String(), { maxProperties: 5 }));
 
-const RFC3339 = '^((?:(\\d{4}-\\d{2}-\\d{2})(T|t)(\\d{2}:\\d{2}:\\d{2}(?:\\.\\d+)?))(Z|z|([+-](?:2[0-3]|[01][0-9]):[0-5][0-9])))$';
+export const UserFlow = StringEnum(['PUSH_MESSAGE', 'NATIVE_REDIRECT', 'WEB_REDIRECT', 'QR'] as const);
 
 export const CreatePaymentRequest = Type.Object({
   amount: Amount,
   paymentMethod: Type.Object({ type: Type.Union([Type.Literal('WALLET'), Type.Literal('CARD')]) }),
   reference: Reference,
-  userFlow: Type.Union([Type.Literal('PUSH_MESSAGE'), Type.Literal('NATIVE_REDIRECT'), Type.Literal('WEB_REDIRECT'), Type.Literal('QR')]),
+  userFlow: UserFlow,
   customer: Type.Optional(Customer),
   customerInteraction: Type.Optional(Type.Union([Type.Literal('CUSTOMER_PRESENT'), Type.Literal('CUSTOMER_NOT_PRESENT')])),
   industryData: Type.Optional(Type.Object({ airlineData: Type.Optional(AirlineData) })),
   profile: Type.Optional(Type.Object({ scope: Type.Optional(Type.String()) })),
   returnUrl: Type.Optional(Type.String({ minLength: 1 })),
-  expiresAt: Type.Optional(Nullable(Type.String({ pattern: RFC3339 }))),
+  expiresAt: Type.Optional(Nullable(Rfc3339)),
   qrFormat: Type.Optional(Nullable(Type.Object({
     format: Type.Union([Type.Literal('TEXT/TARGETURL'), Type.Literal('IMAGE/SVG+XML'), Type.Literal('IMAGE/PNG')]),
     size: Type.Optional(Nullable(Type.Integer({ minimum: 100, maximum: 2000 }))),
@@ -65,6 +60,8 @@ export const CreatePaymentRequest = Type.Object({
   receipt: Type.Optional(Receipt),
   metadata: Type.Optional(Metadata),
   receiptUrl: Type.Optional(Nullable(Type.String())),
+  /** Newer API versions (SDK 2024): the payer must be at least this old (whole years, from the NIN). */
+  minimumUserAge: Type.Optional(Nullable(Type.Integer({ minimum: 0, maximum: 150 }))),
 });
 export type CreatePaymentRequest = Static<typeof CreatePaymentRequest>;
 
@@ -81,13 +78,7 @@ export type ForceApproveRequest = Static<typeof ForceApproveRequest>;
 
 export const ReferenceParams = Type.Object({ reference: Reference });
 
-const headerText = Type.String({ maxLength: 30 });
-export const CommonHeaders = Type.Object({
-  'vipps-system-name': Type.Optional(headerText),
-  'vipps-system-version': Type.Optional(headerText),
-  'vipps-system-plugin-name': Type.Optional(headerText),
-  'vipps-system-plugin-version': Type.Optional(headerText),
-});
+export const CommonHeaders = SystemHeaders;
 export const IdempotentHeaders = Type.Composite([
   CommonHeaders,
   Type.Object({ 'idempotency-key': Type.String({ minLength: 1, maxLength: 50 }) }),
@@ -99,8 +90,8 @@ const AggregateSchema = Type.Object({
   capturedAmount: Amount,
   refundedAmount: Amount,
 });
-const State = Type.Union(['CREATED', 'ABORTED', 'EXPIRED', 'AUTHORIZED', 'TERMINATED'].map((s) => Type.Literal(s)));
-const EventName = Type.Union(['CREATED', 'ABORTED', 'EXPIRED', 'CANCELLED', 'CAPTURED', 'REFUNDED', 'AUTHORIZED', 'TERMINATED'].map((s) => Type.Literal(s)));
+export const State = StringEnum(['CREATED', 'ABORTED', 'EXPIRED', 'AUTHORIZED', 'TERMINATED'] as const);
+export const EventName = StringEnum(['CREATED', 'ABORTED', 'EXPIRED', 'CANCELLED', 'CAPTURED', 'REFUNDED', 'AUTHORIZED', 'TERMINATED'] as const);
 
 export const CreatePaymentResponse = Type.Object({
   redirectUrl: Type.Optional(Type.String()),
@@ -129,7 +120,7 @@ export const PaymentEventSchema = Type.Object({
   pspReference: Type.String(),
   name: EventName,
   amount: Amount,
-  timestamp: Type.String(),
+  timestamp: Timestamp,
   idempotencyKey: Nullable(Type.String()),
   success: Type.Boolean(),
 });

@@ -2,12 +2,14 @@ import type { Transaction } from 'kysely';
 import type { DatabaseHandle } from '../../db/open.js';
 import type { Database } from '../../db/schema.js';
 import type { Clock } from '../../platform/clock.js';
+import type { ConsentStore } from '../../platform/consents.js';
 import { isConcurrentUpdate } from '../../platform/concurrency.js';
 import { idempotency, requestHash, sameRequest, type IdempotencyScope, type StoredResponse } from '../../platform/idempotency.js';
 import type { IdSource } from '../../platform/ids.js';
 import type { Merchant } from '../../platform/merchants.js';
+import { ageFromNin } from '../../platform/nin.js';
 import { ProblemError, problem, type Problem } from '../../platform/problems.js';
-import type { TestUsers } from '../../platform/test-users.js';
+import type { TestUser, TestUsers } from '../../platform/test-users.js';
 import { create, decide, type Command, type Context, type Decline, type Payment, type PaymentEvent } from './domain.js';
 import { errors } from './errors.js';
 import type { CreatePaymentRequest, ForceApproveRequest, ModificationRequest } from './schemas.js';
@@ -29,6 +31,8 @@ export interface EpaymentDeps {
   clock: Clock;
   ids: IdSource;
   users: TestUsers;
+  /** Profile sharing: the user's sub for a sales unit, and the consent given when approving with a profile scope. */
+  consents: ConsentStore;
   /** Base URL of the emulator's pages, for redirectUrl. */
   publicUrl: () => string;
   sinks?: EventSink[];
@@ -75,7 +79,7 @@ export class EpaymentService {
   /**
    * A successful create is its own idempotency record: the payment row keeps the key (in the
    * document) and the request as sent, so the hot path writes no idempotency row and hashes
-   * nothing; a replay is recognised when the insert finds the reference taken (decision 32).
+   * nothing; a replay is recognised when the insert finds the reference taken (decision 15).
    * Refusals are stored per key in the idempotency table, as for every other operation.
    */
   create(merchant: Merchant, body: CreatePaymentRequest, key: string): Promise<Reply> {
@@ -98,7 +102,12 @@ export class EpaymentService {
       // A request refused before the insert still reports a taken reference first, as ever.
       const refuse = async (p: Problem) => (await taken()) ?? this.storeRefusal(trx, scope, body, p);
       const phone = body.customer?.phoneNumber;
-      if (phone && !(await this.deps.users.find(phone, trx))) return refuse(errors.customerNotFound(phone));
+      let customerAge: number | undefined;
+      if (phone) {
+        const user = await this.deps.users.find(phone, trx);
+        if (!user) return refuse(errors.customerNotFound(phone));
+        if (body.minimumUserAge != null) customerAge = ageFromNin(user.nin, this.deps.clock.now());
+      }
       const ctx = this.ctx();
       const token = redirectToken.mint(merchant.msn, body.reference, this.deps.ids.token(redirectToken.secretBytes));
       const outcome = create(
@@ -118,6 +127,8 @@ export class EpaymentService {
           hasReceipt: body.receipt !== undefined,
           expiresAt: body.expiresAt ?? null,
           qrFormat: body.qrFormat ?? null,
+          ...(body.minimumUserAge != null ? { minimumUserAge: body.minimumUserAge } : {}),
+          ...(customerAge === undefined ? {} : { customerAge }),
           idempotencyKey: key,
           pspReference: this.deps.ids.uuid(),
           redirectToken: token,
@@ -172,13 +183,16 @@ export class EpaymentService {
     return this.run(async (trx) => {
       const stored = await paymentStore.load(trx, merchant.msn, reference);
       if (!stored) return fromProblem(errors.referenceNotFound(reference, merchant.msn));
-      if (body?.token !== undefined && body.token !== stored.payment.redirectToken) {
+      // With a customer the customer says who approves, and the token is not checked: Vipps' own
+      // collection sends a token its create step never sets (it reads it only from a 200, and create
+      // answers 201). A token alone must be this payment's (docs/decisions.md, Official clients).
+      if (body?.token !== undefined && body.customer === undefined && body.token !== stored.payment.redirectToken) {
         return fromProblem(problem(400, 'Approve failed', 'The token does not belong to this payment.', '10010'));
       }
       const phone = body?.customer?.phoneNumber ?? stored.payment.customer?.phoneNumber;
       const user = phone ? await this.deps.users.find(phone, trx) : (await this.deps.users.list(trx))[0];
       if (!user) return fromProblem(phone ? errors.customerNotFound(phone) : problem(400, 'Approve failed', 'There is no test user to approve as.', '10010'));
-      const result = await this.transition(trx, merchant.msn, reference, { type: 'approve', phoneNumber: user.phoneNumber, sub: user.sub });
+      const result = await this.approve(trx, merchant.msn, reference, user, false);
       return 'problem' in result ? fromProblem(result.problem) : { status: 200, body: undefined };
     });
   }
@@ -191,12 +205,33 @@ export class EpaymentService {
       const user = await this.deps.users.find(phoneNumber, trx);
       if (!user) return fromProblem(errors.customerNotFound(phoneNumber));
       // In the app the test environment's special amounts fail (force approve ignores them).
-      const command: Command = decision === 'approve' ? { type: 'approve', phoneNumber, sub: user.sub, testAmounts: true } : { type: 'reject', phoneNumber };
-      const result = await this.transition(trx, msn, reference, command);
+      const result = decision === 'approve' ? await this.approve(trx, msn, reference, user, true) : await this.transition(trx, msn, reference, { type: 'reject', phoneNumber });
       if ('problem' in result) return fromProblem(result.problem);
       if (result.declined) return fromProblem(declinedProblem(result.declined));
       return { status: 200, body: paymentView(result.payment) };
     });
+  }
+
+  /**
+   * The user approves: the domain checks the age limit and test amounts; a payment with a profile
+   * scope gets the user's sub for this sales unit, and the consent is recorded in the same
+   * transaction (the Userinfo API reads it: src/platform/consents.ts).
+   */
+  private async approve(trx: Transaction<Database>, msn: string, reference: string, user: TestUser, testAmounts: boolean) {
+    const now = this.deps.clock.now();
+    const age = ageFromNin(user.nin, now);
+    const command: Command = {
+      type: 'approve',
+      phoneNumber: user.phoneNumber,
+      sub: this.deps.consents.subject(msn, user),
+      ...(testAmounts ? { testAmounts } : {}),
+      ...(age === undefined ? {} : { userAge: age }),
+    };
+    const result = await this.transition(trx, msn, reference, command);
+    if (!('problem' in result) && !result.declined && result.payment.profileScope !== undefined) {
+      await this.deps.consents.grant(trx, { msn, user, scope: result.payment.profileScope, at: now });
+    }
+    return result;
   }
 
   /** "Cancel" on the landing page: the user stops the payment before choosing who pays (ABORTED). */

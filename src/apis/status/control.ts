@@ -1,5 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
+import { StringEnum } from '../../platform/schemas.js';
+import { FaultCleared, FaultCreated, FaultList, FaultsCleared, FaultView, Incident as IncidentSchema, MaintenanceCreated, MaintenanceEnded, MaintenanceList, ScheduledMaintenance } from './schemas.js';
 import { parseDuration } from '../../platform/clock.js';
 import { ProblemError, problem } from '../../platform/problems.js';
 import type { Fault, Maintenance } from './domain.js';
@@ -8,11 +10,11 @@ import type { OperationsService, Result } from './service.js';
 const Num = (o: object = {}) => Type.Optional(Type.Number(o));
 const FaultBody = Type.Object(
   {
-    type: Type.Union([Type.Literal('latency'), Type.Literal('errors'), Type.Literal('outage'), Type.Literal('callbacks'), Type.Literal('environment')]),
+    type: StringEnum(['latency', 'errors', 'outage', 'callbacks', 'environment'] as const),
     api: Type.Optional(Type.String({ maxLength: 40 })),
     endpoint: Type.Optional(Type.String({ maxLength: 300 })),
     latencyMs: Num({ minimum: 0 }),
-    distribution: Type.Optional(Type.Union([Type.Literal('fixed'), Type.Literal('uniform'), Type.Literal('normal')])),
+    distribution: Type.Optional(StringEnum(['fixed', 'uniform', 'normal'] as const)),
     min: Num({ minimum: 0 }),
     max: Num({ minimum: 0 }),
     mean: Num({ minimum: 0 }),
@@ -20,7 +22,7 @@ const FaultBody = Type.Object(
     rate: Num({ exclusiveMinimum: 0, maximum: 1 }),
     status: Type.Optional(Type.Integer({ minimum: 400, maximum: 599 })),
     message: Type.Optional(Type.String({ maxLength: 1000 })),
-    mode: Type.Optional(Type.Union([Type.Literal('reset'), Type.Literal('503'), Type.Literal('slow'), Type.Literal('fail')])),
+    mode: Type.Optional(StringEnum(['reset', '503', 'slow', 'fail'] as const)),
     environment: Type.Optional(Type.String({ maxLength: 10 })),
     title: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
   },
@@ -64,33 +66,37 @@ export const operationsControl = (ops: OperationsService): FastifyPluginAsyncTyp
   const faultView = (f: Fault) => ({ ...f, description: ops.describeFault(f), active: f.clearedAt === null });
   const maintenanceView = (m: Maintenance) => ({ ...m, status: ops.maintenanceStatus(m) });
   const page = () => ops.view();
+  // The views type their components loosely (a record plus the fields they read); the objects are
+  // complete statuspage.io components, as the schemas say (the test emulator checks each serialization).
+  const incidentView = (i: Parameters<ReturnType<typeof page>['incidentView']>[0]) => page().incidentView(i) as unknown as Static<typeof IncidentSchema>;
+  const scheduledView = (m: Maintenance) => page().maintenanceView(m) as unknown as Static<typeof ScheduledMaintenance>;
 
-  app.get('/faults', async () => ({ faults: ops.activeFaults().map(faultView) }));
+  app.get('/faults', { schema: { summary: 'Active faults', response: { 200: FaultList } } }, async () => ({ faults: ops.activeFaults().map(faultView) }));
 
-  app.post('/faults', { schema: { body: FaultBody } }, async (request, reply) => {
+  app.post('/faults', { schema: { summary: 'Inject a fault (opens an incident)', body: FaultBody, response: { 201: FaultCreated } } }, async (request, reply) => {
     const { fault, incident } = valueOf(await ops.addFault(request.body), 'No active fault');
-    return reply.code(201).send({ fault: faultView(fault), incident: page().incidentView(incident) });
+    return reply.code(201).send({ fault: faultView(fault), incident: incidentView(incident) });
   });
 
-  app.get('/faults/:id', { schema: { params: IdParams } }, async (request) => {
+  app.get('/faults/:id', { schema: { summary: 'A fault', params: IdParams, response: { 200: FaultView } } }, async (request) => {
     const fault = ops.fault(request.params.id);
     if (!fault) throw new ProblemError(problem(404, 'Not Found', `No fault ${request.params.id}.`));
     return faultView(fault);
   });
 
-  app.delete('/faults/:id', { schema: { params: IdParams } }, async (request) => {
+  app.delete('/faults/:id', { schema: { summary: 'Clear a fault (resolves its incident)', params: IdParams, response: { 200: FaultCleared } } }, async (request) => {
     const r = valueOf(await ops.clearFault(request.params.id), 'No active fault');
-    return { fault: faultView(r.fault), incident: r.incident ? page().incidentView(r.incident) : null };
+    return { fault: faultView(r.fault), incident: r.incident ? incidentView(r.incident) : null };
   });
 
-  app.delete('/faults', async () => {
+  app.delete('/faults', { schema: { summary: 'Clear every fault', response: { 200: FaultsCleared } } }, async () => {
     const cleared = valueOf(await ops.clearAll(), 'No active fault');
     return { cleared: cleared.map(faultView) };
   });
 
-  app.get('/maintenances', async () => ({ maintenances: ops.maintenances().map(maintenanceView) }));
+  app.get('/maintenances', { schema: { summary: 'Maintenance windows', response: { 200: MaintenanceList } } }, async () => ({ maintenances: ops.maintenances().map(maintenanceView) }));
 
-  app.post('/maintenances', { schema: { body: MaintenanceBody } }, async (request, reply) => {
+  app.post('/maintenances', { schema: { summary: 'Schedule a maintenance window', body: MaintenanceBody, response: { 201: MaintenanceCreated } } }, async (request, reply) => {
     const b = request.body;
     const duration = (field: string, v: string) => {
       try {
@@ -113,10 +119,10 @@ export const operationsControl = (ops: OperationsService): FastifyPluginAsyncTyp
       ...(b.unavailable !== undefined ? { unavailable: b.unavailable } : {}),
     });
     const m = valueOf(added, 'No maintenance');
-    return reply.code(201).send({ maintenance: maintenanceView(m), scheduled_maintenance: page().maintenanceView(m) });
+    return reply.code(201).send({ maintenance: maintenanceView(m), scheduled_maintenance: scheduledView(m) });
   });
 
-  app.delete('/maintenances/:id', { schema: { params: IdParams } }, async (request) => {
+  app.delete('/maintenances/:id', { schema: { summary: 'End (or delete a future) maintenance window', params: IdParams, response: { 200: MaintenanceEnded } } }, async (request) => {
     const r = valueOf(await ops.endMaintenance(request.params.id), 'No maintenance');
     return { maintenance: maintenanceView(r.maintenance), deleted: r.deleted };
   });

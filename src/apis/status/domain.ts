@@ -3,7 +3,7 @@
  * maintenance windows. State + command → new state + effects, or a typed refusal. No I/O, no
  * clock reads and no randomness of its own: the instant, new ids, which environments are down
  * and the random source come in through the context. Component statuses and maintenance states
- * are derived from the state and the instant, never scheduled (decision O3).
+ * are derived from the state and the instant, never scheduled (decision 67).
  */
 import { createHash } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';

@@ -1,3 +1,4 @@
+import { Type } from '@sinclair/typebox';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { toProblem } from '../../platform/http-errors.js';
 import { errorPage } from '../../web/error-page.js';
@@ -13,6 +14,7 @@ const pageShape = {
     if (p.status >= 500) return pageShape.send(reply, request, { status: p.status, title: 'Something went wrong', detail: 'The emulator failed on this page; the error is in its log.' });
     return pageShape.send(reply, request, { status: p.status, title: 'Bad request', detail: p.detail ?? p.title });
   },
+  body: { mediaType: 'text/html', schema: Type.String(), description: 'An error page' },
 };
 
 /** The user side: landing page, app switch, QR images and the simulated Vipps app. */
@@ -20,7 +22,8 @@ export const usersideModule: ApiModule = {
   name: 'userside',
   title: 'Landing page and Vipps app',
   description: 'The user side: landing page, app switch, QR codes and the (simulated) app',
-  prefixes: ['/landing', '/app-switch', '/qr/', '/app', '/dwo-api-application/'],
+  // ePayment's QR images (`/qr/v1?token=`) are served here but lie under the QR API's `/qr/`: faults on the QR API reach them.
+  prefixes: ['/landing', '/app-switch', '/app', '/dwo-api-application/'],
   errors: pageShape,
   browserFacing: true,
   // The user inbox's table (src/platform/user-inbox.ts): reset with the pages that show it.

@@ -14,7 +14,6 @@ export const ANNOUNCED_EVENT_TYPES: readonly string[] = [
   'recurring.charge-failed.v1',
   'recurring.charge-refunded.v1',
   'recurring.charge-creation-failed.v1',
-  'user.checked-in.v1',
 ];
 
 /** At most this many registrations per event type per sales unit. */

@@ -1,6 +1,7 @@
 import type { Transaction } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import type { Outbox } from '../../delivery/outbox.js';
+import type { NewDelivery } from '../../delivery/rows.js';
 import type { EventSubscriber, PublishedEvent } from '../../platform/event-bus.js';
 import type { IdSource } from '../../platform/ids.js';
 import type { WebhookSubscriptions } from './subscriptions.js';
@@ -11,7 +12,7 @@ import type { WebhookSubscriptions } from './subscriptions.js';
  */
 export function webhookPublisher(webhooks: WebhookSubscriptions, outbox: Outbox, ids: IdSource): EventSubscriber {
   return async (trx: Transaction<Database>, events: readonly PublishedEvent[]) => {
-    const rows = [];
+    const rows: NewDelivery[] = [];
     for (const event of events) {
       const hooks = await webhooks.list(trx, event.msn);
       if (hooks.length === 0) continue;
@@ -20,7 +21,8 @@ export function webhookPublisher(webhooks: WebhookSubscriptions, outbox: Outbox,
       const eventId = ids.uuid();
       const payload = JSON.stringify(event.payload);
       for (const h of subscribed) {
-        rows.push({ id: ids.uuid(), event_id: eventId, webhook_id: h.id, msn: event.msn, reference: event.reference, event_seq: event.seq, event_type: event.type, payload });
+        // The row carries the webhook's URL and secret: the engine reads no Webhooks table.
+        rows.push({ id: ids.uuidv7(), event_id: eventId, webhook_id: h.id, msn: event.msn, reference: event.reference, event_seq: event.seq, event_type: event.type, payload, target_url: h.url, signing_secret: h.secret });
       }
     }
     await outbox.enqueue(trx, rows);

@@ -1,6 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
+import { deliveryStore } from '../../delivery/store.js';
 import { ENVIRONMENT_NAMES, type EnvironmentName } from '../../environments/request-servers.js';
+import { Nullable, StringEnum, Timestamp } from '../../platform/schemas.js';
 import type { AppContext } from '../context.js';
 
 const DeliveryQuery = Type.Object(
@@ -14,32 +16,80 @@ const DeliveryQuery = Type.Object(
   },
   { additionalProperties: false },
 );
-const EnvironmentParams = Type.Object({ environment: Type.Union(ENVIRONMENT_NAMES.map((e) => Type.Literal(e))) });
+const Environment = StringEnum(ENVIRONMENT_NAMES);
+const EnvironmentParams = Type.Object({ environment: Environment });
+
+const DeliveryLog = Type.Object({
+  deliveries: Type.Array(
+    Type.Object({
+      id: Type.String(),
+      eventId: Type.String(),
+      eventType: Type.String(),
+      webhookId: Type.String({ description: 'The webhook, or `ecom-callback` for eCom callbacks' }),
+      reference: Type.String(),
+      status: StringEnum(['pending', 'delivered', 'dropped'] as const),
+      attempts: Type.Integer(),
+      nextAttemptAt: Nullable(Timestamp),
+      deliveredAt: Nullable(Timestamp),
+      lastError: Nullable(Type.String()),
+    }),
+  ),
+  attempts: Type.Array(
+    Type.Object({
+      id: Type.String(),
+      deliveryId: Type.String(),
+      eventId: Type.String(),
+      eventType: Type.String(),
+      webhookId: Type.String(),
+      reference: Type.String(),
+      attempt: Type.Integer(),
+      at: Timestamp,
+      source: Type.Object({ environment: Type.String(), hostname: Type.String(), address: Type.String() }, { description: 'The request server it was sent from' }),
+      request: Type.Object({
+        method: Type.String(),
+        url: Type.String(),
+        headers: Type.Record(Type.String(), Type.String()),
+        body: Type.String({ description: 'As sent (JSON text)' }),
+      }),
+      response: Nullable(Type.Object({ status: Type.Integer(), body: Nullable(Type.String()) })),
+      latencyMs: Type.Number(),
+      error: Nullable(Type.String()),
+    }),
+  ),
+  cursor: Nullable(Type.String({ description: 'Pass as `after` to get only newer attempts' })),
+});
+
+const RequestServer = Type.Object({ hostname: Type.String(), address: Type.String({ description: 'Loopback address deliveries bind as their source' }) });
+const RequestServers = Type.Object({
+  home: Environment,
+  deliveringFrom: Type.Composite([Type.Object({ environment: Environment }), RequestServer]),
+  dns: Nullable(Type.Object({ host: Type.String(), port: Type.Integer() })),
+  environments: Type.Array(
+    Type.Object({
+      environment: Environment,
+      down: Type.Boolean(),
+      generation: Type.Integer(),
+      active: RequestServer,
+      servers: Type.Array(Type.Composite([Type.Object({ environment: Environment }), RequestServer, Type.Object({ active: Type.Boolean() })])),
+    }),
+  ),
+});
 
 /** Control API for the platform talking back: the delivery log and the request servers. */
 export const deliveryControl = (ctx: AppContext): FastifyPluginAsyncTypebox => async (app) => {
 
-  app.get('/deliveries', { schema: { querystring: DeliveryQuery } }, async (request) => {
+  app.get('/deliveries', { schema: { summary: 'The delivery log: webhooks and callbacks, and every attempt', querystring: DeliveryQuery, response: { 200: DeliveryLog } } }, async (request) => {
     const { reference, webhookId, after } = request.query;
-    const limit = Number(request.query.limit ?? 200);
-    const db = ctx.database.db;
-    let deliveries = db.selectFrom('deliveries').selectAll().orderBy('created_at').orderBy('event_seq').orderBy('id');
-    if (reference) deliveries = deliveries.where('reference', '=', reference);
-    if (webhookId) deliveries = deliveries.where('webhook_id', '=', webhookId);
-    let attempts = db
-      .selectFrom('delivery_attempts as a')
-      .innerJoin('deliveries as d', 'd.id', 'a.delivery_id')
-      .select(['a.id', 'a.delivery_id', 'a.attempt', 'a.at', 'a.source_environment', 'a.source_hostname', 'a.source_address', 'a.url', 'a.request_headers', 'a.status_code', 'a.latency_ms', 'a.error', 'a.response_body', 'd.event_id', 'd.event_type', 'd.webhook_id', 'd.reference', 'd.payload'])
-      .orderBy('a.at')
-      .orderBy('a.id')
-      .limit(limit);
-    if (reference) attempts = attempts.where('d.reference', '=', reference);
-    if (webhookId) attempts = attempts.where('d.webhook_id', '=', webhookId);
-    if (after) {
-      const [at, id = ''] = after.split('|');
-      attempts = attempts.where((eb) => eb.or([eb('a.at', '>', at!), eb.and([eb('a.at', '=', at!), eb('a.id', '>', id)])]));
-    }
-    const [drows, arows] = await Promise.all([deliveries.limit(limit).execute(), attempts.execute()]);
+    // Every attempt that has finished is in the log (records nothing waits for are otherwise
+    // written with a later batch); then the read waits for the durability barrier, as every read does.
+    await ctx.dispatcher.recordedSoFar();
+    await ctx.database.durable();
+    const { deliveries: drows, attempts: arows } = await deliveryStore.log(ctx.database.db, {
+      ...(reference ? { reference } : {}),
+      ...(webhookId ? { webhookId } : {}),
+      ...(after ? { after } : {}),
+      limit: Number(request.query.limit ?? 200),
+    });
     const last = arows.at(-1);
     return {
       deliveries: drows.map((d) => ({
@@ -79,13 +129,13 @@ export const deliveryControl = (ctx: AppContext): FastifyPluginAsyncTypebox => a
     dns: ctx.dns ? { host: ctx.dns.host, port: ctx.dns.port } : null,
     environments: ctx.servers.all(),
   });
-  app.get('/request-servers', async () => serversView());
-  app.post('/request-servers/:environment/rotate', { schema: { params: EnvironmentParams } }, async (request) => {
+  app.get('/request-servers', { schema: { summary: 'Request servers of prod, DR and MT', response: { 200: RequestServers } } }, async () => serversView());
+  app.post('/request-servers/:environment/rotate', { schema: { summary: 'Make the next request server active', params: EnvironmentParams, response: { 200: RequestServers } } }, async (request) => {
     await ctx.servers.rotate(request.params.environment as EnvironmentName);
     return serversView();
   });
   for (const [action, down] of [['down', true], ['up', false]] as const) {
-    app.post(`/request-servers/:environment/${action}`, { schema: { params: EnvironmentParams } }, async (request) => {
+    app.post(`/request-servers/:environment/${action}`, { schema: { summary: down ? 'Take an environment down (deliveries fail over to DR)' : 'Bring an environment back', params: EnvironmentParams, response: { 200: RequestServers } } }, async (request) => {
       await ctx.servers.setDown(request.params.environment as EnvironmentName, down);
       ctx.dispatcher.wake();
       return serversView();

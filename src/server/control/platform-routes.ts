@@ -3,6 +3,7 @@ import { Type } from '@sinclair/typebox';
 import type { Merchant } from '../../platform/merchants.js';
 import { ClockRangeError, parseDuration } from '../../platform/clock.js';
 import { ProblemError, problem } from '../../platform/problems.js';
+import { Msn, StringEnum, TestUser as TestUserSchema, Timestamp } from '../../platform/schemas.js';
 import type { TestUser } from '../../platform/test-users.js';
 import type { AppContext } from '../context.js';
 
@@ -18,7 +19,21 @@ const merchantView = (m: Merchant, testUsers: TestUser[]) => ({
   testUsers,
 });
 
-const MsnParams = Type.Object({ msn: Type.String({ pattern: '^[0-9]{4,6}$' }) });
+const MsnParams = Type.Object({ msn: Msn });
+
+const MerchantView = Type.Object({
+  msn: Type.String(),
+  name: Type.String(),
+  country: Type.String(),
+  clientId: Type.String(),
+  clientSecret: Type.String(),
+  subscriptionKey: Type.String(),
+  allowSkipLandingPage: Type.Boolean(),
+  allowLongLiving: Type.Boolean(),
+  testUsers: Type.Array(TestUserSchema, { description: 'Every test user (they are not tied to a merchant)' }),
+});
+const ClockFields = { now: Timestamp, offsetMilliseconds: Type.Number({ description: 'How far the emulator clock is ahead of real time' }) };
+const ClockView = Type.Object(ClockFields);
 
 const AdvanceBody = Type.Object(
   {
@@ -34,8 +49,8 @@ const NewMerchantBody = Type.Union([
   Type.Object(
     {
       name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-      msn: Type.Optional(Type.String({ pattern: '^[0-9]{4,6}$' })),
-      country: Type.Optional(Type.Union([Type.Literal('NO'), Type.Literal('DK'), Type.Literal('FI')])),
+      msn: Type.Optional(Msn),
+      country: Type.Optional(StringEnum(['NO', 'DK', 'FI'] as const)),
       allowSkipLandingPage: Type.Optional(Type.Boolean()),
       allowLongLiving: Type.Optional(Type.Boolean()),
     },
@@ -49,12 +64,12 @@ const NewMerchantBody = Type.Union([
  */
 export const platformControl = (ctx: AppContext): FastifyPluginAsyncTypebox => async (app) => {
 
-  app.get('/merchants', async () => {
+  app.get('/merchants', { schema: { summary: 'Merchants (sales units) and their API keys', response: { 200: Type.Object({ merchants: Type.Array(MerchantView) }) } } }, async () => {
     const users = await ctx.users.list();
     return { merchants: ctx.merchants.all().map((m) => merchantView(m, users)) };
   });
 
-  app.post('/merchants', { schema: { body: NewMerchantBody } }, async (request, reply) => {
+  app.post('/merchants', { schema: { summary: 'Create a merchant (keys are generated)', body: NewMerchantBody, response: { 201: MerchantView } } }, async (request, reply) => {
     const body = request.body ?? {};
     if (body.msn && ctx.merchants.get(body.msn)) throw new ProblemError(problem(409, 'Conflict', `A merchant with MSN ${body.msn} already exists.`));
     const merchant = await ctx.merchants.create(body, ctx.clock.now());
@@ -64,9 +79,9 @@ export const platformControl = (ctx: AppContext): FastifyPluginAsyncTypebox => a
   // /devkit/v1/users lives in user-routes.ts (the user side).
 
   const clockView = () => ({ now: ctx.clock.now().toISOString(), offsetMilliseconds: ctx.clock.offset });
-  app.get('/clock', async () => clockView());
+  app.get('/clock', { schema: { summary: 'The emulator clock', response: { 200: ClockView } } }, async () => clockView());
 
-  app.post('/clock/advance', { schema: { body: AdvanceBody } }, async (request) => {
+  app.post('/clock/advance', { schema: { summary: 'Move the clock forward (runs expiry, due retries, rotations)', body: AdvanceBody, response: { 200: ClockView } } }, async (request) => {
     const { seconds, milliseconds, duration } = request.body;
     const given = [seconds, milliseconds, duration].filter((v) => v !== undefined).length;
     if (given !== 1) throw new ProblemError({ ...problem(400, 'Bad Request', 'Give exactly one of seconds, milliseconds or duration.'), extraDetails: [{ name: 'body', reason: 'exactly one of seconds, milliseconds, duration' }] });
@@ -88,13 +103,13 @@ export const platformControl = (ctx: AppContext): FastifyPluginAsyncTypebox => a
     return clockView();
   });
 
-  app.post('/reset', async (_request, reply) => {
+  app.post('/reset', { schema: { summary: 'Wipe API state, keep merchants, users and keys', response: { 200: Type.Object({ reset: Type.Literal(true), ...ClockFields }) } } }, async (_request, reply) => {
     await ctx.reset();
     return reply.code(200).send({ reset: true, ...clockView() });
   });
 
   // One merchant's state only: its payments, orders, webhooks, deliveries and idempotency keys.
-  app.post('/merchants/:msn/reset', { schema: { params: MsnParams } }, async (request, reply) => {
+  app.post('/merchants/:msn/reset', { schema: { summary: "Wipe one merchant's state", params: MsnParams, response: { 200: Type.Object({ reset: Type.Literal(true), msn: Type.String() }) } } }, async (request, reply) => {
     const { msn } = request.params;
     if (!ctx.merchants.get(msn)) throw new ProblemError(problem(404, 'Not Found', `No merchant ${msn}.`));
     await ctx.reset(msn);

@@ -1,10 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { ProblemError, problem } from '../../platform/problems.js';
+import { Msisdn, NoContent, TestUser as TestUserSchema } from '../../platform/schemas.js';
 import type { TestUser } from '../../platform/test-users.js';
 import type { AppContext } from '../context.js';
-
-const Msisdn = Type.String({ pattern: '^\\d{10,15}$', description: 'MSISDN: country code and number, no +, e.g. 4791234567' });
 
 const NewUserBody = Type.Union([
   Type.Null(),
@@ -33,6 +32,7 @@ const NewUserBody = Type.Union([
 ]);
 
 const PhoneParams = Type.Object({ phoneNumber: Msisdn });
+const UserView = Type.Composite([TestUserSchema, Type.Object({ name: Type.String({ description: 'Given and family name' }) })]);
 const userView = (u: TestUser) => ({ ...u, name: `${u.givenName} ${u.familyName}` });
 
 /**
@@ -40,21 +40,21 @@ const userView = (u: TestUser) => ({ ...u, name: `${u.givenName} ${u.familyName}
  */
 export const userControl = (ctx: AppContext): FastifyPluginAsyncTypebox => async (app) => {
 
-  app.get('/users', async () => ({ users: (await ctx.users.list()).map(userView) }));
+  app.get('/users', { schema: { summary: 'Test users', response: { 200: Type.Object({ users: Type.Array(UserView) }) } } }, async () => ({ users: (await ctx.users.list()).map(userView) }));
 
-  app.get('/users/:phoneNumber', { schema: { params: PhoneParams } }, async (request) => {
+  app.get('/users/:phoneNumber', { schema: { summary: 'A test user', params: PhoneParams, response: { 200: UserView } } }, async (request) => {
     const user = await ctx.users.find(request.params.phoneNumber);
     if (!user) throw new ProblemError(problem(404, 'Not Found', `There is no test user with the phone number ${request.params.phoneNumber}.`));
     return userView(user);
   });
 
-  app.post('/users', { schema: { body: NewUserBody } }, async (request, reply) => {
+  app.post('/users', { schema: { summary: 'Create a test user (what is left out is generated)', body: NewUserBody, response: { 201: UserView } } }, async (request, reply) => {
     const body = request.body ?? {};
     const user = await ctx.database.commands.run((trx) => ctx.users.create(body, ctx.clock.now(), trx));
     return reply.code(201).send(userView(user));
   });
 
-  app.delete('/users/:phoneNumber', { schema: { params: PhoneParams } }, async (request, reply) => {
+  app.delete('/users/:phoneNumber', { schema: { summary: 'Delete a test user', params: PhoneParams, response: { 204: NoContent } } }, async (request, reply) => {
     const phone = request.params.phoneNumber;
     const deleted = await ctx.database.commands.run(async (trx) => {
       const gone = await ctx.users.delete(phone, trx);
@@ -62,6 +62,6 @@ export const userControl = (ctx: AppContext): FastifyPluginAsyncTypebox => async
       return gone;
     });
     if (!deleted) throw new ProblemError(problem(404, 'Not Found', `There is no test user with the phone number ${phone}.`));
-    return reply.code(204).send();
+    return reply.code(204).send(null);
   });
 };

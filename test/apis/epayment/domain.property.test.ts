@@ -684,10 +684,13 @@ describe('ePayment domain: create validation (reference §3.2 cross-field rules)
     expect(ok.ok && ok.payment.expiresAt).toBe('2024-03-02T11:00:00.000Z');
   });
 
-  it('rule 5: qrFormat only with QR; size only with IMAGE/PNG', () => {
+  it('rule 5: qrFormat only with QR; size applies to IMAGE/PNG only and is ignored with another format', () => {
     expect(problemOf({ qrFormat: { format: 'IMAGE/SVG+XML' } }), 'qrFormat with WEB_REDIRECT').toMatchObject({ status: 400 });
-    expect(problemOf({ userFlow: 'QR', qrFormat: { format: 'IMAGE/SVG+XML', size: 200 } }), 'size with SVG').toMatchObject({ status: 400 });
-    expect(problemOf({ userFlow: 'QR', qrFormat: { format: 'TEXT/TARGETURL', size: 200 } }), 'size with TEXT').toMatchObject({ status: 400 });
+    // What Vipps' own Postman collection sends (docs/decisions.md, Official clients).
+    expect(problemOf({ userFlow: 'QR', qrFormat: { format: 'IMAGE/SVG+XML', size: 1024 } }), 'size with SVG').toBeUndefined();
+    expect(problemOf({ userFlow: 'QR', qrFormat: { format: 'TEXT/TARGETURL', size: 200 } }), 'size with TEXT').toBeUndefined();
+    const svg = attempt({ userFlow: 'QR', returnUrl: undefined, qrFormat: { format: 'IMAGE/SVG+XML', size: 1024 } });
+    expect(svg.ok && svg.payment.qrFormat, 'the size is not kept').toEqual({ format: 'IMAGE/SVG+XML' });
     expect(problemOf({ userFlow: 'QR', qrFormat: { format: 'IMAGE/PNG', size: 200 } })).toBeUndefined();
     expect(problemOf({ userFlow: 'QR', qrFormat: { format: 'IMAGE/SVG+XML', size: null } })).toBeUndefined();
   });
