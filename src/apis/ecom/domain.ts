@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { isAllowedMerchantUrl } from '../../platform/url-policy.js';
-import { isAllowedReturnUrl } from '../../platform/return-url.js';
+import { isAllowedReturnUrl } from '../../platform/url-policy.js';
 import { testAmountOutcome } from '../../platform/test-amounts.js';
 import type { TestUser } from '../../platform/test-users.js';
 import { ecomErrors, type EcomError } from './errors.js';

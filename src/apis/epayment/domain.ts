@@ -3,7 +3,7 @@
  * a problem. No I/O and no clock reads; every instant and id comes in through `ctx`.
  */
 import type { Static } from '@sinclair/typebox';
-import { isAllowedReturnUrl } from '../../platform/return-url.js';
+import { isAllowedReturnUrl } from '../../platform/url-policy.js';
 import type { Problem } from '../../platform/problems.js';
 import { testAmountOutcome } from '../../platform/test-amounts.js';
 import { errors } from './errors.js';
