@@ -38,7 +38,6 @@ export class CommandQueue {
   private scheduled = false;
   private running = false;
   private idle: Array<() => void> = [];
-  private committed: Array<() => void> = [];
   private rolledBack: Array<() => void> = [];
   /** The running batch's transaction, and where the running command's after-commit effects go. */
   private batchTrx: Transaction<Database> | undefined;
@@ -86,11 +85,6 @@ export class CommandQueue {
     if (this.riders.length === 0) return;
     this.pending.push(...this.riders.splice(0));
     this.schedule();
-  }
-
-  /** Called after every batch that committed and is durable (after its commands' after-commit effects). */
-  onCommit(listener: () => void): void {
-    this.committed.push(listener);
   }
 
   /**
@@ -186,7 +180,6 @@ export class CommandQueue {
           }
         }
       }
-      for (const listener of this.committed) listener();
     } catch (error) {
       // The commit itself failed (or the single command threw): nothing of this batch is durable.
       batch.forEach((item, i) => {

@@ -9,7 +9,7 @@ import type { Database } from '../../db/schema.js';
 import type { Outbox } from '../../delivery/outbox.js';
 import type { IdSource } from '../../platform/ids.js';
 import type { MerchantHttp } from '../../platform/merchant-http.js';
-import type { CallbackBody, EcomPayment, ShippingOption } from './domain.js';
+import { sortShippingOptions, type CallbackBody, type EcomPayment, type ShippingOption } from './domain.js';
 import { ShippingDetailsResponse } from './schemas.js';
 
 /** Pseudo webhook id of eCom callbacks in `deliveries`: keeps one payment's callbacks in order. */
@@ -91,7 +91,7 @@ export class MerchantCaller {
     if (!Value.Check(ShippingDetailsResponse, r.value)) return { ok: false, error: 'the merchant answered with an invalid shipping-details body' };
     const options = (r.value as { shippingDetails: ShippingOption[] }).shippingDetails;
     if (options.length === 0) return { ok: false, error: 'the merchant answered with no shipping methods' };
-    return { ok: true, status: r.status, value: sortOptions(options) };
+    return { ok: true, status: r.status, value: sortShippingOptions(options) };
   }
 
   /** DELETE consentRemovalPrefix/v2/consents/{userId} (the user withdrew consent in the app). */
@@ -100,4 +100,3 @@ export class MerchantCaller {
   }
 }
 
-export const sortOptions = (options: ShippingOption[]) => [...options].sort((a, b) => (a.priority ?? 0) - (b.priority ?? 0));

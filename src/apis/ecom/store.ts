@@ -77,9 +77,4 @@ export const ecomStore = {
     const updated = await trx.updateTable('ecom_merchant_settings').set({ direct_capture: on ? 1 : 0 }).where('msn', '=', msn).executeTakeFirst();
     if (Number(updated.numUpdatedRows) === 0) await trx.insertInto('ecom_merchant_settings').values({ msn, direct_capture: on ? 1 : 0 }).execute();
   },
-
-  async clear(trx: Transaction<Database>): Promise<void> {
-    await trx.deleteFrom('ecom_payments').execute();
-    await trx.deleteFrom('ecom_merchant_settings').execute();
-  },
 };
