@@ -4,7 +4,7 @@ import { assertDisjointPrefixes, type ApiModule, type ModuleInstance, type Platf
 import { openDatabase, type DatabaseConfig, type DatabaseHandle } from '../db/open.js';
 import { clearTable, settings } from '../db/tables.js';
 import { Dispatcher, type DeliveryFaults } from '../delivery/dispatcher.js';
-import { Outbox } from '../delivery/outbox.js';
+import { BIRTH_LEASE_MS, LEASE_MS, Outbox } from '../delivery/outbox.js';
 import { startDnsServer, type DnsLookupResult, type DnsServer } from '../environments/dns-server.js';
 import { RequestServerDirectory } from '../environments/request-server-directory.js';
 import type { EnvironmentName } from '../environments/request-servers.js';
@@ -157,7 +157,8 @@ async function start(database: DatabaseHandle, modules: readonly ApiModule[], op
     ...(options.retryCompression ? { retryCompression: options.retryCompression } : {}),
   });
   // Rows are written inside the command; the dispatcher gets them once the command is durable.
-  const outbox = new Outbox(database.commands, () => clock.now());
+  // Shared PostgreSQL: a short lease at birth, so that rows of an instance that dies before sending them are not stuck for long.
+  const outbox = new Outbox(database.commands, () => clock.now(), database.kind === 'postgres' ? BIRTH_LEASE_MS : LEASE_MS);
   outbox.attach(dispatcher);
 
   const platform: Platform = {
