@@ -6,6 +6,7 @@ import { ids } from '../platform/ids.js';
 import { DEFAULT_CONNECTION_LIMITS } from '../server/connections.js';
 import { startEmulator } from '../server/emulator.js';
 import { isLoopbackHost } from '../platform/url-policy.js';
+import { dataDirStateFile, removeEmulatorState, userStateFile, writeEmulatorState } from './emulator-state.js';
 import { explainStartupFailure } from './startup-failure.js';
 
 export const DEFAULT_PORT = 8765;
@@ -134,6 +135,17 @@ export function serveCommand(): Command {
         dns: emulator.ctx.dns ? `${emulator.ctx.dns.host}:${emulator.ctx.dns.port}` : null,
         ...(adminToken ? { adminToken } : {}),
       };
+      // Where the other commands find this emulator without --url (src/cli/emulator-state.ts);
+      // recorded before the banner, so that whoever reads the banner finds the record too.
+      const stateFiles = writeEmulatorState([...(banner.storage === path.resolve(opts.dataDir) ? [dataDirStateFile(opts.dataDir)] : []), userStateFile()], {
+        url: banner.url,
+        port: Number(new URL(banner.url).port),
+        dns: banner.dns,
+        ...(adminToken ? { adminToken } : {}),
+        pid: process.pid,
+        storage: banner.storage,
+        startedAt: new Date().toISOString(),
+      });
       if (opts.json) {
         process.stdout.write(`${JSON.stringify(banner)}\n`);
       } else {
@@ -156,6 +168,7 @@ export function serveCommand(): Command {
       }
       const stop = async (signal: string) => {
         emulator.app.log.info(`${signal}: shutting down`);
+        removeEmulatorState(stateFiles);
         await emulator.close();
         process.exit(0);
       };
