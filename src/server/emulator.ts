@@ -61,8 +61,8 @@ export interface EmulatorOptions {
   modules?: readonly ApiModule[];
   /** Tests: fail any response whose schema serialization differs from JSON.stringify (default: VIPPS_DEVKIT_VERIFY_SERIALIZATION=1). */
   verifySerialization?: boolean;
-  /** Compile every response serializer at start-up instead of on first use (a test proves they all compile). */
-  eagerSerializers?: boolean;
+  /** Compile every request validator and response serializer at start-up instead of on first use (a test proves they all compile). */
+  eagerSchemas?: boolean;
 }
 
 export interface Emulator {
@@ -257,7 +257,7 @@ async function start(database: DatabaseHandle, modules: readonly ApiModule[], op
     logLevel: options.logLevel ?? 'info',
     ...(options.bodyLimit ? { bodyLimit: options.bodyLimit } : {}),
     verifySerialization: options.verifySerialization ?? process.env.VIPPS_DEVKIT_VERIFY_SERIALIZATION === '1',
-    eagerSerializers: options.eagerSerializers === true,
+    eagerSchemas: options.eagerSchemas === true,
     limits: options.limits,
     site: { loopbackOnly: isLoopbackHost(host), allowedHosts: options.allowedHosts ?? [] },
   });
