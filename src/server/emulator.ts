@@ -31,6 +31,8 @@ export interface EmulatorOptions {
   host?: string;
   port?: number;
   logLevel?: string;
+  /** `json` (default): pino's JSON lines on stderr; `pretty`: a human line per event (`serve`'s default). */
+  logFormat?: 'pretty' | 'json';
   /**
    * Required for the control API when set (an empty or blank string counts as unset). Beyond
    * loopback it must be set: the emulator refuses to start otherwise (`serve` generates one).
@@ -255,6 +257,7 @@ async function start(database: DatabaseHandle, modules: readonly ApiModule[], op
   const host = options.host;
   const { app, routes } = await buildApp(ctx, modules, {
     logLevel: options.logLevel ?? 'info',
+    logFormat: options.logFormat ?? 'json',
     ...(options.bodyLimit ? { bodyLimit: options.bodyLimit } : {}),
     verifySerialization: options.verifySerialization ?? process.env.VIPPS_DEVKIT_VERIFY_SERIALIZATION === '1',
     eagerSchemas: options.eagerSchemas === true,
