@@ -146,7 +146,12 @@ async function start(database: DatabaseHandle, modules: readonly ApiModule[], op
   // `app` exists by the time anything is delivered.
   const log = { warn: (o: object, m: string) => app.log.warn(o, m), error: (o: object, m: string) => app.log.error(o, m) };
   // One HTTP client towards merchants, for deliveries and the APIs' synchronous calls alike.
-  const merchantHttp = new MerchantHttp(servers);
+  const merchantHttp = new MerchantHttp(servers, (address, error) =>
+    log.warn(
+      { address, error },
+      `this machine has no loopback address ${address} (request servers send from 127.x addresses); deliveries now come from 127.0.0.1, so a firewall allowlist sees them as 127.0.0.1. On macOS add the addresses with: sudo ifconfig lo0 alias ${address} up (docs/webhooks.md)`,
+    ),
+  );
   const dispatcher = new Dispatcher({
     database,
     clock,
