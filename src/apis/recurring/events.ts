@@ -54,6 +54,10 @@ export function published(a: Pick<Agreement, 'msn' | 'id' | 'externalId'>, event
     msn: a.msn,
     reference: e.charge ? `${a.id}/${e.charge.id}` : a.id,
     seq: e.charge ? e.charge.history.length : seq++,
-    payload: webhookPayload(a, e),
+    // Built when a subscriber reads it: the calendar publishes an event per charge it takes, and
+    // most of them have no webhook registered.
+    get payload() {
+      return webhookPayload(a, e);
+    },
   }));
 }

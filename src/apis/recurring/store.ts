@@ -18,6 +18,7 @@ export interface RecurringAgreementsTable {
 
 export interface RecurringChargesTable {
   msn: string;
+  due: string;
   id: string;
   agreement_id: string;
   status: string;
@@ -64,11 +65,12 @@ const INSERT_AGREEMENT = prepared(
 );
 const UPDATE_AGREEMENT = prepared('update recurring_agreements set status = ?, phone_number = ?, version = ?, document = ? where msn = ? and id = ? and version = ?');
 const LOAD_CHARGE = prepared<{ document: string; version: number }>('select document, version from recurring_charges where msn = ? and id = ?');
-const INSERT_CHARGE = prepared('insert into recurring_charges (msn, id, agreement_id, status, next_at, created_at, version, document) values (?, ?, ?, ?, ?, ?, ?, ?) on conflict do nothing');
-const UPDATE_CHARGE = prepared('update recurring_charges set status = ?, next_at = ?, version = ?, document = ? where msn = ? and id = ? and version = ?');
+const INSERT_CHARGE = prepared('insert into recurring_charges (msn, due, id, agreement_id, status, next_at, created_at, version, document) values (?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict do nothing');
+// By the whole key (msn, due, id): the row is found in its clustered place, not through the id index.
+const UPDATE_CHARGE = prepared('update recurring_charges set status = ?, next_at = ?, version = ?, document = ? where msn = ? and due = ? and id = ? and version = ?');
 const AGREEMENT_CHARGES = prepared<{ document: string; version: number }>('select document, version from recurring_charges where msn = ? and agreement_id = ? order by created_at, id');
 const FIRST_DUE = prepared<{ next_at: string | null }>('select min(next_at) as next_at from recurring_charges where next_at <= ?');
-const DUE_AT = prepared<{ document: string; version: number }>('select document, version from recurring_charges where next_at = ? order by msn, id limit ?');
+const DUE_AT = prepared<{ document: string; version: number }>('select document, version from recurring_charges where next_at = ? order by msn, due, id limit ?');
 
 const parse = <T>(row: { document: string; version: number } | undefined): Stored<T> | undefined => row && { value: JSON.parse(row.document) as T, version: row.version };
 
@@ -134,13 +136,13 @@ export const chargeStore = {
   },
 
   async insert(trx: Transaction<Database>, c: Charge): Promise<boolean> {
-    return (await INSERT_CHARGE.run(trx, [c.msn, c.id, c.agreementId, c.status, c.nextAt, c.created, c.history.length, JSON.stringify(c)])) === 1;
+    return (await INSERT_CHARGE.run(trx, [c.msn, c.due, c.id, c.agreementId, c.status, c.nextAt, c.created, c.history.length, JSON.stringify(c)])) === 1;
   },
 
   /** The version is the length of the charge's history: the seq of its next event. */
   async update(trx: Transaction<Database>, before: Stored<Charge>, c: Charge): Promise<Stored<Charge>> {
     const version = Math.max(before.version + 1, c.history.length);
-    const n = await UPDATE_CHARGE.run(trx, [c.status, c.nextAt, version, JSON.stringify(c), c.msn, c.id, before.version]);
+    const n = await UPDATE_CHARGE.run(trx, [c.status, c.nextAt, version, JSON.stringify(c), c.msn, c.due, c.id, before.version]);
     if (n !== 1) throw new ConcurrentUpdate('recurring charge', `${c.msn}/${c.id}`);
     return { value: c, version };
   },
