@@ -108,6 +108,10 @@ export function toRecurringProblem(error: FastifyError | Error, request: Fastify
   }
   const e = error as FastifyError;
   if (e.validation) {
+    if (e.validationContext === 'headers' && e.validation.some((v) => v.instancePath.includes('idempotency-key') || (v.params as { missingProperty?: string }).missingProperty === 'idempotency-key')) {
+      const given = request.headers['idempotency-key'];
+      return recurringErrors.idempotencyKey(Array.isArray(given) ? given[0] : given);
+    }
     const details = validationDetails(e).map((d) => ({ field: d.name, text: d.reason }));
     return p(400, 'validation-error', `Input validation failed: ${details.map((d) => `${d.field} ${d.text}`).join('; ')}`, details);
   }

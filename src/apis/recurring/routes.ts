@@ -74,7 +74,7 @@ export const recurringRoutes = (recurring: RecurringService, credentials: Creden
   }, async (request, reply) => send(request, reply, await recurring.get(request.merchant!.msn, request.params.agreementId)));
 
   app.patch(`${base}/agreements/:agreementId`, {
-    schema: { operationId: 'UpdateAgreementPatchV3', summary: 'Update or stop an agreement', headers: IdempotentHeaders, params: AgreementParams, body: PatchAgreementRequest, response: { 204: NoContent, ...errors } },
+    schema: { operationId: 'UpdateAgreementPatchV3', summary: 'Update or stop an agreement', headers: IdempotentHeaders, params: AgreementParams, body: PatchAgreementRequest, response: { 202: NoContent, 204: NoContent, ...errors } },
   }, async (request, reply) => send(request, reply, await recurring.patch(request.merchant!, request.params.agreementId, request.body, idempotencyKey(request))));
 
   app.patch(`${base}/agreements/:agreementId/accept`, {
@@ -98,12 +98,12 @@ export const recurringRoutes = (recurring: RecurringService, credentials: Creden
   }, async (request, reply) => send(request, reply, await recurring.getCharge(request.merchant!.msn, request.params.agreementId, request.params.chargeId)));
 
   app.delete(`${base}/agreements/:agreementId/charges/:chargeId`, {
-    schema: { operationId: 'CancelChargeV3', summary: 'Cancel a charge', headers: IdempotentHeaders, params: ChargeParams, response: { 204: NoContent, ...errors } },
+    schema: { operationId: 'CancelChargeV3', summary: 'Cancel a charge', headers: IdempotentHeaders, params: ChargeParams, response: { 202: NoContent, 204: NoContent, ...errors } },
   }, async (request, reply) => send(request, reply, await recurring.modifyCharge(request.merchant!, request.params.agreementId, request.params.chargeId, 'cancel', null, idempotencyKey(request))));
 
   for (const operation of ['capture', 'refund'] as const) {
     app.post(`${base}/agreements/:agreementId/charges/:chargeId/${operation}`, {
-      schema: { operationId: operation === 'capture' ? 'CaptureChargeV3' : 'RefundChargeV3', summary: operation === 'capture' ? 'Capture a reserved charge' : 'Refund a charge', headers: IdempotentHeaders, params: ChargeParams, body: ModifyChargeRequest, response: { 204: NoContent, ...errors } },
+      schema: { operationId: operation === 'capture' ? 'CaptureChargeV3' : 'RefundChargeV3', summary: operation === 'capture' ? 'Capture a reserved charge' : 'Refund a charge', headers: IdempotentHeaders, params: ChargeParams, body: ModifyChargeRequest, response: { 202: NoContent, 204: NoContent, ...errors } },
     }, async (request, reply) => send(request, reply, await recurring.modifyCharge(request.merchant!, request.params.agreementId, request.params.chargeId, operation, request.body, idempotencyKey(request))));
   }
 

@@ -15,8 +15,8 @@ export const INTERVAL_UNITS = ['YEAR', 'MONTH', 'WEEK', 'DAY'] as const;
 export const CAMPAIGN_TYPES = ['PRICE_CAMPAIGN', 'PERIOD_CAMPAIGN', 'EVENT_CAMPAIGN', 'FULL_FLEX_CAMPAIGN'] as const;
 
 export const RecurringHeaders = SystemHeaders;
-/** The Idempotency-Key itself is checked by the routes (1–40 characters, no `#?/\`): its error is Recurring's `idempotency-key-header`. */
-export const IdempotentHeaders = Type.Composite([SystemHeaders, Type.Object({ 'idempotency-key': Type.Optional(Type.String()) })]);
+/** Required on every POST, PATCH and DELETE: 1–40 characters, none of `#?/\`. Refused, it is Recurring's `idempotency-key-header` problem (errors.ts). */
+export const IdempotentHeaders = Type.Composite([SystemHeaders, Type.Object({ 'idempotency-key': Type.String({ minLength: 1, maxLength: 40, pattern: '^[^#?/\\\\]+$' }) })]);
 export const ListHeaders = Type.Composite([SystemHeaders, Type.Object({ 'continuation-token': Type.Optional(Type.String({ maxLength: 64 })) })]);
 
 export const TimePeriod = Type.Object({
