@@ -320,6 +320,7 @@ export interface AcceptInput {
 export function accept(a: Agreement, initial: Charge | undefined, input: AcceptInput, now: Date): Result<{ agreement: Agreement; initialCharge?: Charge; declined?: FailureReason }> {
   if (a.status !== 'PENDING') return refuse(E.notPending(a.status));
   const at = now.toISOString();
+  if (initial && initial.status !== 'PENDING') initial = undefined;
   if (initial) {
     const failure = attemptFailure(initial.amount, input.payer, input.testAmounts);
     if (failure) {
@@ -521,6 +522,8 @@ export function processStep(c: Charge, a: Agreement | undefined, payer: Payer, t
 /** The merchant cancels (DELETE): PENDING, DUE, RESERVED → CANCELLED; PARTIALLY_CAPTURED → CHARGED, the rest released. */
 export function cancelCharge(c: Charge, key: string, now: Date): Result<{ charge: Charge }> {
   const at = now.toISOString();
+  // The initial charge of a draft is taken or dropped with the agreement (accept, reject, expire, stop).
+  if (c.type === 'INITIAL' && c.status === 'PENDING') return refuse(E.cannotCancel('PENDING (the initial charge of an agreement the user has not answered: stop the agreement instead)'));
   if (c.status === 'PARTIALLY_CAPTURED') {
     const left = c.reserved - c.captured;
     const charge: Charge = { ...c, status: 'CHARGED', cancelled: c.cancelled + left, history: [...c.history, { occurred: at, event: 'CANCEL', amount: left, idempotencyKey: key, success: true }] };
