@@ -56,12 +56,13 @@ export const problemId = (r: ApiResponse) => String(r.body?.type ?? '').split('#
 export function refreshingTokens(emu: TestEmulator): TestEmulator {
   const call = emu.call.bind(emu);
   let token: string | undefined;
-  emu.call = (async (method: string, path: string, options: Parameters<TestEmulator['call']>[2] = {}) => {
+  const refreshing: TestEmulator = Object.create(emu);
+  refreshing.call = (async (method: string, path: string, options: Parameters<TestEmulator['call']>[2] = {}) => {
     const withToken = (t: string | undefined) => (t && !options.anonymous && !options.headers?.authorization ? { ...options, headers: { ...options.headers, authorization: `Bearer ${t}` } } : options);
     const first = await call(method, path, withToken(token));
     if (first.status !== 401 || !/expired/.test(first.text)) return first;
     token = await emu.fetchToken();
     return call(method, path, withToken(token));
   }) as TestEmulator['call'];
-  return emu;
+  return refreshing;
 }
