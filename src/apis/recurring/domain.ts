@@ -55,6 +55,8 @@ export interface Agreement {
   /** The landing page link's token (unguessable). */
   token: string;
   initialChargeId: string | null;
+  /** What the initial charge asks for, as the landing page and the app show it. */
+  initial?: { amount: number; description: string };
   /** The test user who accepted or rejected it. */
   userPhoneNumber?: string;
   sub: string | null;
@@ -280,7 +282,7 @@ export function draft(input: DraftInput, now: Date): Result<{ agreement: Agreeme
     // The initial charge is processed when the user accepts, never by the calendar.
     nextAt: null,
   };
-  return { ok: true, events: [], agreement: { ...agreement, initialChargeId: initialCharge.id }, initialCharge };
+  return { ok: true, events: [], agreement: { ...agreement, initialChargeId: initialCharge.id, initial: { amount: ic.amount, description: ic.description } }, initialCharge };
 }
 
 /** Why a payment from the user fails, or undefined: the test environment's inputs to one attempt. */

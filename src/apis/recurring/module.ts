@@ -1,6 +1,7 @@
 import type { ApiModule, RateLimit } from '../module.js';
 import { recurringControl } from './control.js';
 import { recurringErrorShape } from './errors.js';
+import { agreementRequests, agreementsToInbox } from './inbox-provider.js';
 import { recurringEventTypes } from './events.js';
 import { recurringMigrations } from './migrations.js';
 import { recurringRoutes } from './routes.js';
@@ -52,7 +53,9 @@ export const recurringModule: ApiModule = {
       consents: platform.consents,
       events: platform.events,
       publicUrl: platform.publicUrl,
+      onAgreement: agreementsToInbox(platform.inbox),
     });
+    platform.inbox.register(agreementRequests(recurring));
     return {
       routes: recurringRoutes(recurring, platform),
       control: recurringControl(recurring, platform.users),

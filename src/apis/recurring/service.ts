@@ -337,6 +337,24 @@ export class RecurringService {
     });
   }
 
+  /** "Cancel" on the landing page, before anyone's app got the agreement: rejected. */
+  cancelFromLanding(msn: string, id: string): Promise<Reply> {
+    return this.run(async (trx) => {
+      const stored = await this.loadAgreement(trx, msn, id);
+      if (!stored) return fromProblem(E.agreementNotFound(id));
+      const initial = stored.value.initialChargeId ? await chargeStore.load(trx, msn, stored.value.initialChargeId) : undefined;
+      const outcome = reject(stored.value, initial?.value, undefined, this.now());
+      if (!outcome.ok) return fromProblem(outcome.problem);
+      await this.writeAgreement(trx, stored, outcome.agreement, initial, outcome.initialCharge, outcome.events);
+      return { status: 200 };
+    });
+  }
+
+  /** Agreements by key, in any order (the app's inbox). */
+  loadMany(keys: ReadonlyArray<{ msn: string; id: string }>): Promise<Agreement[]> {
+    return agreementStore.loadMany(this.deps.database.db, keys);
+  }
+
   /** The user changes their limit on a VARIABLE agreement (control API). */
   setMaxAmount(msn: string, id: string, maxAmount: number): Promise<Reply> {
     return this.run(async (trx) => {
