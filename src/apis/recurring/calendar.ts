@@ -8,8 +8,18 @@
 const DAY_MS = 86_400_000;
 const osloDay = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Oslo', year: 'numeric', month: '2-digit', day: '2-digit' });
 
+// Oslo's offset is whole hours, so an instant's Oslo date is the same all minute: formatted once a minute (charge creates read it).
+let lastMinute = Number.NaN;
+let lastDate = '';
 /** The Oslo calendar date of an instant. */
-export const osloDate = (at: Date): string => osloDay.format(at);
+export function osloDate(at: Date): string {
+  const minute = Math.floor(at.getTime() / 60_000);
+  if (minute !== lastMinute) {
+    lastDate = osloDay.format(at);
+    lastMinute = minute;
+  }
+  return lastDate;
+}
 
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
@@ -33,6 +43,17 @@ export function addMonths(date: string, months: number): string {
 }
 
 export type Unit = 'YEAR' | 'MONTH' | 'WEEK' | 'DAY';
+
+let boundsOf = '';
+let bounds = { earliest: '', latest: '' };
+/** The due dates a charge created today may have (MT): from tomorrow to two years ahead. */
+export function dueBounds(today: string): { earliest: string; latest: string } {
+  if (today !== boundsOf) {
+    bounds = { earliest: addDays(today, 1), latest: addMonths(today, 24) };
+    boundsOf = today;
+  }
+  return bounds;
+}
 
 export function addPeriod(date: string, unit: Unit, count: number): string {
   switch (unit) {

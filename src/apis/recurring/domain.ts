@@ -5,7 +5,7 @@
  * state and the events, or a refusal. No I/O, no clock: `now` is given.
  */
 import { TEST_AMOUNTS } from '../../platform/test-amounts.js';
-import { addPeriod, attemptAt, daysBetween, intervalText, isDate, kroner, osloDate, shortDate, visibleAt, type Unit } from './calendar.js';
+import { addPeriod, attemptAt, daysBetween, dueBounds, intervalText, isDate, kroner, osloDate, shortDate, visibleAt, type Unit } from './calendar.js';
 import { recurringErrors as E, type RecurringProblem } from './errors.js';
 import type { CampaignRequest, ChargeEvent, CreateChargeRequest, DraftAgreementRequest, FAILURE_REASONS, PatchAgreementRequest, TimePeriod } from './schemas.js';
 
@@ -451,10 +451,9 @@ export function createCharge(a: Agreement, input: CreateChargeInput, now: Date):
   const unscheduled = r.type === 'UNSCHEDULED';
   if (!unscheduled && r.due === undefined) return refuse(E.validation('due', 'is required'));
   if (!unscheduled && r.retryDays === undefined) return refuse(E.validation('retryDays', 'is required'));
-  const due = r.due ?? addPeriod(today, 'DAY', 1);
+  const { earliest, latest } = dueBounds(today);
+  const due = r.due ?? earliest;
   if (!isDate(due)) return refuse(E.validation('due', 'must be a date YYYY-MM-DD'));
-  const earliest = addPeriod(today, 'DAY', 1);
-  const latest = addPeriod(today, 'YEAR', 2);
   if (due < earliest) return refuse(E.dueTooSoon(earliest));
   if (due > latest) return refuse(E.dueTooLate(latest));
   const { limit, why } = chargeLimit(a);
