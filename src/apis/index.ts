@@ -3,6 +3,7 @@ import { ecomModule } from './ecom/module.js';
 import { epaymentModule } from './epayment/module.js';
 import type { ApiModule } from './module.js';
 import { qrModule } from './qr/module.js';
+import { recurringModule } from './recurring/module.js';
 import { statusModule } from './status/module.js';
 import { userinfoModule } from './userinfo/module.js';
 import { usersideModule } from './userside/module.js';
@@ -19,6 +20,7 @@ export const MODULES: readonly ApiModule[] = [
   usersideModule,
   ecomModule,
   qrModule,
+  recurringModule,
   userinfoModule,
   statusModule,
 ];
