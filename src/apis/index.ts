@@ -2,6 +2,7 @@ import { accessTokenModule } from './accesstoken/module.js';
 import { ecomModule } from './ecom/module.js';
 import { epaymentModule } from './epayment/module.js';
 import type { ApiModule } from './module.js';
+import { loginModule } from './login/module.js';
 import { qrModule } from './qr/module.js';
 import { statusModule } from './status/module.js';
 import { userinfoModule } from './userinfo/module.js';
@@ -20,5 +21,6 @@ export const MODULES: readonly ApiModule[] = [
   ecomModule,
   qrModule,
   userinfoModule,
+  loginModule,
   statusModule,
 ];

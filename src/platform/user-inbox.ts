@@ -80,6 +80,12 @@ export interface PaymentRequestView {
    * `removable` whether the merchant can be asked to forget them.
    */
   consent?: { phoneNumber: string; removable: boolean };
+  /**
+   * A login (Vipps Login, CIBA), not a payment: the app asks the user to confirm the login, showing
+   * the binding message and the profile data the merchant asks for that the user has not shared
+   * with it yet (`consents`, as the app words them). `amount` is zero and not shown.
+   */
+  login?: { bindingMessage?: string; consents: string[] };
 }
 
 /** One request in a user's app: the inbox while it waits, the history afterwards. */
