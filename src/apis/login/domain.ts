@@ -58,6 +58,8 @@ export function clientMetadata(m: { clientId: string; clientSecret: string }, s:
     grant_types: [...(s.redirectUris.length > 0 ? ['authorization_code'] : []), 'urn:openid:params:grant-type:ciba'],
     token_endpoint_auth_method: s.tokenEndpointAuthMethod,
     id_token_signed_response_alg: 'RS256',
+    // Vipps' ID tokens always carry auth_time (reference B4).
+    require_auth_time: true,
     backchannel_token_delivery_mode: 'poll',
     scope: LOGIN_SCOPES.join(' '),
   };

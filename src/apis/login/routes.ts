@@ -116,7 +116,34 @@ export const loginRoutes = (platform: Platform, login: LoginService): FastifyPlu
 
   // ---- token ----
 
+  /**
+   * Vipps accepts only the sales unit's configured authentication method; oidc-provider treats
+   * client_secret_basic and client_secret_post as one. True when refused here.
+   */
+  const wrongAuthMethod = async (request: FastifyRequest, reply: FastifyReply): Promise<boolean> => {
+    const form = formOf(request);
+    const basic = /^Basic\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
+    let clientId = form.get('client_id') ?? undefined;
+    if (basic) {
+      const decoded = Buffer.from(basic, 'base64').toString();
+      const colon = decoded.indexOf(':');
+      try {
+        clientId = decodeURIComponent(colon === -1 ? decoded : decoded.slice(0, colon));
+      } catch {
+        return false; // oidc-provider refuses the malformed header itself
+      }
+    }
+    const used = basic ? 'client_secret_basic' : form.has('client_secret') ? 'client_secret_post' : undefined;
+    const merchant = clientId ? platform.merchants.byClient(clientId) : undefined;
+    if (!used || !merchant) return false;
+    const configured = (await login.settings(merchant.msn)).tokenEndpointAuthMethod;
+    if (used === configured) return false;
+    sendOAuthError(reply, 401, 'invalid_client', `Client authentication failed: this client uses ${configured} (the sales unit's setting), not ${used}.`);
+    return true;
+  };
+
   app.post(PATHS.token, { schema: { operationId: 'oauth2Token', summary: 'The OAuth 2.0 token endpoint', consumes: ['application/x-www-form-urlencoded'], body: TokenForm, response: { 200: TokenResponse, 400: OAuthError, 401: OAuthError } }, validatorCompiler: () => () => true } as never, async (request: FastifyRequest, reply: FastifyReply) => {
+    if (await wrongAuthMethod(request, reply)) return reply;
     const form = formOf(request);
     if (form.get('grant_type') === 'urn:openid:params:grant-type:ciba') {
       const answered = await cibaPoll(form.get('auth_req_id') ?? '', reply);
@@ -160,7 +187,10 @@ export const loginRoutes = (platform: Platform, login: LoginService): FastifyPlu
 
   // ---- CIBA ----
 
-  app.post(PATHS.ciba, { schema: { summary: 'CIBA: backchannel authentication (log in from a phone number)', consumes: ['application/x-www-form-urlencoded'], response: { 200: CibaStartResponse, 400: OAuthError, 401: OAuthError } } }, toProvider);
+  app.post(PATHS.ciba, { schema: { summary: 'CIBA: backchannel authentication (log in from a phone number)', consumes: ['application/x-www-form-urlencoded'], response: { 200: CibaStartResponse, 400: OAuthError, 401: OAuthError } } }, async (request, reply) => {
+    if (await wrongAuthMethod(request, reply)) return reply;
+    return toProvider(request, reply);
+  });
 
   // ---- the login page (oidc-provider's interaction) ----
 
