@@ -23,8 +23,15 @@ export async function registerClient(emu: TestEmulator, body: Record<string, unk
 }
 
 export class Browser {
-  private jar = new Map<string, string>();
-  constructor(private readonly base: string) {}
+  constructor(
+    private readonly base: string,
+    private readonly jar = new Map<string, string>(),
+  ) {}
+
+  /** The same browser (cookies are per host, not per port) at another instance of the emulator. */
+  at(base: string): Browser {
+    return new Browser(base, this.jar);
+  }
 
   async get(url: string, init: RequestInit = {}): Promise<Response> {
     const res = await fetch(new URL(url, this.base), { ...init, redirect: 'manual', headers: { ...(init.headers as Record<string, string>), cookie: [...this.jar].map(([k, v]) => `${k}=${v}`).join('; ') } });
