@@ -177,6 +177,7 @@ export const loginRoutes = (platform: Platform, login: LoginService): FastifyPlu
       if (r.status === 'approved') {
         const grant = new provider.Grant({ accountId: pending.accountId!, clientId: pending.clientId });
         grant.addOIDCScope(r.scope);
+        await grant.save();
         await provider.backchannelResult(pending, grant, { authTime: Math.floor(Date.now() / 1000) });
       } else {
         await provider.backchannelResult(pending, new errors.AccessDenied('The user refused the login in the app.'));

@@ -9,7 +9,7 @@ import type Provider from 'oidc-provider';
 import type { Platform } from '../module.js';
 import { subjectOf } from '../../platform/consents.js';
 import type { TestUser } from '../../platform/test-users.js';
-import { consentNeeded, decide, isExpired, PUBLISHED_KEYS, rotationDue, TTL, type ClientSettings, type Decision, type LoginKind, type LoginRequest } from './domain.js';
+import { CIBA_INTERVAL, consentNeeded, decide, isExpired, PUBLISHED_KEYS, rotationDue, TTL, type ClientSettings, type Decision, type LoginKind, type LoginRequest } from './domain.js';
 import { buildProvider } from './provider.js';
 import { clientStore, keyStore, oidcStore, requestStore } from './store.js';
 
@@ -92,7 +92,11 @@ export class LoginService {
       consentedScopes: (msn, sub) => this.consentedScopes(msn, sub),
       startCiba: (input) => this.startCiba(input),
     });
-    // Tokens are issued on behalf of the emulator's public URL whatever Host a client used.
+    // CIBA's start response carries the polling interval (reference B7); oidc-provider 8 has none.
+    provider.use(async (ctx, next) => {
+      await next();
+      if (ctx.oidc?.route === 'backchannel_authentication' && ctx.status === 200 && ctx.body && typeof ctx.body === 'object') ctx.body = { ...ctx.body, interval: CIBA_INTERVAL };
+    });
     this.built = { provider, handler: provider.callback(), kids: keys.kids, issuer: this.issuer };
     return this.built;
   }
