@@ -55,7 +55,7 @@ export function clientMetadata(m: { clientId: string; clientSecret: string }, s:
     client_secret: m.clientSecret,
     redirect_uris: s.redirectUris,
     response_types: s.redirectUris.length > 0 ? ['code'] : [],
-    grant_types: [...(s.redirectUris.length > 0 ? ['authorization_code'] : []), 'urn:openid:params:grant-type:ciba'],
+    grant_types: [...(s.redirectUris.length > 0 ? ['authorization_code', 'urn:vipps:params:grant-type:ciba-redirect'] : []), 'urn:openid:params:grant-type:ciba'],
     token_endpoint_auth_method: s.tokenEndpointAuthMethod,
     id_token_signed_response_alg: 'RS256',
     // Vipps' ID tokens always carry auth_time (reference B4).
@@ -136,6 +136,11 @@ export function decide(r: LoginRequest, decision: Decision, phoneNumber: string,
 /** CIBA polling: faster than the interval is slow_down (the poll still counts as the last one). */
 export function pollTooSoon(r: LoginRequest, now: Date): boolean {
   return r.lastPolledAt !== undefined && now.getTime() - Date.parse(r.lastPolledAt) < CIBA_INTERVAL * 1000;
+}
+
+/** CIBA login_to_webpage: the code is good once, within its lifetime after the user confirmed. */
+export function redeemable(r: LoginRequest, msn: string, now: Date): boolean {
+  return r.kind === 'ciba-redirect' && r.msn === msn && r.status === 'approved' && r.code !== undefined && r.decidedAt !== undefined && now.getTime() - Date.parse(r.decidedAt) < TTL.code * 1000;
 }
 
 /** The scopes of a request that need consent, and which of them the user has not given this sales unit yet. */

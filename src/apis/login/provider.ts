@@ -31,8 +31,25 @@ export interface ProviderHooks extends AdapterDeps {
   /** The consent scopes the user has given the sales unit. */
   consentedScopes(msn: string, sub: string): Promise<Set<string>>;
   /** CIBA: put the login into the user's app. */
-  startCiba(input: { id: string; msn: string; phoneNumber: string; scope: string; bindingMessage?: string; expiresIn: number }): Promise<void>;
+  startCiba(input: CibaStart): Promise<void>;
+  /** CIBA login_to_webpage: the approved login behind a code (used once), or undefined. */
+  redeemRedirectCode(code: string, msn: string): Promise<{ id: string; scope: string; phoneNumber: string } | undefined>;
 }
+
+export interface CibaStart {
+  id: string;
+  msn: string;
+  phoneNumber: string;
+  scope: string;
+  bindingMessage?: string;
+  expiresIn: number;
+  /** requested_flow login_to_webpage: where the browser goes with a code once the user confirmed. */
+  redirect?: { uri: string; state?: string };
+}
+
+export const CIBA_REDIRECT_GRANT = 'urn:vipps:params:grant-type:ciba-redirect';
+/** The redirect variant's ID token lives 10 minutes (reference B4). */
+const CIBA_REDIRECT_ID_TOKEN_TTL = 600;
 
 const msnOf = (hooks: ProviderHooks, ctx: KoaContextWithOIDC): string | undefined => {
   const clientId = ctx.oidc.client?.clientId;
@@ -93,7 +110,11 @@ export function buildProvider(issuer: string, signingKeys: JWK[], cookieKeys: st
           const msn = hooks.merchants.byClient(client.clientId)!.msn;
           const user = await hooks.userOf(msn, String(account.accountId));
           const params = request.params as Record<string, string | undefined>;
+          // oidc-provider drops redirect_uri and state from a CIBA request: read them from the form.
+          const body = (ctx.oidc.body ?? {}) as Record<string, unknown>;
+          const redirectUri = body.requested_flow === 'login_to_webpage' && typeof body.redirect_uri === 'string' ? body.redirect_uri : undefined;
           await hooks.startCiba({
+            ...(redirectUri ? { redirect: { uri: redirectUri, ...(typeof body.state === 'string' ? { state: body.state } : {}) } } : {}),
             id: String(request.jti),
             msn,
             phoneNumber: user!.phoneNumber,
@@ -149,5 +170,39 @@ export function buildProvider(issuer: string, signingKeys: JWK[], cookieKeys: st
       ctx.body = errorPage(`Login failed: ${out.error}`, String(out.error_description ?? out.error), { href: '/', text: 'Back to Vipps Devkit' }).value;
     },
   };
-  return new Provider(issuer, config);
+  const provider = new Provider(issuer, config);
+  provider.registerGrantType(CIBA_REDIRECT_GRANT, cibaRedirectGrant(hooks), ['code']);
+  return provider;
+}
+
+/**
+ * `grant_type=urn:vipps:params:grant-type:ciba-redirect&code=…` (Vipps' own grant, not in
+ * oidc-provider): the code the browser brought back from a login_to_webpage CIBA login. The ID
+ * token's `aud` is a string, it lives 10 minutes and carries the auth request id.
+ */
+function cibaRedirectGrant(hooks: ProviderHooks) {
+  return async (ctx: KoaContextWithOIDC, next: () => Promise<void>) => {
+    const { provider } = ctx.oidc;
+    const client = ctx.oidc.client!;
+    const msn = hooks.merchants.byClient(client.clientId)?.msn ?? '';
+    const r = await hooks.redeemRedirectCode(String(ctx.oidc.params?.code ?? ''), msn);
+    if (!r) throw new errors.InvalidGrant('the code is unknown, already used, expired, or not for this client');
+    const user = await hooks.userByPhone(r.phoneNumber);
+    if (!user) throw new errors.InvalidGrant('the user of this login no longer exists');
+    const sub = subjectOf(msn, user);
+    const grant = new provider.Grant({ accountId: sub, clientId: client.clientId });
+    grant.addOIDCScope(r.scope);
+    await grant.save();
+    const at = new provider.AccessToken({ accountId: sub, client, grantId: grant.jti, scope: r.scope, gty: CIBA_REDIRECT_GRANT });
+    const accessToken = await at.save();
+    const idToken = new provider.IdToken({ sub, msn }, { ctx });
+    (idToken as unknown as { scope: string }).scope = 'openid';
+    // The docs name the claim auth_req_id, their encoded example authReqId: both are set.
+    idToken.set('auth_req_id', r.id);
+    idToken.set('authReqId', r.id);
+    idToken.set('at_hash', accessToken);
+    const id_token = await idToken.issue({ use: 'idtoken', expiresAt: Math.floor(Date.now() / 1000) + CIBA_REDIRECT_ID_TOKEN_TTL });
+    ctx.body = { access_token: accessToken, expires_in: at.expiration, id_token, scope: r.scope, token_type: 'bearer' };
+    await next();
+  };
 }

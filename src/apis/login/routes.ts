@@ -120,21 +120,26 @@ export const loginRoutes = (platform: Platform, login: LoginService): FastifyPlu
    * Vipps accepts only the sales unit's configured authentication method; oidc-provider treats
    * client_secret_basic and client_secret_post as one. True when refused here.
    */
-  const wrongAuthMethod = async (request: FastifyRequest, reply: FastifyReply): Promise<boolean> => {
-    const form = formOf(request);
-    const basic = /^Basic\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
-    let clientId = form.get('client_id') ?? undefined;
+  const basicOf = (request: FastifyRequest) => /^Basic\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
+  /** The merchant a token or CIBA request names as its client (authentication is oidc-provider's). */
+  const clientOf = (request: FastifyRequest) => {
+    const basic = basicOf(request);
+    let clientId = formOf(request).get('client_id') ?? undefined;
     if (basic) {
       const decoded = Buffer.from(basic, 'base64').toString();
       const colon = decoded.indexOf(':');
       try {
         clientId = decodeURIComponent(colon === -1 ? decoded : decoded.slice(0, colon));
       } catch {
-        return false; // oidc-provider refuses the malformed header itself
+        return undefined; // oidc-provider refuses the malformed header itself
       }
     }
-    const used = basic ? 'client_secret_basic' : form.has('client_secret') ? 'client_secret_post' : undefined;
-    const merchant = clientId ? platform.merchants.byClient(clientId) : undefined;
+    return clientId ? platform.merchants.byClient(clientId) : undefined;
+  };
+
+  const wrongAuthMethod = async (request: FastifyRequest, reply: FastifyReply): Promise<boolean> => {
+    const used = basicOf(request) ? 'client_secret_basic' : formOf(request).has('client_secret') ? 'client_secret_post' : undefined;
+    const merchant = clientOf(request);
     if (!used || !merchant) return false;
     const configured = (await login.settings(merchant.msn)).tokenEndpointAuthMethod;
     if (used === configured) return false;
@@ -190,6 +195,13 @@ export const loginRoutes = (platform: Platform, login: LoginService): FastifyPlu
 
   app.post(PATHS.ciba, { schema: { summary: 'CIBA: backchannel authentication (log in from a phone number)', consumes: ['application/x-www-form-urlencoded'], response: { 200: CibaStartResponse, 400: OAuthError, 401: OAuthError } } }, async (request, reply) => {
     if (await wrongAuthMethod(request, reply)) return reply;
+    const form = formOf(request);
+    if (form.get('requested_flow') === 'login_to_webpage') {
+      const merchant = clientOf(request);
+      const uri = form.get('redirect_uri');
+      if (!uri) return sendOAuthError(reply, 400, 'invalid_request', 'requested_flow login_to_webpage needs a redirect_uri.');
+      if (merchant && !(await login.settings(merchant.msn)).redirectUris.includes(uri)) return sendOAuthError(reply, 400, 'invalid_request', 'The redirect_uri is not registered for this client (it must match exactly).');
+    }
     return toProvider(request, reply);
   });
 

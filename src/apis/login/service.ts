@@ -9,8 +9,8 @@ import type Provider from 'oidc-provider';
 import type { Platform } from '../module.js';
 import { subjectOf } from '../../platform/consents.js';
 import type { TestUser } from '../../platform/test-users.js';
-import { CIBA_INTERVAL, consentNeeded, decide, isExpired, PUBLISHED_KEYS, rotationDue, TTL, type ClientSettings, type Decision, type LoginKind, type LoginRequest } from './domain.js';
-import { buildProvider } from './provider.js';
+import { CIBA_INTERVAL, consentNeeded, decide, redeemable, isExpired, PUBLISHED_KEYS, rotationDue, TTL, type ClientSettings, type Decision, type LoginKind, type LoginRequest } from './domain.js';
+import { buildProvider, type CibaStart } from './provider.js';
 import { clientStore, keyStore, oidcStore, requestStore } from './store.js';
 
 export const CONSENT_REVOKED = 'login.consent-revoked.v1';
@@ -91,6 +91,7 @@ export class LoginService {
       userByPhone: (phone) => this.platform.users.find(phone),
       consentedScopes: (msn, sub) => this.consentedScopes(msn, sub),
       startCiba: (input) => this.startCiba(input),
+      redeemRedirectCode: (code, msn) => this.redeemRedirectCode(code, msn),
     });
     // CIBA's start response carries the polling interval (reference B7); oidc-provider 8 has none.
     provider.use(async (ctx, next) => {
@@ -148,8 +149,13 @@ export class LoginService {
     return request;
   }
 
-  async startCiba(input: { id: string; msn: string; phoneNumber: string; scope: string; bindingMessage?: string; expiresIn: number }): Promise<void> {
-    const request = this.newRequest('ciba', input.id, input.msn, input.phoneNumber, input.scope, input.expiresIn, input.bindingMessage ? { bindingMessage: input.bindingMessage } : {});
+  async startCiba(input: CibaStart): Promise<void> {
+    const extra: Partial<LoginRequest> = {
+      ...(input.bindingMessage ? { bindingMessage: input.bindingMessage } : {}),
+      // The code is made now (the app sends the browser on with it) and is good only once the user confirmed.
+      ...(input.redirect ? { redirectUri: input.redirect.uri, code: randomBytes(24).toString('base64url'), ...(input.redirect.state === undefined ? {} : { state: input.redirect.state }) } : {}),
+    };
+    const request = this.newRequest(input.redirect ? 'ciba-redirect' : 'ciba', input.id, input.msn, input.phoneNumber, input.scope, input.expiresIn, extra);
     await this.platform.database.commands.run(async (trx) => {
       await requestStore.insert(trx, request);
       await this.platform.inbox.deliver(trx, { msn: input.msn, key: inboxKey(request) }, input.phoneNumber, 'PUSH_MESSAGE');
@@ -184,6 +190,18 @@ export class LoginService {
       await requestStore.update(trx, r.request);
       if (r.request.status === 'approved') await this.platform.consents.grant(trx, { msn: r.request.msn, user, scope: r.request.scope, at: now });
       return { ok: true, request: r.request };
+    });
+  }
+
+  /** CIBA login_to_webpage: the approved login behind a code, which is then used up (one command). */
+  async redeemRedirectCode(code: string, msn: string): Promise<LoginRequest | undefined> {
+    if (!code) return undefined;
+    return this.platform.database.commands.run(async (trx) => {
+      const r = await requestStore.byCode(trx, code);
+      if (!r || !redeemable(r, msn, this.platform.clock.now())) return undefined;
+      const { code: _used, ...rest } = r;
+      await requestStore.update(trx, rest);
+      return r;
     });
   }
 

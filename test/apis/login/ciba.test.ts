@@ -98,3 +98,36 @@ describe('CIBA with polling', () => {
     expect(result.claims()).toMatchObject({ iss: `${emu.url}/access-management-1.0/access/`, aud: emu.merchant.clientId });
   }, 30_000);
 });
+
+describe('CIBA with redirect (requested_flow login_to_webpage)', () => {
+  const REDIRECT = 'http://127.0.0.1:9/callback';
+
+  it('after the user confirmed in the app the browser goes to redirect_uri with code and state; the code gives tokens once', async () => {
+    const started = await start({ login_hint: `urn:msisdn:${USER}`, scope: 'openid name', requested_flow: 'login_to_webpage', redirect_uri: REDIRECT, state: 'state-redirect-1' });
+    expect(started.status, JSON.stringify(started.body)).toBe(200);
+    // The user confirms in the simulated app (with the PIN); the app sends the browser on.
+    const app = await (await fetch(`${emu.url}/app/${USER}`)).text();
+    const action = /action="([^"]*\/approve)"/.exec(app)?.[1];
+    expect(action).toBeTruthy();
+    const approved = await fetch(`${emu.url}${action}`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'pin=1236' });
+    expect(approved.status).toBe(303);
+    const back = new URL(approved.headers.get('location')!);
+    expect(back.origin + back.pathname).toBe(REDIRECT);
+    expect(back.searchParams.get('state')).toBe('state-redirect-1');
+    const code = back.searchParams.get('code')!;
+    const t = await token(emu, { grant_type: 'urn:vipps:params:grant-type:ciba-redirect', code });
+    expect(t.status, JSON.stringify(t.body)).toBe(200);
+    const claims = decodeJwt(t.body.id_token);
+    expect(claims).toMatchObject({ aud: emu.merchant.clientId, auth_req_id: started.body.auth_req_id, authReqId: started.body.auth_req_id });
+    expect(claims.exp! - claims.iat!).toBe(600);
+    expect(((await (await fetch(`${emu.url}/vipps-userinfo-api/userinfo`, { headers: { authorization: `Bearer ${t.body.access_token}` } })).json()) as any).family_name).toBe('Nordmann');
+    const replay = await token(emu, { grant_type: 'urn:vipps:params:grant-type:ciba-redirect', code });
+    expect(replay.body.error).toBe('invalid_grant');
+  });
+
+  it('refuses a redirect_uri the client did not register', async () => {
+    const r = await start({ login_hint: `urn:msisdn:${USER}`, scope: 'openid', requested_flow: 'login_to_webpage', redirect_uri: 'https://evil.example/cb' });
+    expect(r.status).toBe(400);
+    expect(r.body.error).toBe('invalid_request');
+  });
+});
