@@ -36,7 +36,10 @@ export function adapterClass(deps: AdapterDeps) {
   };
 
   return class DevkitAdapter {
-    constructor(private readonly model: string) {}
+    readonly model: string;
+    constructor(model: string) {
+      this.model = model;
+    }
 
     async upsert(id: string, payload: Payload, expiresIn: number | undefined): Promise<void> {
       const clientId = typeof payload.clientId === 'string' ? payload.clientId : undefined;

@@ -53,5 +53,5 @@ export const loginControl = (platform: Platform, login: LoginService): FastifyPl
     });
   }
 
-  app.post('/keys/rotate', { schema: { summary: 'Rotates the ID-token signing key now (the previous one stays published)', response: { 200: Type.Object({ kid: Type.String() }) } } }, async () => login.rotateKeys());
+  app.post('/keys/rotate', { schema: { summary: 'Rotates the ID-token signing key now (the previous one stays published)', response: { 200: Type.Object({ kid: Type.String() }) } } }, async () => (await login.rotateKeys())!);
 };

@@ -26,6 +26,7 @@ export const TTL = {
   /** "A couple of minutes". */
   code: 120,
   accessToken: 3600,
+  cibaAccessToken: 300,
   idToken: 3600,
   /** The user confirms in the app within the CIBA request's lifetime. */
   ciba: 600,

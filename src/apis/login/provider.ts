@@ -156,7 +156,8 @@ export function buildProvider(issuer: string, signingKeys: JWK[], cookieKeys: st
     interactions: { url: (_ctx, interaction) => `${PATHS.login}/${interaction.uid}` },
     ttl: {
       AuthorizationCode: TTL.code,
-      AccessToken: TTL.accessToken,
+      // A polled CIBA login's token lives 5 minutes (reference B7), the others an hour.
+      AccessToken: (_ctx, token) => (token.gty === 'ciba' ? TTL.cibaAccessToken : TTL.accessToken),
       IdToken: TTL.idToken,
       BackchannelAuthenticationRequest: TTL.ciba,
       Interaction: TTL.interaction,

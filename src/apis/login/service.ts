@@ -55,21 +55,24 @@ export class LoginService {
   }
 
   /** A new signing key becomes the current one; the previous stays published, older ones go. */
-  async rotateKeys(): Promise<{ kid: string }> {
+  async rotateKeys(onlyIfDue = false): Promise<{ kid: string } | undefined> {
     const key = this.newSigningKey();
-    await this.platform.database.commands.run(async (trx) => {
+    const rotated = await this.platform.database.commands.run(async (trx) => {
+      const current = await keyStore.list(trx, 'sig');
+      // A clock jump and the sweep may both find the key due: the second finds the new key and stops.
+      if (onlyIfDue && !rotationDue(current[0]?.created_at, this.platform.clock.now())) return false;
       await keyStore.insert(trx, key);
-      const all = await keyStore.list(trx, 'sig');
-      await keyStore.remove(trx, all.slice(PUBLISHED_KEYS).map((k) => k.kid));
+      await keyStore.remove(trx, [key, ...current].slice(PUBLISHED_KEYS).map((k) => k.kid));
+      return true;
     });
     await this.refresh();
-    return { kid: key.kid };
+    return rotated ? { kid: key.kid } : undefined;
   }
 
   /** Clock work: rotate when the current key is old enough (on the emulator clock); drop expired provider state. */
   async onClock(): Promise<void> {
     const newest = (await keyStore.list(this.platform.database.db, 'sig'))[0];
-    if (newest && rotationDue(newest.created_at, this.platform.clock.now())) await this.rotateKeys();
+    if (newest && rotationDue(newest.created_at, this.platform.clock.now())) await this.rotateKeys(true);
     await this.platform.database.commands.run((trx) => oidcStore.deleteExpired(trx, this.platform.clock.now()));
   }
 

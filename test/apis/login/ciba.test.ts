@@ -52,7 +52,7 @@ describe('CIBA with polling', () => {
     await advance('6s');
     const done = await poll(body.auth_req_id);
     expect(done.status, JSON.stringify(done.body)).toBe(200);
-    expect(done.body).toMatchObject({ access_token: expect.any(String), id_token: expect.any(String), token_type: expect.stringMatching(/^bearer$/i) });
+    expect(done.body).toMatchObject({ access_token: expect.any(String), id_token: expect.any(String), token_type: expect.stringMatching(/^bearer$/i), expires_in: 300 });
     expect(decodeJwt(done.body.id_token)).toMatchObject({ aud: emu.merchant.clientId, msn: emu.merchant.msn });
     const info = await fetch(`${emu.url}/vipps-userinfo-api/userinfo`, { headers: { authorization: `Bearer ${done.body.access_token}` } });
     expect(((await info.json()) as any).given_name).toBe('Kari');

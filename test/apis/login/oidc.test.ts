@@ -265,7 +265,9 @@ describe('client settings and consent', () => {
     });
     await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
     try {
-      const registered = await emu.call('POST', '/webhooks/v1/webhooks', { body: { url: `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook`, events: ['login.consent-revoked.v1'] } });
+      // Earlier tests moved the clock on: a fresh access token for the merchant.
+      const fresh = await emu.fetchToken();
+      const registered = await emu.call('POST', '/webhooks/v1/webhooks', { headers: { authorization: `Bearer ${fresh}` }, body: { url: `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook`, events: ['login.consent-revoked.v1'] } });
       expect(registered.status, registered.text).toBe(201);
       // Removed in the app's history: the webhook fires and the next login asks again.
       const history = await (await fetch(`${emu.url}/app/${phone}`)).text();
