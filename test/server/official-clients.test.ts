@@ -164,6 +164,7 @@ describe('unknown paths and methods: 404 and 405 in the owning API\'s shape, wha
     qr: { base: '/qr/v1/', known: ['PATCH', '/qr/v1/merchant-redirect'], shape: (res) => expect(res.body).toMatchObject({ type: expect.stringContaining('rfc7231'), title: expect.any(String), instance: expect.any(String) }) },
     userinfo: { base: '/vipps-userinfo-api/', known: ['POST', '/vipps-userinfo-api/userinfo/c06c4afe-d9e1-4c5d-939a-177d752a0944'], shape: (res, status) => expect(res.body).toMatchObject({ status: String(status), title: expect.any(String), instance: expect.any(String) }) },
     status: { base: '/api/v2/', known: ['POST', '/api/v2/summary.json'], shape: problem },
+    login: { base: '/access-management-1.0/access/', known: ['DELETE', '/access-management-1.0/access/oauth2/token'], shape: (res) => expect(res.body).toEqual({ error: expect.any(String), error_description: expect.any(String) }) },
   };
   /** The bodies official clients send: none, an empty JSON body (the SDK's DELETE), JSON, text, broken JSON. */
   const bodies: Array<[string, string | undefined, string]> = [
