@@ -100,6 +100,7 @@ describe.skipIf(skipReason !== undefined)(`Log in with Vipps in Chromium, openid
     await app.screenshot({ path: path.join(SCREENSHOTS, 'login-app-consent.png') });
     await card.locator('input[name="pin"]').fill('1236');
     await card.getByRole('button', { name: 'Share and log in' }).click();
+    await expect.poll(() => app.getByRole('status').textContent()).toBe('You are logged in to Devkit Test Shop.');
 
     // The login page reloads itself and goes on to the merchant.
     await page.locator('#hello').waitFor({ timeout: 15_000 });
