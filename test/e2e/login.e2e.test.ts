@@ -134,4 +134,28 @@ describe.skipIf(skipReason !== undefined)(`Log in with Vipps in Chromium, openid
     await page.close();
     await app.close();
   });
+
+  it('QR login: the page shows a QR code (drawn under the CSP), the app scans it, the user confirms', async () => {
+    // A browser nobody logged in with yet.
+    await browser.clearCookies();
+    const page = await browser.newPage();
+    await page.goto(`${shopUrl}/start?scope=${encodeURIComponent('openid name')}`);
+    await page.getByTestId('qr-login').click();
+    const image = page.getByTestId('qr-image');
+    await image.waitFor();
+    expect(await image.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth)).toBeGreaterThan(0);
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'login-qr.png') });
+    const link = (await page.getByTestId('qr-link').textContent())!;
+    const app = await browser.newPage();
+    await app.goto(`${emu.url}/app/4793456789`);
+    await app.locator('#link').fill(link);
+    await app.getByRole('button', { name: 'Scan' }).click();
+    const card = app.getByTestId('login-request');
+    await card.locator('input[name="pin"]').fill('1236');
+    await card.getByRole('button', { name: 'Share and log in' }).click();
+    await page.locator('#hello').waitFor({ timeout: 15_000 });
+    expect(await page.locator('#hello').textContent()).toBe('Hello Ingrid');
+    await page.close();
+    await app.close();
+  });
 });

@@ -50,6 +50,10 @@ export function loginRequests(login: LoginService, platform: Platform): PaymentR
       const done = await login.decide(r.id, decision, user);
       return done.ok ? { ok: true } : done;
     },
+    // A QR code from the login page, scanned in the app: the login is now that user's.
+    async sentToApp(trx, request) {
+      await login.scanned(trx, { msn: request.msn, key: request.key });
+    },
     async cancel() {
       return { ok: false, status: 409, message: 'A login is answered in the app.' };
     },

@@ -14,7 +14,8 @@ import { errorPage } from '../../web/error-page.js';
 import type { Platform } from '../module.js';
 import { AUTH_METHODS, CIBA_INTERVAL, LOGIN_SCOPES, pollTooSoon } from './domain.js';
 import { OAuthError, sendOAuthError } from './errors.js';
-import { loginPage, waitingPage } from './pages.js';
+import { loginPage, qrLinkPage, qrWaitingPage, waitingPage } from './pages.js';
+import { qrImage } from '../../web/qr.js';
 import { PATHS } from './provider.js';
 import { CibaStartResponse, JsonWebKeySet, TokenForm, TokenResponse, WellKnown } from './schemas.js';
 import type { LoginService } from './service.js';
@@ -234,6 +235,9 @@ export const loginRoutes = (platform: Platform, login: LoginService): FastifyPlu
     return page(reply, status, loginPage({ action: loginAction(uid), merchantName: merchantName(msn), scopes: scope.split(' ').filter(Boolean), phoneNumber, users, ...(error ? { error } : {}) }));
   };
 
+  // The QR code's link, opened in a browser instead of the app.
+  app.get(`${PATHS.login}/qr`, { schema: { summary: 'What a login QR code leads to in a browser', hide: true } }, async (_request, reply) => page(reply, 200, qrLinkPage()));
+
   app.get<{ Params: { uid: string } }>(`${PATHS.login}/:uid`, { schema: { summary: 'The login page', hide: true } }, async (request, reply) => {
     const found = await interactionOf(request, reply);
     if (!found) return reply;
@@ -250,6 +254,12 @@ export const loginRoutes = (platform: Platform, login: LoginService): FastifyPlu
       return finish(request, reply, { login: { accountId: sub }, consent: { grantId } });
     }
     if (r?.status === 'rejected') return finish(request, reply, { error: 'access_denied', error_description: 'The user refused the login in the Vipps app.' });
+    if (r && !login.isExpired(r) && r.phoneNumber === '') {
+      const link = `${platform.publicUrl()}${PATHS.login}/qr?token=${encodeURIComponent(r.token)}`;
+      const svg = await qrImage(link, undefined);
+      const qrDataUri = `data:image/svg+xml;base64,${Buffer.from(String(svg.body)).toString('base64')}`;
+      return page(reply, 200, qrWaitingPage({ action: loginAction(details.uid), merchantName: merchantName(merchant.msn), qrDataUri, link }));
+    }
     if (r && !login.isExpired(r)) return page(reply, 200, waitingPage({ action: loginAction(details.uid), merchantName: merchantName(merchant.msn), phoneNumber: r.phoneNumber }));
     // A remembered browser whose user must consent to more: the number is known.
     const remembered = details.session?.accountId ? await login.userOf(merchant.msn, details.session.accountId) : undefined;
@@ -263,6 +273,11 @@ export const loginRoutes = (platform: Platform, login: LoginService): FastifyPlu
     const form = formOf(request);
     const scope = String(details.params.scope ?? 'openid');
     if (form.get('action') === 'cancel') return finish(request, reply, { error: 'access_denied', error_description: 'The user cancelled the login.' });
+    if (form.get('action') === 'qr') {
+      await login.startBrowser(requestIdOf(details.uid), merchant.msn, '', scope);
+      return reply.redirect(loginAction(details.uid), 303);
+    }
+    if (form.get('action') === 'login' && !form.has('phoneNumber')) return formPage(reply, 200, details.uid, merchant.msn, scope, '');
     const typed = form.get('phoneNumber') ?? '';
     const phone = normalizePhone(typed);
     if (!phone) return formPage(reply, 400, details.uid, merchant.msn, scope, typed, 'Enter a phone number: 8 digits, e.g. 97777776.');

@@ -8,7 +8,10 @@ import type { JWK } from 'jose';
 import type Provider from 'oidc-provider';
 import type { Platform } from '../module.js';
 import { subjectOf } from '../../platform/consents.js';
+import type { Transaction } from 'kysely';
+import type { Database } from '../../db/schema.js';
 import type { TestUser } from '../../platform/test-users.js';
+import { inboxStore, type InboxKey } from '../../platform/user-inbox.js';
 import { CIBA_INTERVAL, consentNeeded, decide, redeemable, isExpired, PUBLISHED_KEYS, rotationDue, TTL, type ClientSettings, type Decision, type LoginKind, type LoginRequest } from './domain.js';
 import { buildProvider, type CibaStart } from './provider.js';
 import { clientStore, keyStore, oidcStore, requestStore } from './store.js';
@@ -140,16 +143,26 @@ export class LoginService {
     return { id, kind, msn, phoneNumber, scope, token: randomBytes(24).toString('base64url'), status: 'pending', createdAt: now.toISOString(), expiresAt: new Date(now.getTime() + ttlSeconds * 1000).toISOString(), ...extra };
   }
 
-  /** The login page: the user typed a phone number; the login goes to that user's app. */
+  /**
+   * The login page: the user typed a phone number, and the login goes to that user's app; or
+   * (`phoneNumber` '') the page shows a QR code, and the login goes to whoever scans it.
+   */
   async startBrowser(id: string, msn: string, phoneNumber: string, scope: string): Promise<LoginRequest> {
     const request = this.newRequest('browser', id, msn, phoneNumber, scope, TTL.loginRequest);
     await this.platform.database.commands.run(async (trx) => {
       // Another number typed, or a retry after expiry: the new request replaces the old one.
       await requestStore.remove(trx, id);
       await requestStore.insert(trx, request);
-      await this.platform.inbox.deliver(trx, { msn, key: inboxKey(request) }, phoneNumber, 'PUSH_MESSAGE');
+      if (phoneNumber) await this.platform.inbox.deliver(trx, { msn, key: inboxKey(request) }, phoneNumber, 'PUSH_MESSAGE');
     });
     return request;
+  }
+
+  /** A QR login scanned in the app (inside the scan's command): it becomes the scanner's. */
+  async scanned(trx: Transaction<Database>, key: InboxKey): Promise<void> {
+    const phone = await inboxStore.recipient(trx, key);
+    const r = await requestStore.byId(trx, key.key.slice('login/'.length));
+    if (phone && r && r.phoneNumber === '' && r.status === 'pending') await requestStore.update(trx, { ...r, phoneNumber: phone });
   }
 
   async startCiba(input: CibaStart): Promise<void> {

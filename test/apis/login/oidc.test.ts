@@ -286,3 +286,25 @@ describe('client settings and consent', () => {
     }
   });
 });
+
+describe('QR login', () => {
+  it('the login page shows a QR code; scanned in the app, the login is that user\'s to confirm', async () => {
+    const browser = new Browser(emu.url);
+    const r = await browser.follow(await browser.get(authorizeUrl(emu, { scope: 'openid name' })));
+    expect((await browser.post(r.url, { action: 'qr' })).status).toBe(303);
+    const page = await (await browser.get(r.url)).text();
+    expect(page).toContain('data-testid="qr-image"');
+    expect(page).toMatch(/src="data:image\/svg\+xml;base64,/);
+    const link = /data-testid="qr-link">([^<]+)</.exec(page)![1]!.replace(/&amp;/g, '&');
+    // Nobody's app has it yet: the control API finds no login waiting for the user.
+    expect((await emu.call('POST', `/devkit/v1/login/users/4746123456/approve`, { anonymous: true })).status).toBe(404);
+    const scanned = await fetch(`${emu.url}/app/4746123456/scan`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ link }).toString() });
+    expect(scanned.status).toBe(303);
+    expect((await emu.call('POST', `/devkit/v1/login/users/4746123456/approve`, { anonymous: true })).status).toBe(200);
+    const back = await browser.follow(await browser.get(r.url));
+    expect(new URL(back.url).searchParams.get('code'), back.url).toBeTruthy();
+    const opened = await fetch(link);
+    expect(opened.status).toBe(200);
+    expect(await opened.text()).toContain('Open with the Vipps app');
+  });
+});
