@@ -23,8 +23,8 @@ export const loginModule: ApiModule = {
     { name: 'login_clients', msnColumn: 'msn' },
     { name: 'login_oidc_state', msnColumn: 'msn' },
     { name: 'login_requests', msnColumn: 'msn' },
-    // The signing keys belong to the emulator, not to a merchant.
-    { name: 'login_keys' },
+    // login_keys is not listed: a reset keeps keys, as it keeps the access tokens' signing key, so
+    // relying parties that cached the JWKS go on verifying.
   ],
   migrations: loginMigrations,
   events: [{ type: CONSENT_REVOKED, description: 'A user removed their consent to the sales unit in the app: sub, event CONSENT_REVOKED, iat, nbf, exp' }],
