@@ -148,6 +148,8 @@ export const loginRoutes = (platform: Platform, login: LoginService): FastifyPlu
     return true;
   };
 
+  // The form is documented (TokenForm) but not validated here: oidc-provider validates it and
+  // answers in OAuth's shape (a CIBA poll has no code, the body arrives as text).
   app.post(PATHS.token, { schema: { operationId: 'oauth2Token', summary: 'The OAuth 2.0 token endpoint', consumes: ['application/x-www-form-urlencoded'], body: TokenForm, response: { 200: TokenResponse, 400: OAuthError, 401: OAuthError } }, validatorCompiler: () => () => true } as never, async (request: FastifyRequest, reply: FastifyReply) => {
     if (await wrongAuthMethod(request, reply)) return reply;
     const form = formOf(request);

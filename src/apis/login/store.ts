@@ -133,6 +133,9 @@ export const oidcStore = {
   async revokeByGrantId(trx: Transaction<Database>, grantId: string): Promise<void> {
     await trx.deleteFrom('login_oidc_state').where('grant_id', '=', grantId).execute();
   },
+  async anyExpired(db: Db, now: Date): Promise<boolean> {
+    return (await db.selectFrom('login_oidc_state').select('id').where('expires_at', '<=', now.toISOString()).limit(1).executeTakeFirst()) !== undefined;
+  },
   /** Rows whose time is up on the emulator clock. */
   async deleteExpired(trx: Transaction<Database>, now: Date): Promise<number> {
     const r = await trx.deleteFrom('login_oidc_state').where('expires_at', '<=', now.toISOString()).executeTakeFirst();
