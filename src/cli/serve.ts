@@ -6,6 +6,7 @@ import { ids } from '../platform/ids.js';
 import { DEFAULT_CONNECTION_LIMITS } from '../server/connections.js';
 import { startEmulator } from '../server/emulator.js';
 import { isLoopbackHost } from '../platform/url-policy.js';
+import { dataDirStateFile, removeEmulatorState, userStateFile, writeEmulatorState } from './emulator-state.js';
 import { explainStartupFailure } from './startup-failure.js';
 
 export const DEFAULT_PORT = 8765;
@@ -60,6 +61,7 @@ export function serveCommand(): Command {
     .addOption(new Option('-d, --data-dir <dir>', 'where the embedded SQLite database and keys live').default('./.vipps-devkit').env('VIPPS_DEVKIT_DATA_DIR'))
     .option('--ephemeral', 'keep everything in memory; nothing survives the process')
     .addOption(new Option('--database-url <url>', 'use PostgreSQL (postgres://...) instead of SQLite, for shared deployments').env('VIPPS_DEVKIT_DATABASE_URL'))
+    .addOption(new Option('--database-schema <name>', 'PostgreSQL schema to keep the tables in (created if missing): several emulator groups on one database').env('VIPPS_DEVKIT_DATABASE_SCHEMA'))
     .addOption(new Option('--admin-token <token>', 'token the control API requires (default: generated when not on loopback; empty counts as unset)').env('VIPPS_DEVKIT_ADMIN_TOKEN'))
     .addOption(new Option('--allowed-host <name>', 'a host name the control API and pages answer to besides localhost and loopback addresses (repeatable, comma-separated; .example.com for subdomains; all for any)').env('VIPPS_DEVKIT_ALLOWED_HOSTS').argParser(hostList))
     .addOption(new Option('--headers-timeout <ms>', 'time a client has to send all of a request\'s headers').default(DEFAULT_CONNECTION_LIMITS.headersTimeoutMs).argParser(milliseconds))
@@ -68,7 +70,8 @@ export function serveCommand(): Command {
     .addOption(new Option('--keep-alive-timeout <ms>', 'an idle keep-alive connection is closed after this').default(DEFAULT_CONNECTION_LIMITS.keepAliveTimeoutMs).argParser(milliseconds))
     .addOption(new Option('--max-connections-per-client <n>', 'connections one client address may have open at once').default(DEFAULT_CONNECTION_LIMITS.maxConnectionsPerClient).argParser(count))
     .addOption(new Option('--max-connections <n>', 'connections open at once, all clients together').default(DEFAULT_CONNECTION_LIMITS.maxConnections).argParser(count))
-    .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'))
+    .addOption(new Option('--log-level <level>', 'log level (debug: one line per request)').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'))
+    .addOption(new Option('--log-format <format>', 'pretty: a line per event, coloured on a terminal; json: JSON lines for log tools').choices(['pretty', 'json']).default('pretty').env('VIPPS_DEVKIT_LOG_FORMAT'))
     .addOption(new Option('--dns-port <port>', 'port of the built-in DNS server on 127.0.0.1 (request-server names, apitest.vipps.no)').default(8053).env('VIPPS_DEVKIT_DNS_PORT').argParser(port))
     .option('--no-dns', 'do not start the built-in DNS server')
     .addOption(new Option('--environment <env>', 'environment the emulator plays; webhooks come from its request servers').choices(['mt', 'prod']).default('mt'))
@@ -78,14 +81,14 @@ export function serveCommand(): Command {
     .addOption(new Option('--rate-limits <mode>', "the APIs' documented rate limits (429 over the limit); off for load tests").choices(['on', 'off']).default('on').env('VIPPS_DEVKIT_RATE_LIMITS'))
     .option('--json', 'print the start-up banner (URL, credentials) as one JSON line')
     .action(async (opts: {
-      port: number; host: string; dataDir: string; ephemeral?: boolean; databaseUrl?: string; adminToken?: string; logLevel: string; json?: boolean;
+      port: number; host: string; dataDir: string; ephemeral?: boolean; databaseUrl?: string; databaseSchema?: string; adminToken?: string; logLevel: string; logFormat: 'pretty' | 'json'; json?: boolean;
       dnsPort: number; dns: boolean; environment: 'mt' | 'prod'; retryCompression: number; deliveryTimeout: number; callbackRetries: number;
       allowedHost?: string[]; headersTimeout: number; bodyTimeout: number; requestTimeout: number; keepAliveTimeout: number;
       maxConnectionsPerClient: number; maxConnections: number;
       rateLimits: 'on' | 'off';
     }) => {
       const database: DatabaseConfig = opts.databaseUrl
-        ? { kind: 'postgres', url: opts.databaseUrl }
+        ? { kind: 'postgres', url: opts.databaseUrl, ...(opts.databaseSchema ? { schema: opts.databaseSchema } : {}) }
         : { kind: 'sqlite', file: opts.ephemeral ? ':memory:' : path.join(opts.dataDir, 'devkit.sqlite') };
       const adminToken = adminTokenFor(opts.adminToken, opts.host);
       let emulator;
@@ -95,6 +98,7 @@ export function serveCommand(): Command {
           host: opts.host,
           port: opts.port,
           logLevel: opts.logLevel,
+          logFormat: opts.logFormat,
           ...(adminToken ? { adminToken } : {}),
           ...(opts.allowedHost ? { allowedHosts: opts.allowedHost } : {}),
           ...(opts.dns ? { dnsPort: opts.dnsPort } : {}),
@@ -133,6 +137,17 @@ export function serveCommand(): Command {
         dns: emulator.ctx.dns ? `${emulator.ctx.dns.host}:${emulator.ctx.dns.port}` : null,
         ...(adminToken ? { adminToken } : {}),
       };
+      // Where the other commands find this emulator without --url (src/cli/emulator-state.ts);
+      // recorded before the banner, so that whoever reads the banner finds the record too.
+      const stateFiles = writeEmulatorState([...(banner.storage === path.resolve(opts.dataDir) ? [dataDirStateFile(opts.dataDir)] : []), userStateFile()], {
+        url: banner.url,
+        port: Number(new URL(banner.url).port),
+        dns: banner.dns,
+        ...(adminToken ? { adminToken } : {}),
+        pid: process.pid,
+        storage: banner.storage,
+        startedAt: new Date().toISOString(),
+      });
       if (opts.json) {
         process.stdout.write(`${JSON.stringify(banner)}\n`);
       } else {
@@ -155,6 +170,7 @@ export function serveCommand(): Command {
       }
       const stop = async (signal: string) => {
         emulator.app.log.info(`${signal}: shutting down`);
+        removeEmulatorState(stateFiles);
         await emulator.close();
         process.exit(0);
       };

@@ -4,7 +4,7 @@ import { assertDisjointPrefixes, type ApiModule, type ModuleInstance, type Platf
 import { openDatabase, type DatabaseConfig, type DatabaseHandle } from '../db/open.js';
 import { clearTable, settings } from '../db/tables.js';
 import { Dispatcher, type DeliveryFaults } from '../delivery/dispatcher.js';
-import { Outbox } from '../delivery/outbox.js';
+import { BIRTH_LEASE_MS, LEASE_MS, Outbox } from '../delivery/outbox.js';
 import { startDnsServer, type DnsLookupResult, type DnsServer } from '../environments/dns-server.js';
 import { RequestServerDirectory } from '../environments/request-server-directory.js';
 import type { EnvironmentName } from '../environments/request-servers.js';
@@ -32,6 +32,8 @@ export interface EmulatorOptions {
   host?: string;
   port?: number;
   logLevel?: string;
+  /** `json` (default): pino's JSON lines on stderr; `pretty`: a human line per event (`serve`'s default). */
+  logFormat?: 'pretty' | 'json';
   /**
    * Required for the control API when set (an empty or blank string counts as unset). Beyond
    * loopback it must be set: the emulator refuses to start otherwise (`serve` generates one).
@@ -62,8 +64,8 @@ export interface EmulatorOptions {
   modules?: readonly ApiModule[];
   /** Tests: fail any response whose schema serialization differs from JSON.stringify (default: VIPPS_DEVKIT_VERIFY_SERIALIZATION=1). */
   verifySerialization?: boolean;
-  /** Compile every response serializer at start-up instead of on first use (a test proves they all compile). */
-  eagerSerializers?: boolean;
+  /** Compile every request validator and response serializer at start-up instead of on first use (a test proves they all compile). */
+  eagerSchemas?: boolean;
 }
 
 export interface Emulator {
@@ -158,7 +160,8 @@ async function start(database: DatabaseHandle, modules: readonly ApiModule[], op
     ...(options.retryCompression ? { retryCompression: options.retryCompression } : {}),
   });
   // Rows are written inside the command; the dispatcher gets them once the command is durable.
-  const outbox = new Outbox(database.commands, () => clock.now());
+  // Shared PostgreSQL: a short lease at birth, so that rows of an instance that dies before sending them are not stuck for long.
+  const outbox = new Outbox(database.commands, () => clock.now(), database.kind === 'postgres' ? BIRTH_LEASE_MS : LEASE_MS);
   outbox.attach(dispatcher);
 
   const platform: Platform = {
@@ -256,9 +259,10 @@ async function start(database: DatabaseHandle, modules: readonly ApiModule[], op
   const host = options.host;
   const { app, routes } = await buildApp(ctx, modules, {
     logLevel: options.logLevel ?? 'info',
+    logFormat: options.logFormat ?? 'json',
     ...(options.bodyLimit ? { bodyLimit: options.bodyLimit } : {}),
     verifySerialization: options.verifySerialization ?? process.env.VIPPS_DEVKIT_VERIFY_SERIALIZATION === '1',
-    eagerSerializers: options.eagerSerializers === true,
+    eagerSchemas: options.eagerSchemas === true,
     limits: options.limits,
     site: { loopbackOnly: isLoopbackHost(host), allowedHosts: options.allowedHosts ?? [] },
   });
