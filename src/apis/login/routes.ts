@@ -138,7 +138,24 @@ export const loginRoutes = (platform: Platform, login: LoginService): FastifyPlu
     return clientId ? platform.merchants.byClient(clientId) : undefined;
   };
 
+  /**
+   * RFC 6749 §2.3.1 wants the id and secret form-encoded inside Basic, and oidc-provider decodes
+   * them (a `+` becomes a space), but curl -u and most clients send them as they are. A secret
+   * sent as it is that is exactly the merchant's is re-encoded, so both forms work.
+   */
+  const encodeBasic = (request: FastifyRequest) => {
+    const basic = basicOf(request);
+    if (!basic) return;
+    const decoded = Buffer.from(basic, 'base64').toString();
+    const colon = decoded.indexOf(':');
+    const merchant = colon > 0 ? platform.merchants.byClient(decoded.slice(0, colon)) : undefined;
+    if (merchant && decoded.slice(colon + 1) === merchant.clientSecret) {
+      request.raw.headers.authorization = `Basic ${Buffer.from(`${encodeURIComponent(merchant.clientId)}:${encodeURIComponent(merchant.clientSecret)}`).toString('base64')}`;
+    }
+  };
+
   const wrongAuthMethod = async (request: FastifyRequest, reply: FastifyReply): Promise<boolean> => {
+    encodeBasic(request);
     const used = basicOf(request) ? 'client_secret_basic' : formOf(request).has('client_secret') ? 'client_secret_post' : undefined;
     const merchant = clientOf(request);
     if (!used || !merchant) return false;

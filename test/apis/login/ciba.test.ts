@@ -131,3 +131,23 @@ describe('CIBA with redirect (requested_flow login_to_webpage)', () => {
     expect(r.body.error).toBe('invalid_request');
   });
 });
+
+describe('client credentials in Basic', () => {
+  it('a secret with + works sent as it is (curl -u) and form-encoded (RFC 6749 2.3.1)', async () => {
+    let merchant: { clientId: string; clientSecret: string } | undefined;
+    for (let i = 0; i < 40 && !merchant; i += 1) {
+      const made = await emu.call('POST', '/devkit/v1/merchants', { anonymous: true, body: {} });
+      if (made.body.clientSecret.includes('+')) merchant = made.body;
+    }
+    expect(merchant, 'a merchant whose secret has a +').toBeDefined();
+    const startWith = async (id: string, secret: string) =>
+      (await fetch(`${emu.url}${CIBA}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}` },
+        body: new URLSearchParams({ login_hint: `urn:msisdn:${USER}`, scope: 'openid' }).toString(),
+      })).status;
+    expect(await startWith(merchant!.clientId, merchant!.clientSecret)).toBe(200);
+    expect(await startWith(encodeURIComponent(merchant!.clientId), encodeURIComponent(merchant!.clientSecret))).toBe(200);
+    expect(await startWith(merchant!.clientId, merchant!.clientSecret.replace('+', '-'))).toBe(401);
+  });
+});
