@@ -2,6 +2,7 @@ import { accessTokenModule } from './accesstoken/module.js';
 import { ecomModule } from './ecom/module.js';
 import { epaymentModule } from './epayment/module.js';
 import type { ApiModule } from './module.js';
+import { loginModule } from './login/module.js';
 import { qrModule } from './qr/module.js';
 import { recurringModule } from './recurring/module.js';
 import { statusModule } from './status/module.js';
@@ -22,5 +23,6 @@ export const MODULES: readonly ApiModule[] = [
   qrModule,
   recurringModule,
   userinfoModule,
+  loginModule,
   statusModule,
 ];
