@@ -1,4 +1,5 @@
 import { accessTokenModule } from './accesstoken/module.js';
+import { checkoutModule } from './checkout/module.js';
 import { ecomModule } from './ecom/module.js';
 import { epaymentModule } from './epayment/module.js';
 import type { ApiModule } from './module.js';
@@ -19,6 +20,7 @@ export const MODULES: readonly ApiModule[] = [
   usersideModule,
   ecomModule,
   qrModule,
+  checkoutModule,
   userinfoModule,
   statusModule,
 ];
