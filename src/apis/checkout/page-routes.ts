@@ -3,6 +3,7 @@
  * Host allowlist and no cross-site writes). Forms post and redirect back (POST → 303 → GET), so a
  * reload never pays twice. The session is found by the token in the URL or the form.
  */
+import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { Clock } from '../../platform/clock.js';
 import type { MerchantDirectory } from '../../platform/merchants.js';
@@ -24,6 +25,12 @@ function msisdn(typed: string): string | undefined {
   if (/^\d{8}$/.test(digits)) return `47${digits}`;
   return /^\d{10,15}$/.test(digits) ? digits : undefined;
 }
+
+/** Pages are sent as they are: their schemas only document status and media type. */
+const html = (description: string) => ({ description, content: { 'text/html': { schema: Type.String() } } });
+const PAGE = { 200: html("The checkout page for the session's state"), 400: html('No token: a page saying so'), 404: html('No session has this token: a page') };
+const FORM = { ...PAGE, 200: html('The page again, with what the form changed or why it was refused'), 303: Type.Null({ description: "On to the page (or the payment's landing page)" }), 409: html('The session can no longer be changed: the page saying so') };
+const schema = (summary: string, response: object) => ({ schema: { summary, response } });
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
@@ -65,12 +72,12 @@ export const checkoutPageRoutes = (checkout: CheckoutService, deps: { merchants:
     return page(reply, status, resultPage(v));
   }
 
-  app.get(FRONTEND_PATH, async (request, reply) => {
+  app.get(FRONTEND_PATH, schema('The hosted checkout page (checkoutFrontendUrl?token=…)', PAGE), async (request, reply) => {
     const s = await sessionOf(reply, field(request.query, 'token'));
     return s ? render(reply, s) : reply;
   });
 
-  app.post(`${FRONTEND_PATH}details`, async (request, reply) => {
+  app.post(`${FRONTEND_PATH}details`, schema("Contact details and address (then the shop's dynamic shipping options)", FORM), async (request, reply) => {
     const s = await sessionOf(reply, field(request.body, 'token'));
     if (!s) return reply;
     const typed = Object.fromEntries(['firstName', 'lastName', 'email', 'phoneNumber', 'streetAddress', 'postalCode', 'city', 'country'].map((k) => [k, (field(request.body, k) ?? '').trim()]));
@@ -95,14 +102,14 @@ export const checkoutPageRoutes = (checkout: CheckoutService, deps: { merchants:
     return back(reply, r.value);
   });
 
-  app.post(`${FRONTEND_PATH}shipping`, async (request, reply) => {
+  app.post(`${FRONTEND_PATH}shipping`, schema('Choose a shipping option', FORM), async (request, reply) => {
     const s = await sessionOf(reply, field(request.body, 'token'));
     if (!s) return reply;
     const r = await checkout.chooseShipping(s, field(request.body, 'shippingMethodId') ?? '');
     return r.ok ? back(reply, r.value) : render(reply, s, r.error.status, { error: r.error.detail });
   });
 
-  app.post(`${FRONTEND_PATH}pay`, async (request, reply) => {
+  app.post(`${FRONTEND_PATH}pay`, schema('Pay with Vipps (to the landing page) or with a card', FORM), async (request, reply) => {
     const s = await sessionOf(reply, field(request.body, 'token'));
     if (!s) return reply;
     const method = field(request.body, 'method') === 'card' ? 'Card' : 'Wallet';
@@ -113,7 +120,7 @@ export const checkoutPageRoutes = (checkout: CheckoutService, deps: { merchants:
     return back(reply, r.value.session);
   });
 
-  app.post(`${FRONTEND_PATH}card`, async (request, reply) => {
+  app.post(`${FRONTEND_PATH}card`, schema('A test card: approved, declined, or a 3-D Secure challenge', FORM), async (request, reply) => {
     const s = await sessionOf(reply, field(request.body, 'token'));
     if (!s) return reply;
     if (s.state !== 'PaymentInitiated' || s.paymentMethod !== 'Card') return back(reply, s);
@@ -129,7 +136,7 @@ export const checkoutPageRoutes = (checkout: CheckoutService, deps: { merchants:
     return back(reply, s);
   });
 
-  app.post(`${FRONTEND_PATH}3ds`, async (request, reply) => {
+  app.post(`${FRONTEND_PATH}3ds`, schema('The 3-D Secure challenge: approve or deny', FORM), async (request, reply) => {
     const s = await sessionOf(reply, field(request.body, 'token'));
     if (!s) return reply;
     const number = field(request.body, 'number') ?? '';
@@ -141,7 +148,7 @@ export const checkoutPageRoutes = (checkout: CheckoutService, deps: { merchants:
     return back(reply, s);
   });
 
-  app.post(`${FRONTEND_PATH}cancel`, async (request, reply) => {
+  app.post(`${FRONTEND_PATH}cancel`, schema('Cancel the waiting payment', FORM), async (request, reply) => {
     const s = await sessionOf(reply, field(request.body, 'token'));
     if (!s) return reply;
     if (s.state !== 'PaymentInitiated') return back(reply, s);

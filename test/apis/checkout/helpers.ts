@@ -81,3 +81,8 @@ export async function startShop(o: { dynamicOptions?: unknown; dynamicStatus?: n
     },
   };
 }
+
+/** Posts one of the hosted page's forms as a browser on the emulator's own origin would. */
+export async function pageForm(emu: TestEmulator, path: string, fields: Record<string, string>) {
+  return fetch(`${emu.url}${path}`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: emu.url }, body: new URLSearchParams(fields).toString() });
+}
