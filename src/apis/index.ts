@@ -3,6 +3,7 @@ import { checkoutModule } from './checkout/module.js';
 import { ecomModule } from './ecom/module.js';
 import { epaymentModule } from './epayment/module.js';
 import type { ApiModule } from './module.js';
+import { orderManagementModule } from './ordermanagement/module.js';
 import { qrModule } from './qr/module.js';
 import { statusModule } from './status/module.js';
 import { userinfoModule } from './userinfo/module.js';
@@ -21,6 +22,7 @@ export const MODULES: readonly ApiModule[] = [
   ecomModule,
   qrModule,
   checkoutModule,
+  orderManagementModule,
   userinfoModule,
   statusModule,
 ];
