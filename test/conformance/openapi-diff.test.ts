@@ -31,6 +31,7 @@ const SPECS: Array<{ file: string; module: string }> = [
   { file: 'webhooks.yaml', module: 'webhooks' },
   { file: 'qr.v1.yaml', module: 'qr' },
   { file: 'checkout.v3.yaml', module: 'checkout' },
+  { file: 'order-management.v2.yaml', module: 'ordermanagement' },
 ];
 
 /**

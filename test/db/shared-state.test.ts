@@ -142,6 +142,14 @@ describe.skipIf(skipReason !== undefined)(`two instances on one PostgreSQL${skip
     }
   });
 
+  it('Order Management: a receipt sent to A is read on B and refused a second time there', async () => {
+    const orderId = `om-${randomUUID().slice(0, 8)}`;
+    const receipt = { orderLines: [{ name: 'Socks', id: 's', totalAmount: 1250, totalAmountExcludingTax: 1000, totalTaxAmount: 250, taxRate: 2500 }], bottomLine: { currency: 'NOK' } };
+    expect((await a.call('POST', `/order-management/v2/ecom/receipts/${orderId}`, { body: receipt })).status).toBe(201);
+    expect((await b.call('GET', `/order-management/v2/ecom/${orderId}`)).body.receipt.orderLines[0].id).toBe('s');
+    expect((await b.call('POST', `/order-management/v2/ecom/receipts/${orderId}`, { body: receipt })).status).toBe(409);
+  });
+
   it('a merchant\'s reset on A removes its payments for B too; a whole reset on B restarts A\'s clock', async () => {
     const { reference } = await a.createPayment();
     expect((await b.call('GET', `/epayment/v1/payments/${reference}`)).status).toBe(200);

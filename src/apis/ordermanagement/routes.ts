@@ -2,7 +2,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
 import { merchantAuth, type Credentials } from '../../platform/auth.js';
 import { NoContent } from '../../platform/schemas.js';
-import { sendOmError } from './errors.js';
+import { Type } from '@sinclair/typebox';
+import { omErrors, sendOmError } from './errors.js';
 import {
   AddCategoryRequest,
   AddCategoryResponse,
@@ -14,6 +15,8 @@ import {
   IdString,
   ImageRequest,
   ImageResponse,
+  OrderCategory,
+  OrderId,
   OrderParams,
   OrderV2Response,
   Receipt,
@@ -49,6 +52,33 @@ export const omRoutes = (om: OrderManagementService, credentials: Credentials): 
   app.get(`${BASE}/v2/:paymentType/:orderId`, {
     schema: { operationId: 'get-order-v2', summary: "An order's category and receipt", params: OrderParams, response: { 200: OrderV2Response } },
   }, async (request, reply) => send(reply, await om.order(request.merchant!.msn, request.params.paymentType, request.params.orderId)));
+
+  // v1 (deprecated in the spec, still served): the eCom transaction id, paymentType ECOM.
+  const TxParams = Type.Object({ transactionId: OrderId });
+  app.put(`${BASE}/v1/orders/:transactionId`, {
+    schema: { operationId: 'put-order', summary: "Set an order's category (v1, deprecated)", params: TxParams, body: CategoryRequest, response: { 200: NoContent } },
+  }, async (request, reply) => {
+    const r = await om.putCategory(request.merchant!.msn, 'ECOM', request.params.transactionId, request.body);
+    return r.ok ? (reply as FastifyReply).code(200).send() : sendOmError(reply, r.problem);
+  });
+  app.get(`${BASE}/v1/orders/:transactionId`, {
+    schema: { operationId: 'get-order', summary: "An order's category (v1, deprecated)", params: TxParams, response: { 200: OrderCategory } },
+  }, async (request, reply) => {
+    const r = await om.order(request.merchant!.msn, 'ECOM', request.params.transactionId);
+    return r.ok && r.value.category ? reply.code(200).send(r.value.category) : sendOmError(reply, r.ok ? omErrors.orderNotFound(request.params.transactionId) : r.problem);
+  });
+  app.post(`${BASE}/v1/receipts/:transactionId`, {
+    schema: { operationId: 'post-receipt', summary: 'Send the receipt of an order (v1, deprecated)', params: TxParams, body: Receipt, response: { 200: NoContent } },
+  }, async (request, reply) => {
+    const r = await om.addReceipt(request.merchant!.msn, 'ECOM', request.params.transactionId, request.body);
+    return r.ok ? (reply as FastifyReply).code(200).send() : sendOmError(reply, r.problem);
+  });
+  app.get(`${BASE}/v1/receipts/:transactionId`, {
+    schema: { operationId: 'get-receipt', summary: "An order's receipt (v1, deprecated)", params: TxParams, response: { 200: Receipt } },
+  }, async (request, reply) => {
+    const r = await om.order(request.merchant!.msn, 'ECOM', request.params.transactionId);
+    return r.ok && r.value.receipt ? reply.code(200).send(r.value.receipt) : sendOmError(reply, r.ok ? omErrors.orderNotFound(request.params.transactionId) : r.problem);
+  });
 
   app.post(`${BASE}/v3/categories`, {
     schema: { operationId: 'post-category-v3', summary: 'Add a category to an order', body: AddCategoryRequest, response: { 201: AddCategoryResponse } },

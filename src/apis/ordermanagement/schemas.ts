@@ -19,7 +19,8 @@ export const BarcodeFormat = StringEnum(['EAN-13', 'CODE 39', 'CODE 128'] as con
 /** `{paymentType}` in any case (OM-G writes ecom, Postman eCom, the spec ECOM): checked by the domain. */
 export const OrderParams = Type.Object({ paymentType: Type.String({ minLength: 1, maxLength: 20 }), orderId: OrderId });
 export const CategoryIdParams = Type.Object({ categoryId: Type.String({ minLength: 1, maxLength: 64 }) });
-export const CategoriesQuery = Type.Object({ orderId: OrderId });
+/** Without an order id: every category of the sales unit (the spec leaves the query optional). */
+export const CategoriesQuery = Type.Object({ orderId: Opt(OrderId) });
 
 export const ImageRequest = Type.Object({
   imageId: ImageId,

@@ -64,7 +64,7 @@ export class OrderManagementService {
     });
   }
 
-  async categories(msn: string, orderId: string): Promise<Result<{ categories: Category[] }>> {
+  async categories(msn: string, orderId: string | undefined): Promise<Result<{ categories: Category[] }>> {
     return { ok: true, value: { categories: await omStore.categories(this.deps.database.db, msn, orderId) } };
   }
 

@@ -84,8 +84,9 @@ export const omStore = {
     await trx.insertInto('om_categories').values({ category_id: c.categoryId, msn, payment_type: c.paymentType, order_id: c.orderId, type: c.type, url: c.url, image_id: c.imageId ?? null, created_at: now.toISOString() }).execute();
   },
 
-  async categories(db: Db, msn: string, orderId: string, paymentType?: PaymentType): Promise<Category[]> {
-    let q = db.selectFrom('om_categories').selectAll().where('msn', '=', msn).where('order_id', '=', orderId);
+  async categories(db: Db, msn: string, orderId: string | undefined, paymentType?: PaymentType): Promise<Category[]> {
+    let q = db.selectFrom('om_categories').selectAll().where('msn', '=', msn).limit(1000);
+    if (orderId !== undefined) q = q.where('order_id', '=', orderId);
     if (paymentType) q = q.where('payment_type', '=', paymentType);
     return (await q.orderBy('created_at').orderBy('category_id').execute()).map(categoryOf);
   },
