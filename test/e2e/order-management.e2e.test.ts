@@ -55,7 +55,7 @@ describe.skipIf(skipReason !== undefined)(`Order Management in the app's history
     expect(await link.textContent()).toBe('Track delivery');
     expect(await link.getAttribute('href')).toBe('https://shop.example/track/1001');
     // The image decoded and drew (naturalWidth > 0): it is the uploaded JPEG.
-    await expect.poll(() => item.getByTestId('order-image').evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(300);
+    await expect.poll(() => item.getByTestId('order-image').evaluate((img) => (img as unknown as { complete: boolean; naturalWidth: number }).complete && (img as unknown as { naturalWidth: number }).naturalWidth)).toBe(300);
     await page.screenshot({ path: path.join(SCREENSHOTS, 'app-history-receipt.png'), fullPage: true });
     await page.close();
   });

@@ -77,6 +77,8 @@ export class CheckoutService {
       .sign(new Uint8Array(Buffer.from(this.deps.ids.token(32))));
     const outcome = domain.create({ msn, body, sessionId, token, now: this.now() });
     if (!outcome.ok) return outcome;
+    // The session's payment will carry the same reference: one the sales unit's payments already use is taken.
+    if (await this.deps.payments.issuer().get(msn, body.transaction.reference)) return { ok: false, error: checkoutErrors.referenceTaken(body.transaction.reference) };
     return this.run(async (trx) => {
       if (!(await sessionStore.insert(trx, outcome.session))) return { ok: false, error: checkoutErrors.referenceTaken(body.transaction.reference) };
       return { ok: true, value: { token, checkoutFrontendUrl: `${base}${FRONTEND_PATH}`, pollingUrl } };

@@ -39,6 +39,8 @@ describe('Checkout v3 sessions', () => {
     const again = await createSession(emu, sessionBody(reference, shop));
     expect(again.status).toBe(409);
     expect(again.body).toMatchObject({ status: 409, errorCode: 'Session-00200' });
+    const { reference: paid } = await emu.createPayment({ reference: newReference() });
+    expect((await createSession(emu, sessionBody(paid, shop))).status).toBe(409);
     const unknown = await getSession(emu, newReference());
     expect(unknown.status).toBe(404);
     expect(unknown.body).toMatchObject({ title: 'Session expired or not known.', errorCode: 'Session-00100', errors: {} });
