@@ -59,4 +59,27 @@ describe.skipIf(skipReason !== undefined)(`Order Management in the app's history
     await page.screenshot({ path: path.join(SCREENSHOTS, 'app-history-receipt.png'), fullPage: true });
     await page.close();
   });
+
+  it("shows an eCom order's receipt in the history too", async () => {
+    const orderId = `ecom-om-${Math.random().toString(36).slice(2, 10)}`;
+    const init = await emu.call('POST', '/ecomm/v2/payments', {
+      body: {
+        customerInfo: { mobileNumber: '97777776' },
+        merchantInfo: { merchantSerialNumber: emu.merchant.msn, callbackPrefix: 'http://127.0.0.1:9/cb', fallBack: `http://127.0.0.1:9/fallback/${orderId}` },
+        transaction: { orderId, amount: 2500, transactionText: 'Coffee' },
+      },
+    });
+    expect(init.status, init.text).toBe(200);
+    expect((await emu.call('POST', `/devkit/v1/ecom/payments/${orderId}/approve`, { body: { phoneNumber: '4797777776' } })).status).toBe(200);
+    const receipt = { orderLines: [{ name: 'Coffee', id: 'coffee', totalAmount: 2500, totalAmountExcludingTax: 2232, totalTaxAmount: 268, taxRate: 1200 }], bottomLine: { currency: 'NOK' } };
+    expect((await emu.call('POST', `/order-management/v2/eCom/receipts/${orderId}`, { body: receipt })).status).toBe(201);
+    const page = await browser.newPage();
+    await page.goto(`${emu.url}/app/4797777776`);
+    const item = page.locator(`[data-testid="history"] li[data-reference="${orderId}"]`);
+    await item.getByTestId('receipt').locator('summary').click();
+    expect(await item.getByTestId('receipt-line').allTextContents()).toEqual([expect.stringContaining('Coffee')]);
+    expect(await item.getByTestId('receipt-vat').textContent()).toBe('2,68 kr');
+    expect(await item.getByTestId('category-link').count()).toBe(0);
+    await page.close();
+  });
 });
