@@ -26,6 +26,9 @@ export interface PaymentOrder {
   phoneNumber?: string;
   /** The user's profile data the merchant asks to share (space-separated scopes). */
   profileScope?: string;
+  /** The landing page in a browser (default), or the switch to the app (the shop is an app itself). */
+  flow?: 'WEB_REDIRECT' | 'NATIVE_REDIRECT';
+  customerInteraction?: 'CUSTOMER_PRESENT' | 'CUSTOMER_NOT_PRESENT';
 }
 
 /** A payment as the port shows it, whatever the issuer calls its fields. */

@@ -171,6 +171,8 @@ export class CheckoutService {
           method: method === 'Card' ? 'CARD' : 'WALLET',
           ...(phoneNumber ? { phoneNumber } : {}),
           ...(next.configuration.requireUserInfo ? { profileScope: 'email' } : {}),
+          flow: next.configuration.userFlow,
+          customerInteraction: next.configuration.customerInteraction,
         },
         this.deps.ids.uuid(),
       );

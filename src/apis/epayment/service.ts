@@ -7,6 +7,7 @@ import { isConcurrentUpdate } from '../../platform/concurrency.js';
 import { idempotency, requestHash, sameRequest, type IdempotencyScope, type StoredResponse } from '../../platform/idempotency.js';
 import type { IdSource } from '../../platform/ids.js';
 import type { Merchant } from '../../platform/merchants.js';
+import type { PaymentOrder } from '../../platform/payment-port.js';
 import { ageFromNin } from '../../platform/nin.js';
 import { ProblemError, problem, type Problem } from '../../platform/problems.js';
 import type { TestUser, TestUsers } from '../../platform/test-users.js';
@@ -151,7 +152,7 @@ export class EpaymentService {
    * the unit that is retried), WEB_REDIRECT so that the landing page and the app work as for any
    * payment. Answers the stored payment, or the problem the API would have answered.
    */
-  async createInCommand(trx: Transaction<Database>, merchant: Merchant, input: { owner: string; reference: string; amount: { currency: string; value: number }; description: string; returnUrl: string; method: 'WALLET' | 'CARD'; phoneNumber?: string; profileScope?: string }, key: string): Promise<{ payment: Payment } | { problem: Problem }> {
+  async createInCommand(trx: Transaction<Database>, merchant: Merchant, input: PaymentOrder, key: string): Promise<{ payment: Payment } | { problem: Problem }> {
     if (await paymentStore.load(trx, merchant.msn, input.reference)) return { problem: errors.referenceExists(input.reference) };
     const token = redirectToken.mint(merchant.msn, input.reference, this.deps.ids.token(redirectToken.secretBytes));
     const outcome = create(
@@ -160,8 +161,10 @@ export class EpaymentService {
         reference: input.reference,
         amount: input.amount as Payment['amount'],
         paymentMethod: input.method,
-        userFlow: 'WEB_REDIRECT',
+        // A card is paid on the owner's page: always WEB_REDIRECT.
+        userFlow: input.method === 'CARD' ? 'WEB_REDIRECT' : (input.flow ?? 'WEB_REDIRECT'),
         ...(input.phoneNumber ? { customer: { phoneNumber: input.phoneNumber } } : {}),
+        ...(input.customerInteraction ? { customerInteraction: input.customerInteraction } : {}),
         returnUrl: input.returnUrl,
         paymentDescription: input.description,
         ...(input.profileScope === undefined ? {} : { profileScope: input.profileScope }),

@@ -158,6 +158,15 @@ describe('Checkout v3 sessions', () => {
     expect((await getSession(emu, reference)).body).toMatchObject({ sessionState: 'PaymentSuccessful', paymentMethod: 'Card', paymentDetails: { state: 'AUTHORIZED', amount: { value: 20000 } } });
   });
 
+  it('userFlow NATIVE_REDIRECT sends the customer to the app switch, and the payment is made with the session\'s customerInteraction', async () => {
+    const reference = newReference();
+    const created = await createSession(emu, sessionBody(reference, shop, { logistics: null, configuration: { elements: 'PaymentOnly', userFlow: 'NATIVE_REDIRECT', customerInteraction: 'CUSTOMER_NOT_PRESENT' } }));
+    const pay = await form('/vippscheckout/v1/pay', { token: created.body.token, method: 'vipps' });
+    expect(pay.headers.get('location')).toContain('/app-switch?token=');
+    const payment = await emu.call('GET', `/epayment/v1/payments/${reference}`);
+    expect(payment.body).toMatchObject({ state: 'CREATED', amount: { value: 20000 } });
+  });
+
   it('expires an unpaid session after one hour on the emulator clock and tells the merchant', async () => {
     const expiring = await startShop();
     try {
