@@ -2,7 +2,8 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
+    // The examples in examples/ run too: docs/testing.md shows them.
+    include: ['test/**/*.test.ts', 'examples/**/*.test.ts'],
     // Integration tests start real servers and databases: give them room, run files in parallel
     // processes but keep each file's tests in order.
     testTimeout: 30_000,

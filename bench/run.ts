@@ -21,6 +21,7 @@ const MODULES: BenchModule[] = [
   { name: 'epayment', load: () => import('./epayment.js') },
   { name: 'delivery', load: () => import('./delivery.js') },
   { name: 'ecom', load: () => import('./ecom.js') },
+  { name: 'startup', load: () => import('./startup.js') },
 ];
 
 interface ModuleResult {

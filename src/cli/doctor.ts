@@ -2,7 +2,6 @@ import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Command, Option } from 'commander';
-import pg from 'pg';
 import { MODULES } from '../apis/index.js';
 import { migrationProvider } from '../db/migrations.js';
 import { isValidOffset } from '../platform/clock.js';
@@ -146,6 +145,7 @@ function openSqlite(file: string, writable: boolean): Store {
 }
 
 async function openPostgres(url: string): Promise<Store> {
+  const { default: pg } = await import('pg');
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
   await client.connect();
   const hasTable = async (name: string) => (await client.query('select 1 from information_schema.tables where table_name = $1', [name])).rowCount! > 0;

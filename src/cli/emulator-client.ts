@@ -1,4 +1,5 @@
-import { Option, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { dataDirStateFile, readEmulatorState, userStateFile, type StateLookup } from './emulator-state.js';
 import { DEFAULT_PORT } from './serve.js';
 
 export interface EmulatorTarget {
@@ -6,11 +7,86 @@ export interface EmulatorTarget {
   adminToken?: string;
 }
 
-/** `--url` and `--admin-token` for commands that talk to a running emulator's control API. */
+const DEFAULT_URL = `http://127.0.0.1:${DEFAULT_PORT}`;
+
+/** Where the URL came from, said in every "cannot reach" error (one command runs per process). */
+let origin = '';
+
+/**
+ * `--url`, `--admin-token` and `--data-dir` for commands that talk to a running emulator's control
+ * API. Without `--url` (or VIPPS_DEVKIT_URL) the command finds the emulator that `serve` recorded:
+ * in the data directory, else the one the user started last (src/cli/emulator-state.ts), else
+ * the default port. The resolved URL and token are set on the options before the action runs.
+ */
 export function withEmulatorTarget(command: Command): Command {
   return command
-    .addOption(new Option('--url <url>', 'base URL of the running emulator').default(`http://127.0.0.1:${DEFAULT_PORT}`).env('VIPPS_DEVKIT_URL'))
-    .addOption(new Option('--admin-token <token>', 'admin token, when the emulator requires one').env('VIPPS_DEVKIT_ADMIN_TOKEN'));
+    .addOption(new Option('--url <url>', `the running emulator: a URL, host:port or a port (default: the one \`serve\` recorded in --data-dir, else the one you started last, else ${DEFAULT_URL})`).env('VIPPS_DEVKIT_URL').argParser(emulatorUrl))
+    .addOption(new Option('--admin-token <token>', 'admin token, when the emulator requires one (default: the one `serve` recorded)').env('VIPPS_DEVKIT_ADMIN_TOKEN'))
+    .addOption(new Option('-d, --data-dir <dir>', 'the data directory whose emulator to use').default('./.vipps-devkit').env('VIPPS_DEVKIT_DATA_DIR'))
+    .hook('preAction', (_self, action) => {
+      const o = action.opts<{ url?: string; adminToken?: string; dataDir: string }>();
+      const found = resolveEmulator(o, action.getOptionValueSource('url') === 'env' ? 'VIPPS_DEVKIT_URL' : '--url');
+      action.setOptionValue('url', found.url);
+      if (found.adminToken) action.setOptionValue('adminToken', found.adminToken);
+      origin = found.origin;
+    });
+}
+
+/** `http://host:port`, `host:port` or a bare port, as a base URL without a trailing slash. */
+export function emulatorUrl(value: string): string {
+  const v = value.trim();
+  const withScheme = /^\d+$/.test(v) ? `http://127.0.0.1:${v}` : /^[a-z][a-z0-9+.-]*:\/\//i.test(v) ? v : `http://${v}`;
+  let url: URL;
+  try {
+    url = new URL(withScheme);
+  } catch {
+    throw new InvalidArgumentError('expected a URL (http://127.0.0.1:8765), host:port or a port');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new InvalidArgumentError(`expected http or https, not ${url.protocol}`);
+  return url.href.replace(/\/+$/, '');
+}
+
+/** The emulator to talk to, and how it was found (for error messages). */
+export function resolveEmulator(o: { url?: string; adminToken?: string; dataDir?: string }, urlFrom = '--url', env: NodeJS.ProcessEnv = process.env): EmulatorTarget & { origin: string } {
+  const token = o.adminToken ? { adminToken: o.adminToken } : {};
+  if (o.url) return { url: o.url, ...token, origin: `from ${urlFrom}` };
+  const looked: string[] = [];
+  for (const file of [dataDirStateFile(o.dataDir ?? './.vipps-devkit'), userStateFile(env)]) {
+    const found = readEmulatorState(file);
+    if (found.kind === 'running') {
+      const adminToken = o.adminToken ?? found.state.adminToken;
+      return { url: found.state.url, ...(adminToken ? { adminToken } : {}), origin: `recorded in ${file} by serve (pid ${found.state.pid})` };
+    }
+    looked.push(describe(found));
+  }
+  return { url: DEFAULT_URL, ...token, origin: `the default; no running emulator recorded (${looked.join('; ')}); pass --url` };
+}
+
+function describe(found: StateLookup): string {
+  switch (found.kind) {
+    case 'missing':
+      return `no ${found.file}`;
+    case 'stale':
+      return `${found.file} is from serve pid ${found.state.pid}, which has stopped`;
+    case 'unreadable':
+      return `${found.file} unreadable: ${found.reason}`;
+    default:
+      return found.file;
+  }
+}
+
+const unreachable = (url: string, err: unknown) =>
+  new Error(`cannot reach the emulator at ${url} (${((err as Error).cause as Error | undefined)?.message ?? (err as Error).message})${origin ? `; that URL is ${origin}` : ''}; is \`vipps-devkit serve\` running?`);
+
+/** The control API refused: its status and the Problem's detail, for commands that word it in their flags. */
+export class ControlError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly detail: string,
+  ) {
+    super(message);
+  }
 }
 
 /** GET a control-API path; a clear one-line error when the emulator is not there or refuses. */
@@ -22,7 +98,7 @@ export async function controlGet<T>(target: EmulatorTarget, path: string, timeou
       signal: AbortSignal.timeout(timeoutMs),
     });
   } catch (err) {
-    throw new Error(`cannot reach the emulator at ${target.url} (${(err as Error).message}); is \`vipps-devkit serve\` running?`);
+    throw unreachable(target.url, err);
   }
   const text = await res.text();
   if (!res.ok) throw new Error(`${target.url}${path}: HTTP ${res.status} ${text.slice(0, 200)}`);
@@ -43,7 +119,7 @@ export async function controlSend<T>(target: EmulatorTarget, method: 'POST' | 'D
       signal: AbortSignal.timeout(timeoutMs),
     });
   } catch (err) {
-    throw new Error(`cannot reach the emulator at ${target.url} (${(err as Error).message}); is \`vipps-devkit serve\` running?`);
+    throw unreachable(target.url, err);
   }
   const text = await res.text();
   if (!res.ok) {
@@ -54,7 +130,7 @@ export async function controlSend<T>(target: EmulatorTarget, method: 'POST' | 'D
     } catch {
       /* not JSON: the text */
     }
-    throw new Error(`${method} ${path}: HTTP ${res.status}: ${detail}`);
+    throw new ControlError(`${method} ${path}: HTTP ${res.status}: ${detail}`, res.status, detail);
   }
   return (text ? JSON.parse(text) : undefined) as T;
 }

@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { MODULES } from '../apis/index.js';
-import { controlGet, controlSend, withEmulatorTarget, type EmulatorTarget } from './emulator-client.js';
+import { ControlError, controlGet, controlSend, withEmulatorTarget, type EmulatorTarget } from './emulator-client.js';
 
 interface FaultView {
   id: string;
@@ -25,6 +25,11 @@ const number = (v: string) => {
   if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('must be a non-negative number');
   return n;
 };
+/** The control API's field names as this command's flags, for its refusals. */
+const FLAG_OF: Record<string, string> = { latencyMs: '--ms', environment: '--env' };
+for (const f of ['api', 'endpoint', 'distribution', 'min', 'max', 'mean', 'stddev', 'rate', 'status', 'message', 'mode', 'title']) FLAG_OF[f] = `--${f}`;
+const inFlags = (detail: string) => detail.replace(new RegExp(`(?<![\\w/"-])(${Object.keys(FLAG_OF).join('|')})\\b(?!")`, 'g'), (name) => FLAG_OF[name]!);
+
 const target = (o: { url: string; adminToken?: string }): EmulatorTarget => ({ url: o.url, ...(o.adminToken ? { adminToken: o.adminToken } : {}) });
 const print = (json: boolean | undefined, value: unknown, text: string) => process.stdout.write(`${json ? JSON.stringify(value, null, 2) : text}\n`);
 
@@ -55,7 +60,9 @@ function addCommand(): Command {
       if (o.distribution) body.distribution = o.distribution;
       for (const k of ['min', 'max', 'mean', 'stddev', 'rate', 'status', 'message', 'mode', 'title'] as const) if (o[k] !== undefined) body[k] = o[k];
       if (o.env) body.environment = o.env;
-      const r = await controlSend<{ fault: FaultView; incident: { id: string; name: string; status: string; shortlink: string } }>(target(o as { url: string }), 'POST', '/devkit/v1/faults', body);
+      const r = await controlSend<{ fault: FaultView; incident: { id: string; name: string; status: string; shortlink: string } }>(target(o as { url: string }), 'POST', '/devkit/v1/faults', body).catch((err: unknown) => {
+        throw err instanceof ControlError && err.status === 400 ? new Error(`faults add ${type}: ${inFlags(err.detail)}`) : err;
+      });
       print(o.json, r, `fault ${r.fault.id}: ${r.fault.description}\nincident ${r.incident.id} "${r.incident.name}" ${r.incident.status} — ${r.incident.shortlink}\nclear it with: vipps-devkit faults clear ${r.fault.id}`);
     });
 }

@@ -6,6 +6,7 @@ import { ids } from '../platform/ids.js';
 import { DEFAULT_CONNECTION_LIMITS } from '../server/connections.js';
 import { startEmulator } from '../server/emulator.js';
 import { isLoopbackHost } from '../platform/url-policy.js';
+import { dataDirStateFile, removeEmulatorState, userStateFile, writeEmulatorState } from './emulator-state.js';
 import { explainStartupFailure } from './startup-failure.js';
 
 export const DEFAULT_PORT = 8765;
@@ -60,6 +61,7 @@ export function serveCommand(): Command {
     .addOption(new Option('-d, --data-dir <dir>', 'where the embedded SQLite database and keys live').default('./.vipps-devkit').env('VIPPS_DEVKIT_DATA_DIR'))
     .option('--ephemeral', 'keep everything in memory; nothing survives the process')
     .addOption(new Option('--database-url <url>', 'use PostgreSQL (postgres://...) instead of SQLite, for shared deployments').env('VIPPS_DEVKIT_DATABASE_URL'))
+    .addOption(new Option('--database-schema <name>', 'PostgreSQL schema to keep the tables in (created if missing): several emulator groups on one database').env('VIPPS_DEVKIT_DATABASE_SCHEMA'))
     .addOption(new Option('--admin-token <token>', 'token the control API requires (default: generated when not on loopback; empty counts as unset)').env('VIPPS_DEVKIT_ADMIN_TOKEN'))
     .addOption(new Option('--allowed-host <name>', 'a host name the control API and pages answer to besides localhost and loopback addresses (repeatable, comma-separated; .example.com for subdomains; all for any)').env('VIPPS_DEVKIT_ALLOWED_HOSTS').argParser(hostList))
     .addOption(new Option('--headers-timeout <ms>', 'time a client has to send all of a request\'s headers').default(DEFAULT_CONNECTION_LIMITS.headersTimeoutMs).argParser(milliseconds))
@@ -78,14 +80,14 @@ export function serveCommand(): Command {
     .addOption(new Option('--rate-limits <mode>', "the APIs' documented rate limits (429 over the limit); off for load tests").choices(['on', 'off']).default('on').env('VIPPS_DEVKIT_RATE_LIMITS'))
     .option('--json', 'print the start-up banner (URL, credentials) as one JSON line')
     .action(async (opts: {
-      port: number; host: string; dataDir: string; ephemeral?: boolean; databaseUrl?: string; adminToken?: string; logLevel: string; json?: boolean;
+      port: number; host: string; dataDir: string; ephemeral?: boolean; databaseUrl?: string; databaseSchema?: string; adminToken?: string; logLevel: string; json?: boolean;
       dnsPort: number; dns: boolean; environment: 'mt' | 'prod'; retryCompression: number; deliveryTimeout: number; callbackRetries: number;
       allowedHost?: string[]; headersTimeout: number; bodyTimeout: number; requestTimeout: number; keepAliveTimeout: number;
       maxConnectionsPerClient: number; maxConnections: number;
       rateLimits: 'on' | 'off';
     }) => {
       const database: DatabaseConfig = opts.databaseUrl
-        ? { kind: 'postgres', url: opts.databaseUrl }
+        ? { kind: 'postgres', url: opts.databaseUrl, ...(opts.databaseSchema ? { schema: opts.databaseSchema } : {}) }
         : { kind: 'sqlite', file: opts.ephemeral ? ':memory:' : path.join(opts.dataDir, 'devkit.sqlite') };
       const adminToken = adminTokenFor(opts.adminToken, opts.host);
       let emulator;
@@ -133,6 +135,17 @@ export function serveCommand(): Command {
         dns: emulator.ctx.dns ? `${emulator.ctx.dns.host}:${emulator.ctx.dns.port}` : null,
         ...(adminToken ? { adminToken } : {}),
       };
+      // Where the other commands find this emulator without --url (src/cli/emulator-state.ts);
+      // recorded before the banner, so that whoever reads the banner finds the record too.
+      const stateFiles = writeEmulatorState([...(banner.storage === path.resolve(opts.dataDir) ? [dataDirStateFile(opts.dataDir)] : []), userStateFile()], {
+        url: banner.url,
+        port: Number(new URL(banner.url).port),
+        dns: banner.dns,
+        ...(adminToken ? { adminToken } : {}),
+        pid: process.pid,
+        storage: banner.storage,
+        startedAt: new Date().toISOString(),
+      });
       if (opts.json) {
         process.stdout.write(`${JSON.stringify(banner)}\n`);
       } else {
@@ -155,6 +168,7 @@ export function serveCommand(): Command {
       }
       const stop = async (signal: string) => {
         emulator.app.log.info(`${signal}: shutting down`);
+        removeEmulatorState(stateFiles);
         await emulator.close();
         process.exit(0);
       };

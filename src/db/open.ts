@@ -3,7 +3,6 @@ import { open, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type DatabaseConnection, type Dialect, type Driver, type Migration, type TransactionSettings } from 'kysely';
-import pg from 'pg';
 import { CommandQueue } from './command-queue.js';
 import { DurabilityBarrier } from './durability-barrier.js';
 import { migrationProvider } from './migrations.js';
@@ -134,6 +133,8 @@ class DurableReads implements Driver {
 }
 
 async function openPostgres(url: string, schema?: string): Promise<Kysely<Database>> {
+  // Loaded only for a shared deployment: a SQLite start does not pay for the driver.
+  const { default: pg } = await import('pg');
   if (schema) {
     if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`invalid PostgreSQL schema name: ${schema}`);
     const client = new pg.Client({ connectionString: url });

@@ -65,7 +65,7 @@ interface Channel {
 const RESPONSE_SNIPPET = 2_048;
 /** Attempts nothing waits for are recorded with the next batch, or after this long. */
 const RECORD_DELAY_MS = 20;
-/** Rows the poll fetches at least, even when the ready queue is long: retries are not starved. */
+/** Rows a lone instance's poll fetches at least, even when the ready queue is long: retries are not starved. */
 const MIN_POLL = 8;
 /** A held lease must outlast an attempt by this much, or the row is left to whoever polls after it runs out. */
 const LEASE_MARGIN_MS = 5_000;
@@ -85,8 +85,9 @@ const channelKey = (r: Pick<PendingDelivery, 'webhook_id' | 'msn' | 'reference'>
  *
  * SQLite: this process is the only one, so it claims nothing, and keeps per-channel order in
  * memory (a count of each channel's pending rows, exact because every change to them passes here).
- * PostgreSQL (shared): a handed-over row waiting for an earlier one is released to the poll, and
- * the poll claims with a lease (`for update skip locked`).
+ * PostgreSQL (shared): of the handed-over rows, those this instance can send now keep their lease
+ * (extended); a row waiting for an earlier one, and what does not fit in the concurrency window,
+ * is let go for any instance's poll, which claims with a lease (`for update skip locked`).
  *
  * Attempts are recorded in batches: every attempt finished while the previous record committed
  * goes into one command.
@@ -96,6 +97,8 @@ export class Dispatcher implements OutboxSink {
   readonly retryCompression: number;
   private readonly concurrency: number;
   private readonly owner: boolean;
+  /** Shared mode: how long a claimed row is ours; long enough for an attempt at the longest timeout. */
+  private readonly leaseMs: number;
 
   private started = false;
   private stopped = false;
@@ -127,6 +130,7 @@ export class Dispatcher implements OutboxSink {
     this.retryCompression = o.retryCompression ?? 1;
     this.concurrency = o.concurrency ?? 32;
     this.owner = o.database.kind === 'sqlite';
+    this.leaseMs = Math.max(LEASE_MS, this.timeoutMs + 2 * LEASE_MARGIN_MS);
   }
 
   async start(): Promise<void> {
@@ -221,34 +225,58 @@ export class Dispatcher implements OutboxSink {
 
   // ------------------------------------------------------------------ finding work
 
-  /** Shared mode: rows this instance wrote go now, unless an earlier row of their channel is pending. */
+  /**
+   * Shared mode: of the rows this instance wrote, as many as it can send now go now (their lease
+   * extended), unless an earlier row of their channel is pending; the rest are let go at once, for
+   * any instance's poll, so that they never wait on an instance that may die before sending them.
+   */
   private async admitShared(held: Held[]): Promise<void> {
     this.recording += 1;
+    let letGo = false;
     try {
-      const released = await deliveryStore.releaseBlocked(this.o.database.db, held.map((h) => h.row.id));
+      const room = Math.max(0, this.concurrency - this.sending - this.ready.length);
+      const leasedUntil = Date.now() + this.leaseMs;
+      // Rows written before start() may come from several commands, each with its own birth lease.
+      const byBirth = new Map<string, Held[]>();
       for (const h of held) {
-        if (released.has(h.row.id) || this.known.has(h.row.id)) continue;
-        this.known.add(h.row.id);
-        this.ready.push(h);
+        const birth = h.row.lease_until ?? '';
+        byBirth.set(birth, [...(byBirth.get(birth) ?? []), h]);
+      }
+      let left = room;
+      for (const [birth, group] of byBirth) {
+        const keep = group.slice(0, left).map((h) => h.row.id);
+        left -= keep.length;
+        const kept = await deliveryStore.admit(this.o.database.db, group.map((h) => h.row.id), birth, keep, new Date(leasedUntil).toISOString());
+        if (kept.size < group.length) letGo = true;
+        for (const h of group) {
+          if (!kept.has(h.row.id) || this.known.has(h.row.id)) continue;
+          this.known.add(h.row.id);
+          this.ready.push({ row: h.row, leasedUntil });
+        }
       }
     } catch (err) {
-      // Still leased to us: when the lease runs out, a poll sends them.
+      // Still leased to us since birth: when that lease runs out, a poll sends them.
       this.o.log.error({ err }, 'could not admit new deliveries');
     } finally {
       this.recording -= 1;
     }
     this.pump();
+    if (letGo) this.wake();
     this.settle();
   }
 
   private async poll(): Promise<void> {
-    const want = Math.max(MIN_POLL, this.concurrency - this.sending - this.ready.length);
+    const room = this.concurrency - this.sending - this.ready.length;
     const now = this.o.clock.now().toISOString();
     const realNow = new Date().toISOString();
     const db = this.o.database.db;
     if (!this.owner) {
-      const leasedUntil = Date.now() + LEASE_MS;
-      const rows = await deliveryStore.claimDue(db, now, realNow, new Date(leasedUntil).toISOString(), want);
+      // Claims only what it can send now: a row claimed and left waiting would wait for this
+      // instance alone (and for its lease, should it die). Nothing here starves retries: new
+      // rows beyond the window go back to the table too, where the oldest due is claimed first.
+      if (room <= 0) return;
+      const leasedUntil = Date.now() + this.leaseMs;
+      const rows = await deliveryStore.claimDue(db, now, realNow, new Date(leasedUntil).toISOString(), room);
       for (const row of rows) {
         if (this.known.has(row.id)) continue;
         this.known.add(row.id);
@@ -258,7 +286,7 @@ export class Dispatcher implements OutboxSink {
       return;
     }
     // Rows held without a lease come back from the query: ask for that many more.
-    const rows = await deliveryStore.due(db, now, realNow, want + this.unleased);
+    const rows = await deliveryStore.due(db, now, realNow, Math.max(MIN_POLL, room) + this.unleased);
     if (rows.length === 0) return;
     // Never tell a merchant about a change that a power cut could still undo.
     await this.o.database.durable();

@@ -6,6 +6,12 @@ import { deliveryStore } from './store.js';
 
 /** A dispatcher holds a row this long (real time) before another may take it. */
 export const LEASE_MS = 60_000;
+/**
+ * Shared PostgreSQL: how long a row is leased to the instance that wrote it, until that instance
+ * admits it (right after the commit, when it extends the lease of what it will send now and lets
+ * go of the rest). If the writer dies in between, another instance sends the row after this long.
+ */
+export const BIRTH_LEASE_MS = 5_000;
 
 /** What the outbox tells the dispatcher, each once the transaction that caused it is durable. */
 export interface OutboxSink {
@@ -26,7 +32,8 @@ export interface OutboxSink {
  *
  * Rows are written leased to this process and handed to the dispatcher once their command has
  * committed and is durable: the writer sends what it wrote without polling for it, and another
- * instance (shared PostgreSQL) takes a row only if the writer's lease runs out.
+ * instance (shared PostgreSQL) takes a row only if the writer lets it go or its lease runs out
+ * (a short one, BIRTH_LEASE_MS, until the writer admits the row).
  */
 export class Outbox {
   private sink: OutboxSink | undefined;
@@ -34,6 +41,8 @@ export class Outbox {
   constructor(
     private readonly commands: CommandQueue,
     private readonly now: () => Date,
+    /** How long written rows are leased to this process (real ms): BIRTH_LEASE_MS when instances share the table. */
+    private readonly birthLeaseMs = LEASE_MS,
   ) {}
 
   /** The dispatcher; until it is attached, written rows wait in the table for a poll. */
@@ -44,7 +53,7 @@ export class Outbox {
   async enqueue(trx: Transaction<Database>, rows: readonly NewDelivery[]): Promise<void> {
     if (rows.length === 0) return;
     const at = this.now().toISOString();
-    const leaseUntil = new Date(Date.now() + LEASE_MS).toISOString();
+    const leaseUntil = new Date(Date.now() + this.birthLeaseMs).toISOString();
     const pending = rows.map((r) => pendingDelivery(r, at, leaseUntil));
     await deliveryStore.insert(trx, pending);
     this.commands.afterCommit(trx, () => this.sink?.written(pending));

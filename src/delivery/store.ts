@@ -117,30 +117,47 @@ export const deliveryStore = {
   },
 
   /**
-   * Shared mode, rows this instance wrote (and leased): releases those that wait for an earlier
-   * pending row of their channel, which any instance's poll sends once it is their turn.
-   * Returns the ids released.
+   * Shared mode, rows this instance wrote, still under the lease they were born with (`birthLease`):
+   * those in `keep` that wait for no earlier pending row of their channel are leased until
+   * `leaseUntil` (this instance sends them now); the others are let go, for any instance's poll.
+   * Returns the ids kept. A row whose birth lease ran out and that another instance claimed is
+   * neither kept nor let go: its lease is no longer the one it was born with.
    */
-  async releaseBlocked(db: Db, ids: readonly string[]): Promise<Set<string>> {
+  async admit(db: Db, ids: readonly string[], birthLease: string, keep: readonly string[], leaseUntil: string): Promise<Set<string>> {
     if (ids.length === 0) return new Set();
     const rows = await db
       .updateTable('deliveries as d')
-      .set({ lease_until: null })
+      .set(({ eb, and, not, exists, selectFrom }) => ({
+        lease_until:
+          keep.length === 0
+            ? null
+            : eb
+                .case()
+                .when(
+                  and([
+                    eb('d.id', 'in', keep),
+                    not(
+                      exists(
+                        selectFrom('deliveries as e')
+                          .select('e.id')
+                          .whereRef('e.webhook_id', '=', 'd.webhook_id')
+                          .whereRef('e.msn', '=', 'd.msn')
+                          .whereRef('e.reference', '=', 'd.reference')
+                          .where('e.status', '=', 'pending')
+                          .whereRef('e.event_seq', '<', 'd.event_seq'),
+                      ),
+                    ),
+                  ]),
+                )
+                .then(leaseUntil)
+                .else(null)
+                .end(),
+      }))
       .where('d.id', 'in', ids)
-      .where(({ exists, selectFrom }) =>
-        exists(
-          selectFrom('deliveries as e')
-            .select('e.id')
-            .whereRef('e.webhook_id', '=', 'd.webhook_id')
-            .whereRef('e.msn', '=', 'd.msn')
-            .whereRef('e.reference', '=', 'd.reference')
-            .where('e.status', '=', 'pending')
-            .whereRef('e.event_seq', '<', 'd.event_seq'),
-        ),
-      )
-      .returning('d.id')
+      .where('d.lease_until', '=', birthLease)
+      .returning(['d.id', 'd.lease_until'])
       .execute();
-    return new Set(rows.map((r) => r.id));
+    return new Set(rows.filter((r) => r.lease_until !== null).map((r) => r.id));
   },
 
   /** Lets go of rows this instance held, for the poll to find. */

@@ -91,9 +91,12 @@ export function generateNin(birthDate: string, random: (min: number, max: number
   }
 }
 
+// Made once: building a DateTimeFormat costs ~0.4 ms, more than an approve's own work.
+const OSLO_DATE = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Oslo', year: 'numeric', month: '2-digit', day: '2-digit' });
+
 /** The calendar date (YYYY-MM-DD) in Norway at an instant: birthdays turn at Oslo midnight. */
 export function osloDate(at: Date): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Oslo', year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
+  return OSLO_DATE.format(at);
 }
 
 /** Age in whole years on `today` (YYYY-MM-DD) of someone born on `birthDate` (YYYY-MM-DD). */

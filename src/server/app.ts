@@ -10,7 +10,7 @@ import { clientErrorHandler, DEFAULT_CONNECTION_LIMITS, guardConnections, server
 import { routeKeys, type RateLimit, type RateLimiter } from '../platform/rate-limits.js';
 import type { AppContext } from './context.js';
 import { CONTROL_TAG, registerOpenApi, tagRoutes } from './openapi.js';
-import { serializerFactory } from './lazy-serializers.js';
+import { serializerFactory, validatorFactory } from './lazy-compilers.js';
 import { verifySerialization } from './verify-serialization.js';
 import { deliveryControl } from './control/delivery-routes.js';
 import { platformControl } from './control/platform-routes.js';
@@ -24,8 +24,8 @@ export interface AppOptions {
   bodyLimit?: number;
   /** Check every serialized response against JSON.stringify of the same payload (tests): a field a response schema leaves out fails the request. */
   verifySerialization?: boolean;
-  /** Compile every response serializer at start-up, as Fastify does by default (otherwise on first use). */
-  eagerSerializers?: boolean;
+  /** Compile every request validator and response serializer at start-up, as Fastify does by default (otherwise on first use). */
+  eagerSchemas?: boolean;
   /** Timeouts and connection caps (DEFAULT_CONNECTION_LIMITS). */
   limits?: ConnectionLimits;
   /** Host allowlist and cross-site refusal of the browser-facing routes. */
@@ -136,7 +136,7 @@ export async function buildApp(ctx: AppContext, modules: readonly ApiModule[], o
       // Real Vipps rejects "1000" where it wants 1000: no type coercion, no silent stripping.
       customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: true },
     },
-    schemaController: { compilersFactory: { buildSerializer: serializerFactory(options.eagerSerializers === true) } },
+    schemaController: { compilersFactory: { buildValidator: validatorFactory(options.eagerSchemas === true), buildSerializer: serializerFactory(options.eagerSchemas === true) } },
   }).withTypeProvider<TypeBoxTypeProvider>();
   guardConnections(app.server, limits, shapeOfUrl);
 

@@ -4,7 +4,7 @@ import { assertDisjointPrefixes, type ApiModule, type ModuleInstance, type Platf
 import { openDatabase, type DatabaseConfig, type DatabaseHandle } from '../db/open.js';
 import { clearTable, settings } from '../db/tables.js';
 import { Dispatcher, type DeliveryFaults } from '../delivery/dispatcher.js';
-import { Outbox } from '../delivery/outbox.js';
+import { BIRTH_LEASE_MS, LEASE_MS, Outbox } from '../delivery/outbox.js';
 import { startDnsServer, type DnsLookupResult, type DnsServer } from '../environments/dns-server.js';
 import { RequestServerDirectory } from '../environments/request-server-directory.js';
 import type { EnvironmentName } from '../environments/request-servers.js';
@@ -63,8 +63,8 @@ export interface EmulatorOptions {
   modules?: readonly ApiModule[];
   /** Tests: fail any response whose schema serialization differs from JSON.stringify (default: VIPPS_DEVKIT_VERIFY_SERIALIZATION=1). */
   verifySerialization?: boolean;
-  /** Compile every response serializer at start-up instead of on first use (a test proves they all compile). */
-  eagerSerializers?: boolean;
+  /** Compile every request validator and response serializer at start-up instead of on first use (a test proves they all compile). */
+  eagerSchemas?: boolean;
 }
 
 export interface Emulator {
@@ -159,7 +159,8 @@ async function start(database: DatabaseHandle, modules: readonly ApiModule[], op
     ...(options.retryCompression ? { retryCompression: options.retryCompression } : {}),
   });
   // Rows are written inside the command; the dispatcher gets them once the command is durable.
-  const outbox = new Outbox(database.commands, () => clock.now());
+  // Shared PostgreSQL: a short lease at birth, so that rows of an instance that dies before sending them are not stuck for long.
+  const outbox = new Outbox(database.commands, () => clock.now(), database.kind === 'postgres' ? BIRTH_LEASE_MS : LEASE_MS);
   outbox.attach(dispatcher);
 
   const platform: Platform = {
@@ -260,7 +261,7 @@ async function start(database: DatabaseHandle, modules: readonly ApiModule[], op
     logLevel: options.logLevel ?? 'info',
     ...(options.bodyLimit ? { bodyLimit: options.bodyLimit } : {}),
     verifySerialization: options.verifySerialization ?? process.env.VIPPS_DEVKIT_VERIFY_SERIALIZATION === '1',
-    eagerSerializers: options.eagerSerializers === true,
+    eagerSchemas: options.eagerSchemas === true,
     limits: options.limits,
     site: { loopbackOnly: isLoopbackHost(host), allowedHosts: options.allowedHosts ?? [] },
   });

@@ -1,4 +1,5 @@
-import QRCode from 'qrcode';
+// Loaded on the first QR code: most starts never draw one, and the package costs start-up time.
+const qrcode = () => import('qrcode').then((m) => m.default);
 
 export type QrImage = { contentType: string; body: string | Buffer };
 
@@ -8,9 +9,9 @@ export type QrImage = { contentType: string; body: string | Buffer };
  */
 export async function qrImage(text: string, format: { format: string; size?: number | null } | undefined): Promise<QrImage> {
   if (format?.format === 'IMAGE/PNG') {
-    const body = await QRCode.toBuffer(text, { type: 'png', errorCorrectionLevel: 'M', margin: 2, width: format.size ?? 1024 });
+    const body = await (await qrcode()).toBuffer(text, { type: 'png', errorCorrectionLevel: 'M', margin: 2, width: format.size ?? 1024 });
     return { contentType: 'image/png', body };
   }
-  const body = await QRCode.toString(text, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
+  const body = await (await qrcode()).toString(text, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
   return { contentType: 'image/svg+xml; charset=utf-8', body };
 }

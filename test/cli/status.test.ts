@@ -144,7 +144,7 @@ describe('vipps-devkit faults', () => {
 
     const bad = await runCli(['faults', 'add', 'latency', '--api', 'epayment', '--url', emu.url]);
     expect(bad.code).toBe(1);
-    expect(bad.stderr).toContain('HTTP 400: a latency fault needs latencyMs');
+    expect(bad.stderr).toContain('faults add latency: a latency fault needs --ms');
 
     const clear = await runCli(['faults', 'clear', f.id, '--url', emu.url]);
     expect(clear.code).toBe(0);

@@ -17,8 +17,8 @@ describe('the OpenAPI document and the docs page', () => {
   const ops: Array<{ method: string; path: string; op: Operation }> = [];
 
   beforeAll(async () => {
-    // Serializers compile on first use; here all at start-up, so a schema fast-json-stringify cannot compile fails.
-    emulator = await startTestEmulator({ eagerSerializers: true });
+    // Validators and serializers compile on first use; here all at start-up, so a schema ajv or fast-json-stringify cannot compile fails.
+    emulator = await startTestEmulator({ eagerSchemas: true });
     const res = await fetch(`${emulator.url}/devkit/v1/openapi.json`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^application\/json/);

@@ -10,7 +10,7 @@ import net from 'node:net';
 import { createInterface } from 'node:readline';
 import { Agent, request as undiciRequest } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cliPath, repoRoot, runCli, startServeProcess, stopProcess } from '../helpers/cli.js';
+import { cliPath, repoRoot, runCli, startServeProcess, stopProcess, testStateHome } from '../helpers/cli.js';
 import { rawExchange, shapeProblems } from '../helpers/error-shapes.js';
 import { http, startTestEmulator, type TestEmulator } from '../helpers/emulator.js';
 
@@ -156,7 +156,7 @@ describe('finding 3 as the probe saw it: more slow connections than the process 
   it('serve under `ulimit -n 700` with 1,000 slow connections: the ordinary client is answered throughout', async () => {
     // Node raises its soft limit to the hard one; the shell sets both. serve then caps connections at
     // 700 - 256 (its defaults otherwise: the slow ones would last the 10 s headers timeout).
-    const child = spawn('/bin/sh', ['-c', `ulimit -n 700 && exec "${process.execPath}" "${cliPath}" serve --ephemeral --no-dns --port 0 --json --log-level warn`], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('/bin/sh', ['-c', `ulimit -n 700 && exec "${process.execPath}" "${cliPath}" serve --ephemeral --no-dns --port 0 --json --log-level warn`], { cwd: repoRoot, env: { ...process.env, XDG_STATE_HOME: testStateHome }, stdio: ['ignore', 'pipe', 'pipe'] });
     const mine: Slow[] = [];
     try {
       const banner = await new Promise<{ url: string }>((resolve, reject) => {

@@ -23,25 +23,49 @@ export interface PageReport {
 
 export class StatusCheckError extends Error {}
 
-/** `https://x.statuspage.io` → its summary endpoint; a URL that already names a .json file is used as is. */
-export function summaryUrl(base: string): URL {
+/**
+ * `https://x.statuspage.io` → its summary endpoint; a URL that already names a .json file is used
+ * as is. A page's own address (the emulator's `/status`) also finds the summary at the site's
+ * root: the second candidate. `host:port` without a scheme is http on loopback, https elsewhere.
+ */
+export function summaryUrls(base: string): URL[] {
   let url: URL;
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(base) ? base : `${/^(localhost|127\.|\[::1\])/.test(base) ? 'http' : 'https'}://${base}`;
   try {
-    url = new URL(base);
+    url = new URL(withScheme);
   } catch {
     throw new StatusCheckError(`${base}: not a URL (expected e.g. https://vipps.statuspage.io)`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new StatusCheckError(`${base}: only http and https status pages can be read`);
-  if (!url.pathname.endsWith('.json')) url.pathname = `${url.pathname.replace(/\/+$/, '')}/api/v2/summary.json`;
-  return url;
+  if (url.pathname.endsWith('.json')) return [url];
+  const under = new URL(url);
+  under.pathname = `${url.pathname.replace(/\/+$/, '')}/api/v2/summary.json`;
+  if (url.pathname === '/' || url.pathname === '') return [under];
+  return [under, new URL('/api/v2/summary.json', url)];
 }
 
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 
 /** Fetches and checks one page; every failure is a StatusCheckError with a clear one-line message. */
 export async function checkStatusPage(base: string, timeoutMs: number): Promise<PageReport> {
-  const url = summaryUrl(base);
+  const [first, ...rest] = summaryUrls(base);
   const signal = AbortSignal.timeout(timeoutMs);
+  try {
+    return await checkSummary(first!, signal, timeoutMs);
+  } catch (err) {
+    // Not found under the page's own path: the site's root (the emulator's /status is such a page).
+    if (!(err instanceof NotFound) || rest.length === 0) throw err;
+    try {
+      return await checkSummary(rest[0]!, signal, timeoutMs);
+    } catch (again) {
+      throw again instanceof NotFound ? new StatusCheckError(`${err.message}; ${again.message}`) : again;
+    }
+  }
+}
+
+class NotFound extends StatusCheckError {}
+
+async function checkSummary(url: URL, signal: AbortSignal, timeoutMs: number): Promise<PageReport> {
   const seconds = `${Math.round(timeoutMs / 100) / 10} s`;
   let text: string;
   let status: number;
@@ -57,6 +81,7 @@ export async function checkStatusPage(base: string, timeoutMs: number): Promise<
     const cause = e.cause?.code ?? e.cause?.message ?? e.message;
     throw new StatusCheckError(`${url.href}: unreachable (${cause})`);
   }
+  if (status === 404) throw new NotFound(`${url.href}: HTTP 404 instead of a status page`);
   if (status < 200 || status >= 300) throw new StatusCheckError(`${url.href}: HTTP ${status}${statusText ? ` ${statusText}` : ''} instead of a status page`);
   let body: unknown;
   try {
