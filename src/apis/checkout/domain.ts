@@ -243,9 +243,11 @@ export function startPayment(s: Session, method: 'Wallet' | 'Card', consent: boo
 
 /** The session's payment changed (told by the payment API in its command): end states notify the merchant. */
 export function paymentChanged(s: Session, payment: IssuedPayment, now: Date): Outcome {
-  if (s.state !== 'PaymentInitiated') return { ok: true, session: { ...s, paymentState: payment.state }, notify: false };
+  // After the end (captures, refunds) or while the payment waits, the session itself does not change:
+  // the API reads the live payment.
+  if (s.state !== 'PaymentInitiated') return { ok: true, session: s, notify: false };
   const state: SessionState | undefined = payment.state === 'AUTHORIZED' ? 'PaymentSuccessful' : payment.state === 'CREATED' ? undefined : 'PaymentTerminated';
-  if (!state) return { ok: true, session: { ...s, paymentState: payment.state }, notify: false };
+  if (!state) return { ok: true, session: s, notify: false };
   return { ok: true, session: { ...s, state, paymentState: payment.state, endedAt: now.toISOString() }, notify: true };
 }
 

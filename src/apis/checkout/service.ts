@@ -198,7 +198,9 @@ export class CheckoutService {
     const stored = await sessionStore.load(trx, payment.msn, payment.reference);
     if (!stored) return;
     const outcome = domain.paymentChanged(stored.session, payment, this.now());
-    if (!outcome.ok) return;
+    // Nothing of the session's own changed (a capture, the payment's creation): no write, so the
+    // payment's command never waits on (or races) the session's row.
+    if (!outcome.ok || outcome.session === stored.session) return;
     const saved = await sessionStore.update(trx, stored, outcome.session, this.now());
     if (outcome.notify) await this.deps.notify(trx, saved.session, sessionView(saved.session, payment), saved.version);
   }
