@@ -164,6 +164,16 @@ describe('unknown paths and methods: 404 and 405 in the owning API\'s shape, wha
     qr: { base: '/qr/v1/', known: ['PATCH', '/qr/v1/merchant-redirect'], shape: (res) => expect(res.body).toMatchObject({ type: expect.stringContaining('rfc7231'), title: expect.any(String), instance: expect.any(String) }) },
     userinfo: { base: '/vipps-userinfo-api/', known: ['POST', '/vipps-userinfo-api/userinfo/c06c4afe-d9e1-4c5d-939a-177d752a0944'], shape: (res, status) => expect(res.body).toMatchObject({ status: String(status), title: expect.any(String), instance: expect.any(String) }) },
     status: { base: '/api/v2/', known: ['POST', '/api/v2/summary.json'], shape: problem },
+    checkout: {
+      base: '/checkout/v3/',
+      known: ['DELETE', '/checkout/v3/session'],
+      shape: (res, status) => expect(res.body).toMatchObject({ status, errorCode: expect.any(String), errors: expect.any(Object) }),
+    },
+    ordermanagement: {
+      base: '/order-management/v9/',
+      known: ['PATCH', '/order-management/v3/categories'],
+      shape: (res) => expect(res.body).toMatchObject({ type: expect.any(String), title: expect.any(String), detail: expect.any(String), instance: expect.any(String) }),
+    },
   };
   /** The bodies official clients send: none, an empty JSON body (the SDK's DELETE), JSON, text, broken JSON. */
   const bodies: Array<[string, string | undefined, string]> = [
