@@ -22,6 +22,7 @@ const MODULES: BenchModule[] = [
   { name: 'delivery', load: () => import('./delivery.js') },
   { name: 'ecom', load: () => import('./ecom.js') },
   { name: 'startup', load: () => import('./startup.js') },
+  { name: 'recurring', load: () => import('./recurring.js') },
 ];
 
 interface ModuleResult {

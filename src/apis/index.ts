@@ -5,6 +5,7 @@ import { epaymentModule } from './epayment/module.js';
 import type { ApiModule } from './module.js';
 import { orderManagementModule } from './ordermanagement/module.js';
 import { qrModule } from './qr/module.js';
+import { recurringModule } from './recurring/module.js';
 import { statusModule } from './status/module.js';
 import { userinfoModule } from './userinfo/module.js';
 import { usersideModule } from './userside/module.js';
@@ -21,6 +22,7 @@ export const MODULES: readonly ApiModule[] = [
   usersideModule,
   ecomModule,
   qrModule,
+  recurringModule,
   checkoutModule,
   orderManagementModule,
   userinfoModule,

@@ -1,7 +1,9 @@
 import { Command } from 'commander';
 import { deliveriesCommand } from './deliveries.js';
 import { doctorCommand } from './doctor.js';
+import { envCommand } from './env.js';
 import { faultsCommand } from './faults.js';
+import { paymentsCommand } from './payments.js';
 import { postmanCommand } from './postman.js';
 import { serveCommand } from './serve.js';
 import { serversCommand } from './servers.js';
@@ -25,6 +27,8 @@ export function buildProgram(): Command {
   program.addCommand(statusCommand());
   program.addCommand(doctorCommand());
   program.addCommand(postmanCommand());
+  program.addCommand(paymentsCommand());
+  program.addCommand(envCommand());
   return program;
 }
 

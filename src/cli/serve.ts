@@ -70,7 +70,8 @@ export function serveCommand(): Command {
     .addOption(new Option('--keep-alive-timeout <ms>', 'an idle keep-alive connection is closed after this').default(DEFAULT_CONNECTION_LIMITS.keepAliveTimeoutMs).argParser(milliseconds))
     .addOption(new Option('--max-connections-per-client <n>', 'connections one client address may have open at once').default(DEFAULT_CONNECTION_LIMITS.maxConnectionsPerClient).argParser(count))
     .addOption(new Option('--max-connections <n>', 'connections open at once, all clients together').default(DEFAULT_CONNECTION_LIMITS.maxConnections).argParser(count))
-    .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'))
+    .addOption(new Option('--log-level <level>', 'log level (debug: one line per request)').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'))
+    .addOption(new Option('--log-format <format>', 'pretty: a line per event, coloured on a terminal; json: JSON lines for log tools').choices(['pretty', 'json']).default('pretty').env('VIPPS_DEVKIT_LOG_FORMAT'))
     .addOption(new Option('--dns-port <port>', 'port of the built-in DNS server on 127.0.0.1 (request-server names, apitest.vipps.no)').default(8053).env('VIPPS_DEVKIT_DNS_PORT').argParser(port))
     .option('--no-dns', 'do not start the built-in DNS server')
     .addOption(new Option('--environment <env>', 'environment the emulator plays; webhooks come from its request servers').choices(['mt', 'prod']).default('mt'))
@@ -80,7 +81,7 @@ export function serveCommand(): Command {
     .addOption(new Option('--rate-limits <mode>', "the APIs' documented rate limits (429 over the limit); off for load tests").choices(['on', 'off']).default('on').env('VIPPS_DEVKIT_RATE_LIMITS'))
     .option('--json', 'print the start-up banner (URL, credentials) as one JSON line')
     .action(async (opts: {
-      port: number; host: string; dataDir: string; ephemeral?: boolean; databaseUrl?: string; databaseSchema?: string; adminToken?: string; logLevel: string; json?: boolean;
+      port: number; host: string; dataDir: string; ephemeral?: boolean; databaseUrl?: string; databaseSchema?: string; adminToken?: string; logLevel: string; logFormat: 'pretty' | 'json'; json?: boolean;
       dnsPort: number; dns: boolean; environment: 'mt' | 'prod'; retryCompression: number; deliveryTimeout: number; callbackRetries: number;
       allowedHost?: string[]; headersTimeout: number; bodyTimeout: number; requestTimeout: number; keepAliveTimeout: number;
       maxConnectionsPerClient: number; maxConnections: number;
@@ -97,6 +98,7 @@ export function serveCommand(): Command {
           host: opts.host,
           port: opts.port,
           logLevel: opts.logLevel,
+          logFormat: opts.logFormat,
           ...(adminToken ? { adminToken } : {}),
           ...(opts.allowedHost ? { allowedHosts: opts.allowedHost } : {}),
           ...(opts.dns ? { dnsPort: opts.dnsPort } : {}),

@@ -58,7 +58,14 @@ export class MerchantHttp {
   /** `localhost` origins that answered on ::1 after 127.0.0.1 refused: ::1 is tried first there. */
   private readonly localhostOnV6 = new Set<string>();
 
-  constructor(private readonly source: CallSource) {}
+  /** Set once a request server's address could not be bound: calls to IPv4 loopback go unbound from then on. */
+  private sourcesMissing = false;
+
+  constructor(
+    private readonly source: CallSource,
+    /** Told once when this machine lacks the request servers' loopback addresses (macOS has only 127.0.0.1). */
+    private readonly onSourceMissing?: (address: string, error: string) => void,
+  ) {}
 
   async send(req: MerchantRequest): Promise<MerchantResponse> {
     const target = this.target(req.url);
@@ -69,7 +76,7 @@ export class MerchantHttp {
       case 'v6':
         return this.attempt(target, V6_LOOPBACK, this.agent(undefined), req);
       case 'v4':
-        return this.attempt(target, target.hostname, this.agent(req.source ?? this.source.deliveryServer().address), req);
+        return this.fromSource(target, target.hostname, req);
       default:
         return this.attempt(target, target.hostname, this.agent(undefined), req);
     }
@@ -99,7 +106,7 @@ export class MerchantHttp {
   private async localhost(target: Exclude<Target, { refused: string }>, req: MerchantRequest): Promise<MerchantResponse> {
     const key = `${target.protocol}${target.port}`;
     const v6First = this.localhostOnV6.has(key);
-    const v4 = () => this.attempt(target, V4_LOOPBACK, this.agent(req.source ?? this.source.deliveryServer().address), req);
+    const v4 = () => this.fromSource(target, V4_LOOPBACK, req);
     const v6 = () => this.attempt(target, V6_LOOPBACK, this.agent(undefined), req);
     const first = await (v6First ? v6() : v4());
     // Only a refused connection is safe to try elsewhere: nothing was sent.
@@ -112,6 +119,22 @@ export class MerchantHttp {
     }
     // The other address refusing too (or not existing: no IPv6) means nothing listens there.
     return /^(ECONNREFUSED|EADDRNOTAVAIL|EAFNOSUPPORT|ENETUNREACH)\b/.test(second.error) ? { error: `ECONNREFUSED: nothing listens on ${target.host} (tried 127.0.0.1 and ::1)` } : second;
+  }
+
+  /**
+   * An IPv4 loopback call from the request server's address. Where that address does not exist
+   * (EADDRNOTAVAIL: macOS has only 127.0.0.1 on lo0 unless aliases are added), nothing was sent:
+   * the call goes again unbound, and so does every later one, after one warning.
+   */
+  private async fromSource(target: Exclude<Target, { refused: string }>, host: string, req: MerchantRequest): Promise<MerchantResponse> {
+    const source = this.sourcesMissing ? undefined : (req.source ?? this.source.deliveryServer().address);
+    const res = await this.attempt(target, host, this.agent(source), req);
+    if (source === undefined || !res.error?.startsWith('EADDRNOTAVAIL')) return res;
+    if (!this.sourcesMissing) {
+      this.sourcesMissing = true;
+      this.onSourceMissing?.(source, res.error);
+    }
+    return this.attempt(target, host, this.agent(undefined), req);
   }
 
   private attempt(target: Exclude<Target, { refused: string }>, host: string, agent: Agent, req: MerchantRequest): Promise<MerchantResponse> {

@@ -80,6 +80,28 @@ export interface PaymentRequestView {
    * `removable` whether the merchant can be asked to forget them.
    */
   consent?: { phoneNumber: string; removable: boolean };
+  /**
+   * Capability: the request is a standing agreement (a subscription) rather than one payment. The
+   * user accepts its terms (the initial charge, if any, is `amount`); AUTHORIZED then means the
+   * agreement is active, and the app lists it until it ends (`PaymentRequestProvider.stop`).
+   */
+  agreement?: AgreementTerms;
+}
+
+/** The terms of an agreement as the landing page and the app show them. */
+export interface AgreementTerms {
+  productName: string;
+  productDescription?: string;
+  /** The price as the app words it: "99 kr every month", "up to 300 kr every month". */
+  price: string;
+  /** A campaign's explanation ("Ordinary price 399 kr starts 6/12/2022"). */
+  campaign?: string;
+  /** What the user pays now to start it (the initial charge). */
+  initialCharge?: { amount: RequestAmount; description: string };
+  /** Where the user manages it at the merchant. */
+  manageUrl: string;
+  /** The agreement has ended after being active (stopped by the merchant or the user). */
+  stopped?: true;
 }
 
 /** One request in a user's app: the inbox while it waits, the history afterwards. */
@@ -121,6 +143,8 @@ export interface PaymentRequestProvider {
   shippingOptions?(request: PaymentRequestView, user: TestUser): Promise<{ ok: true; options: ShippingChoice[] } | { ok: false; message: string }>;
   /** "Remove consent" in the app's history. */
   removeConsent?(request: PaymentRequestView, user: TestUser): Promise<{ ok: boolean; message: string }>;
+  /** An active agreement (`agreement` capability): the user ends it from the app's list of agreements. */
+  stop?(request: PaymentRequestView, user: TestUser): Promise<UserActionResult>;
 }
 
 // Written by every PUSH_MESSAGE create: prepared (src/db/prepared.ts). The column `reference` holds the inbox key.

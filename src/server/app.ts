@@ -11,6 +11,7 @@ import { routeKeys, type RateLimit, type RateLimiter } from '../platform/rate-li
 import type { AppContext } from './context.js';
 import { CONTROL_TAG, registerOpenApi, tagRoutes } from './openapi.js';
 import { serializerFactory, validatorFactory } from './lazy-compilers.js';
+import { prettyLog } from './pretty-log.js';
 import { verifySerialization } from './verify-serialization.js';
 import { deliveryControl } from './control/delivery-routes.js';
 import { platformControl } from './control/platform-routes.js';
@@ -20,6 +21,8 @@ import { siteGuard, type SiteOptions } from './site-guard.js';
 
 export interface AppOptions {
   logLevel: string;
+  /** `pretty`: one coloured (on a TTY) human line per event; `json`: pino's JSON lines. */
+  logFormat?: 'pretty' | 'json';
   /** Largest request body accepted, in bytes. */
   bodyLimit?: number;
   /** Check every serialized response against JSON.stringify of the same payload (tests): a field a response schema leaves out fails the request. */
@@ -104,17 +107,18 @@ export async function buildApp(ctx: AppContext, modules: readonly ApiModule[], o
   const shapeOfUrl = (url: string): ErrorShape => moduleOfPath(modules, pathOf(url))?.errors ?? controlShape;
   const shapeOf = (request: FastifyRequest): ErrorShape => shapeOfUrl(request.url);
 
+  const verbose = options.logLevel === 'debug' || options.logLevel === 'trace';
   const app = Fastify({
     // Logs go to stderr: stdout carries what scripts read (the --json banner).
     // What a request line in the log says: never headers (credentials, tokens) or bodies, and the
     // secret of a payment link (`?token=`) redacted (docs/security.md).
     logger: {
       level: options.logLevel,
-      stream: process.stderr,
+      stream: options.logFormat === 'pretty' ? prettyLog(process.stderr) : process.stderr,
       serializers: { req: (req: FastifyRequest) => ({ method: req.method, url: redactUrl(req.url), remoteAddress: req.ip }) },
     },
-    // One log line per request only when asked for (debug): it costs on every request.
-    logController: new LogController({ disableRequestLogging: options.logLevel !== 'debug' && options.logLevel !== 'trace' }),
+    // Fastify's two lines per request are off: one line per request at debug (below).
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
     forceCloseConnections: true,
     // Every route answers with and without a trailing slash (the eCom collection posts to /ecomm/v2/payments/).
@@ -139,6 +143,14 @@ export async function buildApp(ctx: AppContext, modules: readonly ApiModule[], o
     schemaController: { compilersFactory: { buildValidator: validatorFactory(options.eagerSchemas === true), buildSerializer: serializerFactory(options.eagerSchemas === true) } },
   }).withTypeProvider<TypeBoxTypeProvider>();
   guardConnections(app.server, limits, shapeOfUrl);
+
+  // One log line per request only when asked for (debug): it costs on every request.
+  if (verbose) {
+    app.addHook('onResponse', (request, reply, done) => {
+      request.log.debug(`${request.method} ${redactUrl(request.url)} ${reply.statusCode} ${reply.elapsedTime.toFixed(1)} ms from ${request.ip}`);
+      done();
+    });
+  }
 
   const routes: ServedRoute[] = [];
   app.addHook('onRoute', (route) => {

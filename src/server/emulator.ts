@@ -33,6 +33,8 @@ export interface EmulatorOptions {
   host?: string;
   port?: number;
   logLevel?: string;
+  /** `json` (default): pino's JSON lines on stderr; `pretty`: a human line per event (`serve`'s default). */
+  logFormat?: 'pretty' | 'json';
   /**
    * Required for the control API when set (an empty or blank string counts as unset). Beyond
    * loopback it must be set: the emulator refuses to start otherwise (`serve` generates one).
@@ -146,7 +148,12 @@ async function start(database: DatabaseHandle, modules: readonly ApiModule[], op
   // `app` exists by the time anything is delivered.
   const log = { warn: (o: object, m: string) => app.log.warn(o, m), error: (o: object, m: string) => app.log.error(o, m) };
   // One HTTP client towards merchants, for deliveries and the APIs' synchronous calls alike.
-  const merchantHttp = new MerchantHttp(servers);
+  const merchantHttp = new MerchantHttp(servers, (address, error) =>
+    log.warn(
+      { address, error },
+      `this machine has no loopback address ${address} (request servers send from 127.x addresses); deliveries now come from 127.0.0.1, so a firewall allowlist sees them as 127.0.0.1. On macOS add the addresses with: sudo ifconfig lo0 alias ${address} up (docs/webhooks.md)`,
+    ),
+  );
   const dispatcher = new Dispatcher({
     database,
     clock,
@@ -259,6 +266,7 @@ async function start(database: DatabaseHandle, modules: readonly ApiModule[], op
   const host = options.host;
   const { app, routes } = await buildApp(ctx, modules, {
     logLevel: options.logLevel ?? 'info',
+    logFormat: options.logFormat ?? 'json',
     ...(options.bodyLimit ? { bodyLimit: options.bodyLimit } : {}),
     verifySerialization: options.verifySerialization ?? process.env.VIPPS_DEVKIT_VERIFY_SERIALIZATION === '1',
     eagerSchemas: options.eagerSchemas === true,

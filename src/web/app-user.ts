@@ -1,6 +1,7 @@
 import { orderKeyId, type OrderDetails } from '../platform/order-details.js';
 import type { TestUser } from '../platform/test-users.js';
 import type { InboxEntry, PaymentRequestView, RequestState, ShippingChoice } from '../platform/user-inbox.js';
+import { agreementTerms } from './components.js';
 import { formatAmount, formatPhone, STATE_TEXT, visibleState } from './format.js';
 import { html, type Html } from './html.js';
 import { layout, notice } from './layout.js';
@@ -41,6 +42,8 @@ export function appUserPage(v: AppUserView): Html {
   const states = v.requests.map((r) => ({ r, state: visibleState(r.request, v.now) }));
   const pending = states.filter((s) => s.state === 'CREATED');
   const history = states.filter((s) => s.state !== 'CREATED');
+  // Standing agreements the user accepted and that still run.
+  const agreements = states.filter((s) => s.state === 'AUTHORIZED' && s.r.request.agreement && !s.r.request.agreement.stopped);
   const when = (iso: string) => iso.slice(0, 16).replace('T', ' ');
   return layout(
     `Vipps — ${v.user.givenName} ${v.user.familyName}`,
@@ -53,22 +56,26 @@ ${pending.map(({ r }) => {
   const p = r.request;
   return html`<div class="card request" data-testid="request" data-reference="${p.reference}">
   <div class="merchant">${v.merchantName(p.msn)}</div>
-  <div class="amount">${formatAmount(p.amount)}</div>
-  ${p.description ? html`<div class="desc">${p.description}</div>` : ''}
-  <div class="meta">Reference ${p.reference} · expires ${when(p.expiresAt)} UTC</div>
+  ${p.agreement ? agreementTerms(p) : html`<div class="amount">${formatAmount(p.amount)}</div>
+  ${p.description ? html`<div class="desc">${p.description}</div>` : ''}`}
+  <div class="meta">${p.agreement ? 'Agreement' : 'Reference'} ${p.reference} · expires ${when(p.expiresAt)} UTC</div>
   ${p.lastDecline ? html`<div class="notice error" data-testid="decline">Last attempt failed: <strong>${p.lastDecline.reason}</strong>. ${p.lastDecline.message}</div>` : ''}
   <form method="post" action="${base}/requests/${p.token}/approve">
     ${shippingChoice(v.shipping?.get(p.token))}
     <label for="pin-${p.token}">PIN</label>
     <input type="password" id="pin-${p.token}" name="pin" inputmode="numeric" autocomplete="off" maxlength="8" ${v.focus === p.token ? html`autofocus` : ''}>
     <p class="meta">Test users' PIN is 1236.</p>
-    <button class="btn btn-primary" type="submit">Approve</button>
+    <button class="btn btn-primary" type="submit">${p.agreement ? 'Accept' : 'Approve'}</button>
   </form>
   <form method="post" action="${base}/requests/${p.token}/reject">
     <button class="btn btn-secondary" type="submit">Reject</button>
   </form>
 </div>`;
 })}
+${agreements.length === 0 ? '' : html`<h2>Agreements</h2>
+<ul class="plain" data-testid="agreements">
+${agreements.map(({ r }) => html`<li data-reference="${r.request.reference}"><span><strong>${v.merchantName(r.request.msn)}</strong> · ${r.request.agreement!.productName}<br><span class="meta">${r.request.agreement!.price}</span></span><form method="post" action="${base}/requests/${r.request.token}/stop"><button class="btn btn-secondary" type="submit" data-testid="stop-agreement">Stop</button></form></li>`)}
+</ul>`}
 <h2>Scan a QR code</h2>
 <form method="post" action="${base}/scan" class="card">
   <label for="link">Paste the QR code's link</label>
@@ -78,14 +85,18 @@ ${pending.map(({ r }) => {
 <h2>History</h2>
 ${history.length === 0 ? html`<p class="meta">No payments yet.</p>` : ''}
 <ul class="plain" data-testid="history">
-${history.map(({ r, state }) => html`<li data-reference="${r.request.reference}"><span><strong>${v.merchantName(r.request.msn)}</strong><br><span class="meta">${when(r.sentAt)} · ${r.request.reference}</span>${consentForm(base, r.request, v.user.phoneNumber)}${orderExtras(v.orders?.get(orderKeyId({ msn: r.request.msn, orderId: r.request.reference })))}</span><span>${formatAmount(r.request.amount)}<br>${badge(state)}</span></li>`)}
+${history.map(({ r, state }) => html`<li data-reference="${r.request.reference}"><span><strong>${v.merchantName(r.request.msn)}</strong><br><span class="meta">${when(r.sentAt)} · ${r.request.reference}</span>${consentForm(base, r.request, v.user.phoneNumber)}${orderExtras(v.orders?.get(orderKeyId({ msn: r.request.msn, orderId: r.request.reference })))}</span><span>${formatAmount(r.request.amount)}<br>${badge(state, r.request)}</span></li>`)}
 </ul>`,
     { tag: 'Vipps MT app (simulated)' },
   );
 }
 
-function badge(state: RequestState): Html {
-  return html`<span class="badge ${state}" data-state="${state}">${STATE_TEXT[state]}</span>`;
+/** An agreement's states in the app's words: active, stopped. */
+const AGREEMENT_TEXT: Partial<Record<RequestState, string>> = { AUTHORIZED: 'Active', ABORTED: 'Rejected', TERMINATED: 'Stopped' };
+
+function badge(state: RequestState, p?: PaymentRequestView): Html {
+  const text = p?.agreement ? (p.agreement.stopped ? 'Stopped' : (AGREEMENT_TEXT[state] ?? STATE_TEXT[state])) : STATE_TEXT[state];
+  return html`<span class="badge ${state}" data-state="${state}">${text}</span>`;
 }
 
 /** "Remove consent" (Profile → Security → Companies that remember you) for an approved express payment. */

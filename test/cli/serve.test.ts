@@ -1,10 +1,11 @@
+import { spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { http } from '../helpers/emulator.js';
-import { runCli, startServeProcess, stopProcess, type Banner } from '../helpers/cli.js';
+import { cliPath, repoRoot, runCli, startServeProcess, stopProcess, testStateHome, type Banner } from '../helpers/cli.js';
 
 const dirs: string[] = [];
 const tempDir = () => {
@@ -135,6 +136,47 @@ describe('vipps-devkit serve', () => {
       expect(allowed.body.merchants[0].msn).toBe(banner.merchantSerialNumber);
     } finally {
       await stopProcess(child);
+    }
+  });
+});
+
+describe('the console', () => {
+  /** `serve` as a person starts it (no --json): its banner on stdout, its log on stderr. */
+  async function serveForPeople(args: string[]) {
+    const child = spawn(process.execPath, [cliPath, 'serve', '--port', '0', '--ephemeral', '--no-dns', ...args], { cwd: repoRoot, env: { ...process.env, XDG_STATE_HOME: testStateHome }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    await expect.poll(() => stdout, { timeout: 20_000 }).toContain('Stop with Ctrl+C.');
+    const url = /running at (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout)![1]!;
+    return { child, url, stdout: () => stdout, stderr: () => stderr };
+  }
+
+  it('is for people by default: no JSON lines, and at debug one line per request (payment-link tokens redacted)', async () => {
+    const s = await serveForPeople(['--log-level', 'debug']);
+    try {
+      expect((await fetch(`${s.url}/status`)).status).toBe(200);
+      await fetch(`${s.url}/epayment/v1/payments/abcdefgh?token=do-not-log-me`);
+      await expect.poll(() => s.stderr(), { timeout: 10_000 }).toMatch(/GET \/epayment\/v1\/payments\/abcdefgh\?token=\[redacted\] 401 [\d.]+ ms from 127\.0\.0\.1/);
+      const lines = `${s.stdout()}${s.stderr()}`.split('\n').filter(Boolean);
+      expect(lines.filter((l) => l.startsWith('{'))).toEqual([]);
+      expect(lines.filter((l) => l.includes('GET /status 200'))).toHaveLength(1);
+      expect(s.stderr()).not.toContain('do-not-log-me');
+    } finally {
+      await stopProcess(s.child);
+    }
+  });
+
+  it('--log-format json: JSON lines for log tools, the same one per request', async () => {
+    const s = await serveForPeople(['--log-level', 'debug', '--log-format', 'json']);
+    try {
+      await fetch(`${s.url}/status`);
+      await expect.poll(() => s.stderr(), { timeout: 10_000 }).toContain('GET /status 200');
+      const line = s.stderr().split('\n').find((l) => l.includes('GET /status 200'))!;
+      expect(JSON.parse(line)).toMatchObject({ level: 20, msg: expect.stringMatching(/^GET \/status 200 [\d.]+ ms from 127\.0\.0\.1$/) });
+    } finally {
+      await stopProcess(s.child);
     }
   });
 });

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestEmulator, type TestEmulator } from '../helpers/emulator.js';
 import { pgUnreachable, testPgUrl } from '../helpers/postgres.js';
 import { startReceiver } from '../helpers/receiver.js';
+import { draftBody, refreshingTokens } from '../apis/recurring/helpers.js';
 
 /**
  * Shared PostgreSQL mode, module by module: whatever one instance changes — through an API, the
@@ -160,5 +161,38 @@ describe.skipIf(skipReason !== undefined)(`two instances on one PostgreSQL${skip
     await expect.poll(async () => (await b.call('GET', '/devkit/v1/clock')).body.offsetMilliseconds, poll).toBeGreaterThanOrEqual(60_000);
     expect((await b.call('POST', '/devkit/v1/reset')).status).toBe(200);
     await expect.poll(async () => (await a.call('GET', '/devkit/v1/clock')).body.offsetMilliseconds, poll).toBe(0);
+  });
+
+  // Last: it moves the clock by days, which expires the instances' access tokens.
+  it('Recurring: drafted on A, accepted on B, paged across both, and a due charge taken exactly once by the two calendars', async () => {
+    const ra = refreshingTokens(a);
+    const rb = refreshingTokens(b);
+    const key = () => randomUUID();
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i += 1) {
+      const d = await ra.call('POST', '/recurring/v3/agreements', { idempotencyKey: key(), body: draftBody({ productName: `Shared ${i}` }) });
+      expect(d.status, d.text).toBe(201);
+      expect((await rb.call('PATCH', `/recurring/v3/agreements/${d.body.agreementId}/accept`, { idempotencyKey: key(), body: { phoneNumber: '4791234567' } })).status).toBe(204);
+      ids.push(d.body.agreementId);
+    }
+    expect((await ra.call('GET', `/recurring/v3/agreements/${ids[0]}`)).body.status).toBe('ACTIVE');
+    // A Continuation-Token from A is good on B.
+    const first = await ra.call('GET', '/recurring/v3/agreements?pageSize=2');
+    const token = first.headers.get('continuation-token');
+    expect(token).toBeTruthy();
+    const rest = await rb.call('GET', '/recurring/v3/agreements?pageSize=2', { headers: { 'continuation-token': token! } });
+    expect(rest.status, rest.text).toBe(200);
+    expect([...first.body, ...rest.body].map((x: { id: string }) => x.id).filter((id: string) => ids.includes(id))).toEqual(ids);
+
+    const due = new Date(a.ctx.clock.now().getTime() + 2 * 86_400_000).toISOString().slice(0, 10);
+    const c = await ra.call('POST', `/recurring/v3/agreements/${ids[0]}/charges`, { idempotencyKey: key(), body: { amount: 2500, transactionType: 'DIRECT_CAPTURE', description: 'Shared', due, retryDays: 1 } });
+    expect(c.status, c.text).toBe(201);
+    await ra.call('POST', '/devkit/v1/clock/advance', { body: { duration: '4d' } });
+    await expect.poll(async () => (await rb.call('GET', `/recurring/v3/agreements/${ids[0]}/charges/${c.body.chargeId}`)).body.status, poll).toBe('CHARGED');
+    // Both instances' calendars ran; the charge was taken once.
+    await rb.call('POST', '/devkit/v1/recurring/process');
+    const charged = (await ra.call('GET', `/recurring/v3/charges/${c.body.chargeId}`)).body;
+    expect(charged.history.filter((h: { event: string }) => h.event === 'CAPTURE')).toHaveLength(1);
+    expect(charged.summary.captured).toBe(2500);
   });
 });

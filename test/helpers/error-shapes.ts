@@ -5,7 +5,7 @@ import net from 'node:net';
  * answer of a path must look like. `shapeProblems` names what is wrong, or returns [] when the
  * answer is in one of the owning API's shapes.
  */
-export type ShapeName = 'problem' | 'ecom' | 'gateway' | 'aad' | 'html' | 'qr' | 'qr-exchange' | 'userinfo' | 'checkout' | 'ordermanagement';
+export type ShapeName = 'problem' | 'ecom' | 'gateway' | 'aad' | 'html' | 'qr' | 'qr-exchange' | 'userinfo' | 'recurring' | 'checkout' | 'ordermanagement';
 
 /** Which shapes an error from a path may have: the owning module's, and the gateway's where the gateway sits in front. */
 export function shapesOf(path: string): ShapeName[] {
@@ -14,6 +14,8 @@ export function shapesOf(path: string): ShapeName[] {
   if (p.startsWith('/epayment/') || p.startsWith('/webhooks/')) return ['problem', 'gateway'];
   if (p.startsWith('/ecomm/') || p.startsWith('/Ecomm/')) return ['ecom', 'gateway'];
   if (p.startsWith('/accesstoken/') || p.startsWith('/accessToken/') || p === '/.well-known/jwks.json') return ['gateway', 'aad'];
+  // The Recurring API (recurring.yaml ErrorV3: a problem with contextId and extraDetails {field, text}), behind the gateway.
+  if (p.startsWith('/recurring/')) return ['recurring', 'gateway'];
   // The Userinfo API (userinfo.yaml UserinfoError: status as a string), behind the gateway.
   if (p.startsWith('/vipps-userinfo-api/')) return ['userinfo', 'gateway'];
   // The QR API (qr.v1.yaml): its problem without status/traceId; the exchange endpoints' own body; ePayment's QR image (GET /qr/v1?token=) is a user-side page.
@@ -69,6 +71,13 @@ function matches(shape: ShapeName, a: Answer): boolean {
       return a.contentType.startsWith('application/json') && !!body && !Array.isArray(body) && isString(body.type) && isString(body.title) && isString(body.detail) && body.status === undefined;
     case 'qr-exchange':
       return a.contentType.startsWith('application/json') && !!body && !Array.isArray(body) && isString(body.title) && body.status === a.status && isString(body.detail);
+    case 'recurring':
+      return (
+        a.contentType.startsWith('application/json') && !!body && !Array.isArray(body) &&
+        isString(body.type) && body.type.startsWith('https://developer.vippsmobilepay.com/docs/APIs/recurring-api/recurring-api-problems#') &&
+        isString(body.title) && body.status === a.status && isString(body.detail) && isString(body.instance) && isString(body.contextId) &&
+        (body.extraDetails === undefined || (Array.isArray(body.extraDetails) && body.extraDetails.every((d: Record<string, unknown>) => isString(d.field) && isString(d.text))))
+      );
     case 'userinfo':
       return a.contentType.startsWith('application/json') && !!body && !Array.isArray(body) && isString(body.type) && isString(body.title) && body.status === String(a.status) && isString(body.detail);
     case 'checkout':

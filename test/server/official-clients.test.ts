@@ -164,6 +164,14 @@ describe('unknown paths and methods: 404 and 405 in the owning API\'s shape, wha
     qr: { base: '/qr/v1/', known: ['PATCH', '/qr/v1/merchant-redirect'], shape: (res) => expect(res.body).toMatchObject({ type: expect.stringContaining('rfc7231'), title: expect.any(String), instance: expect.any(String) }) },
     userinfo: { base: '/vipps-userinfo-api/', known: ['POST', '/vipps-userinfo-api/userinfo/c06c4afe-d9e1-4c5d-939a-177d752a0944'], shape: (res, status) => expect(res.body).toMatchObject({ status: String(status), title: expect.any(String), instance: expect.any(String) }) },
     status: { base: '/api/v2/', known: ['POST', '/api/v2/summary.json'], shape: problem },
+    recurring: {
+      base: '/recurring/v3/',
+      known: ['PUT', '/recurring/v3/agreements'],
+      shape: (res, status) => {
+        expect(res.headers.get('content-type')).toBe('application/json;charset=UTF-8');
+        expect(res.body).toMatchObject({ status, type: expect.stringContaining('recurring-api-problems#'), instance: expect.any(String), contextId: expect.any(String) });
+      },
+    },
     checkout: {
       base: '/checkout/v3/',
       known: ['DELETE', '/checkout/v3/session'],

@@ -246,7 +246,7 @@ export class EpaymentService {
       const phone = body?.customer?.phoneNumber ?? stored.payment.customer?.phoneNumber;
       const user = phone ? await this.deps.users.find(phone, trx) : (await this.deps.users.list(trx))[0];
       if (!user) return fromProblem(phone ? errors.customerNotFound(phone) : problem(400, 'Approve failed', 'There is no test user to approve as.', '10010'));
-      const result = await this.approve(trx, merchant.msn, reference, user, false);
+      const result = await this.approve(trx, merchant.msn, reference, user, false, stored);
       return 'problem' in result ? fromProblem(result.problem) : { status: 200, body: undefined };
     });
   }
@@ -271,7 +271,7 @@ export class EpaymentService {
    * scope gets the user's sub for this sales unit, and the consent is recorded in the same
    * transaction (the Userinfo API reads it: src/platform/consents.ts).
    */
-  private async approve(trx: Transaction<Database>, msn: string, reference: string, user: TestUser, testAmounts: boolean) {
+  private async approve(trx: Transaction<Database>, msn: string, reference: string, user: TestUser, testAmounts: boolean, loaded?: StoredPayment) {
     const now = this.deps.clock.now();
     const age = ageFromNin(user.nin, now);
     const command: Command = {
@@ -281,7 +281,7 @@ export class EpaymentService {
       ...(testAmounts ? { testAmounts } : {}),
       ...(age === undefined ? {} : { userAge: age }),
     };
-    const result = await this.transition(trx, msn, reference, command);
+    const result = await this.transition(trx, msn, reference, command, loaded);
     if (!('problem' in result) && !result.declined && result.payment.profileScope !== undefined) {
       await this.deps.consents.grant(trx, { msn, user, scope: result.payment.profileScope, at: now });
     }
@@ -333,9 +333,9 @@ export class EpaymentService {
     return results.filter(Boolean).length;
   }
 
-  /** Applies a command to a stored payment inside the caller's transaction. */
-  private async transition(trx: Transaction<Database>, msn: string, reference: string, command: Command): Promise<{ payment: Payment; declined?: Decline } | { problem: Problem }> {
-    const loaded = await paymentStore.load(trx, msn, reference);
+  /** Applies a command to a stored payment inside the caller's transaction (`preloaded`: read in this same transaction already). */
+  private async transition(trx: Transaction<Database>, msn: string, reference: string, command: Command, preloaded?: StoredPayment): Promise<{ payment: Payment; declined?: Decline } | { problem: Problem }> {
+    const loaded = preloaded ?? (await paymentStore.load(trx, msn, reference));
     if (!loaded) return { problem: errors.referenceNotFound(reference, msn) };
     const stored = await this.catchUp(trx, loaded);
     const outcome = decide(stored.payment, command, this.ctx());

@@ -258,6 +258,21 @@ export const usersideRoutes = (ctx: Platform): FastifyPluginAsync => async (app)
       return afterDecision(reply, p, user, decision);
     });
   }
+  // ---- agreements: the user stops an active one from the app's list ----
+
+  app.post<{ Params: { phone: string; token: string } }>('/app/:phone/requests/:token/stop', async (request, reply) => {
+    const user = await userOf(reply, request.params.phone);
+    if (!user) return reply;
+    const p = await byToken(reply, request.params.token);
+    if (!p) return reply;
+    const provider = inbox.providerOf(p);
+    if (!p.agreement || !provider.stop || (await inbox.recipient(at(p))) !== user.phoneNumber) {
+      return renderApp(reply, 404, user, { notice: { kind: 'error', text: `${p.reference} is not an agreement of ${formatPhone(user.phoneNumber)}.` } });
+    }
+    const r = await provider.stop(p, user);
+    return renderApp(reply, r.ok ? 200 : r.status, user, { notice: r.ok ? { kind: 'ok', text: `Agreement ${p.reference} stopped.` } : { kind: 'error', text: r.message } });
+  });
+
   // ---- eCom: the initiate `url` (MT's path), and "remove consent" in the app ----
 
   app.get('/dwo-api-application/v1/deeplink/vippsgateway', async (request, reply) => {

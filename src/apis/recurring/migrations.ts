@@ -1,0 +1,69 @@
+import { PostgresAdapter, sql, type Kysely, type Migration } from 'kysely';
+
+/**
+ * Recurring's tables (ApiModule.migrations: they run in name order with every other module's).
+ * Append only: a released migration is never edited. Row types: store.ts.
+ */
+export const recurringMigrations: Record<string, Migration> = {
+  recurring_0001_agreements_and_charges: {
+    async up(db: Kysely<any>) {
+      // The agreement document (the domain owns its shape); the columns index what queries need.
+      await db.schema.createTable('recurring_agreements')
+        .addColumn('msn', 'varchar(6)', (c) => c.notNull())
+        .addColumn('id', 'varchar(36)', (c) => c.notNull())
+        .addColumn('status', 'varchar(10)', (c) => c.notNull())
+        .addColumn('created_at', 'varchar(40)', (c) => c.notNull())
+        .addColumn('expires_at', 'varchar(40)', (c) => c.notNull())
+        .addColumn('token', 'varchar(80)', (c) => c.notNull().unique())
+        // The test user who accepted or rejected it: the app lists a user's agreements by it.
+        .addColumn('phone_number', 'varchar(15)')
+        // Optimistic concurrency (shared PostgreSQL) and the seq of its next webhook event.
+        .addColumn('version', 'integer', (c) => c.notNull())
+        .addColumn('document', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('recurring_agreements_pk', ['msn', 'id'])
+        .execute();
+      await db.schema.createIndex('recurring_agreements_list').on('recurring_agreements').columns(['msn', 'status', 'created_at', 'id']).execute();
+      await db.schema.createIndex('recurring_agreements_pending').on('recurring_agreements').columns(['status', 'expires_at']).execute();
+      await db.schema.createIndex('recurring_agreements_user').on('recurring_agreements').columns(['phone_number']).execute();
+
+      // Clustered by due date on SQLite (WITHOUT ROWID, key msn + due + id): the calendar rewrites
+      // the charges due on a day together, and neighbours on disk make that a few contiguous pages
+      // instead of one scattered page per charge (a clock jump over 100,000 charges writes a
+      // quarter of the WAL). PostgreSQL keeps its heap; the key is the same.
+      const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
+      await db.schema.createTable('recurring_charges')
+        .addColumn('msn', 'varchar(6)', (c) => c.notNull())
+        .addColumn('due', 'varchar(10)', (c) => c.notNull())
+        .addColumn('id', 'varchar(50)', (c) => c.notNull())
+        .addColumn('agreement_id', 'varchar(36)', (c) => c.notNull())
+        .addColumn('status', 'varchar(20)', (c) => c.notNull())
+        // When the calendar next does something to the charge (becoming DUE, an attempt); null: never.
+        .addColumn('next_at', 'varchar(40)')
+        .addColumn('created_at', 'varchar(40)', (c) => c.notNull())
+        .addColumn('version', 'integer', (c) => c.notNull())
+        .addColumn('document', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('recurring_charges_pk', ['msn', 'due', 'id'])
+        .$call((t) => (postgres ? t : t.modifyEnd(sql`without rowid`)))
+        .execute();
+      await db.schema.createIndex('recurring_charges_id').on('recurring_charges').columns(['msn', 'id']).unique().execute();
+      await db.schema.createIndex('recurring_charges_agreement').on('recurring_charges').columns(['msn', 'agreement_id', 'created_at']).execute();
+      // The calendar's queue: the earliest instant first, then a fixed order (deterministic batches).
+      await db.schema.createIndex('recurring_charges_calendar').on('recurring_charges').columns(['next_at', 'msn', 'due', 'id']).execute();
+
+      // A test user's money, as the calendar sees it (control API): no funds → attempts fail with user_action_required.
+      await db.schema.createTable('recurring_user_funds')
+        .addColumn('phone_number', 'varchar(15)', (c) => c.primaryKey())
+        .addColumn('insufficient_funds', 'integer', (c) => c.notNull())
+        .addColumn('updated_at', 'varchar(40)', (c) => c.notNull())
+        .execute();
+
+      // List paging (Continuation-Token): where the next page starts; short-lived, shared by instances.
+      await db.schema.createTable('recurring_continuation_tokens')
+        .addColumn('token', 'varchar(40)', (c) => c.primaryKey())
+        .addColumn('msn', 'varchar(6)', (c) => c.notNull())
+        .addColumn('cursor', 'text', (c) => c.notNull())
+        .addColumn('expires_at', 'varchar(40)', (c) => c.notNull())
+        .execute();
+    },
+  },
+};
