@@ -23,6 +23,7 @@ const MODULES: BenchModule[] = [
   { name: 'ecom', load: () => import('./ecom.js') },
   { name: 'startup', load: () => import('./startup.js') },
   { name: 'recurring', load: () => import('./recurring.js') },
+  { name: 'login', load: () => import('./login.js') },
 ];
 
 interface ModuleResult {

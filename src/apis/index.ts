@@ -3,6 +3,7 @@ import { checkoutModule } from './checkout/module.js';
 import { ecomModule } from './ecom/module.js';
 import { epaymentModule } from './epayment/module.js';
 import type { ApiModule } from './module.js';
+import { loginModule } from './login/module.js';
 import { orderManagementModule } from './ordermanagement/module.js';
 import { qrModule } from './qr/module.js';
 import { recurringModule } from './recurring/module.js';
@@ -26,5 +27,6 @@ export const MODULES: readonly ApiModule[] = [
   checkoutModule,
   orderManagementModule,
   userinfoModule,
+  loginModule,
   statusModule,
 ];

@@ -24,6 +24,7 @@ import type { RateLimit } from '../platform/rate-limits.js';
 import type { TestUsers } from '../platform/test-users.js';
 import type { TokenService } from '../platform/tokens.js';
 import type { UserInbox } from '../platform/user-inbox.js';
+import type { UserTokens } from '../platform/user-tokens.js';
 
 /** An error any part of the house can ask a module to render in its API's own shape. */
 export interface ApiError {
@@ -91,6 +92,8 @@ export interface Platform {
    * APIs in their approving command) and the `sub` a sales unit knows a user by; the Userinfo API reads them.
    */
   consents: ConsentStore;
+  /** Users' access tokens from a login (Login API issues, Userinfo API reads): resolvers the issuer registers. */
+  userTokens: UserTokens;
   /**
    * Payments made on behalf of another module (a Checkout session's payment): the payment API
    * provides the issuer, the owning module listens to its payments' changes (platform/payment-port.ts).

@@ -89,6 +89,16 @@ export class ConsentStore {
     return [...byMsn.values()];
   }
 
+  /**
+   * The user withdraws every consent given to the sales unit (the app's "remove consent"), inside
+   * the caller's command. Returns the scopes that were consented.
+   */
+  async revoke(trx: Transaction<Database>, msn: string, sub: string): Promise<string[]> {
+    const rows = await trx.selectFrom('user_consents').select('scope').where('msn', '=', msn).where('sub', '=', sub).execute();
+    await trx.deleteFrom('user_consents').where('msn', '=', msn).where('sub', '=', sub).execute();
+    return rows.map((r) => r.scope);
+  }
+
   /** Reset: every consent, or one sales unit's. */
   async clear(trx: Transaction<Database>, msn?: string): Promise<void> {
     let q = trx.deleteFrom('user_consents');

@@ -86,6 +86,12 @@ export interface PaymentRequestView {
    * agreement is active, and the app lists it until it ends (`PaymentRequestProvider.stop`).
    */
   agreement?: AgreementTerms;
+  /**
+   * A login (Vipps Login, CIBA), not a payment: the app asks the user to confirm the login, showing
+   * the binding message and the profile data the merchant asks for that the user has not shared
+   * with it yet (`consents`, as the app words them). `amount` is zero and not shown.
+   */
+  login?: { bindingMessage?: string; consents: string[] };
 }
 
 /** The terms of an agreement as the landing page and the app show them. */

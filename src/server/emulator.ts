@@ -10,6 +10,7 @@ import { RequestServerDirectory } from '../environments/request-server-directory
 import type { EnvironmentName } from '../environments/request-servers.js';
 import { isValidOffset, OffsetClock } from '../platform/clock.js';
 import { ConsentStore } from '../platform/consents.js';
+import { UserTokens } from '../platform/user-tokens.js';
 import { EventBus } from '../platform/event-bus.js';
 import { idempotency } from '../platform/idempotency.js';
 import { ids } from '../platform/ids.js';
@@ -183,6 +184,7 @@ async function start(database: DatabaseHandle, modules: readonly ApiModule[], op
     events: new EventBus(),
     inbox: new UserInbox({ database, clock }),
     consents: new ConsentStore(db),
+    userTokens: new UserTokens(),
     payments: new PaymentPort(),
     orderDetails: new OrderDetailsPort(),
     publicUrl: () => publicUrl,

@@ -54,6 +54,7 @@ ${v.notice ? notice(v.notice.kind, v.notice.text) : ''}
 ${pending.length === 0 ? html`<p class="meta" data-testid="inbox-empty">No payment requests right now. Pull to refresh: <a href="${base}">refresh</a>.</p>` : ''}
 ${pending.map(({ r }) => {
   const p = r.request;
+  if (p.login) return loginCard(base, p, v);
   return html`<div class="card request" data-testid="request" data-reference="${p.reference}">
   <div class="merchant">${v.merchantName(p.msn)}</div>
   ${p.agreement ? agreementTerms(p) : html`<div class="amount">${formatAmount(p.amount)}</div>
@@ -85,10 +86,33 @@ ${agreements.map(({ r }) => html`<li data-reference="${r.request.reference}"><sp
 <h2>History</h2>
 ${history.length === 0 ? html`<p class="meta">No payments yet.</p>` : ''}
 <ul class="plain" data-testid="history">
-${history.map(({ r, state }) => html`<li data-reference="${r.request.reference}"><span><strong>${v.merchantName(r.request.msn)}</strong><br><span class="meta">${when(r.sentAt)} · ${r.request.reference}</span>${consentForm(base, r.request, v.user.phoneNumber)}${orderExtras(v.orders?.get(orderKeyId({ msn: r.request.msn, orderId: r.request.reference })))}</span><span>${formatAmount(r.request.amount)}<br>${badge(state, r.request)}</span></li>`)}
+${history.map(({ r, state }) => html`<li data-reference="${r.request.reference}"><span><strong>${v.merchantName(r.request.msn)}</strong><br><span class="meta">${when(r.sentAt)} · ${r.request.reference}</span>${consentForm(base, r.request, v.user.phoneNumber)}${orderExtras(v.orders?.get(orderKeyId({ msn: r.request.msn, orderId: r.request.reference })))}</span><span>${r.request.login ? 'Login' : formatAmount(r.request.amount)}<br>${badge(state, r.request)}</span></li>`)}
 </ul>`,
     { tag: 'Vipps MT app (simulated)' },
   );
+}
+
+/** A login waiting in the app: confirm (with the PIN, consenting to what is listed) or refuse. */
+function loginCard(base: string, p: PaymentRequestView, v: AppUserView): Html {
+  const login = p.login!;
+  return html`<div class="card request" data-testid="login-request" data-reference="${p.reference}">
+  <div class="merchant">${v.merchantName(p.msn)}</div>
+  <div class="amount">Log in?</div>
+  ${login.bindingMessage ? html`<div class="desc">Check that the code matches: <strong data-testid="binding-message">${login.bindingMessage}</strong></div>` : ''}
+  ${login.consents.length > 0
+    ? html`<div class="desc" data-testid="consents">${v.merchantName(p.msn)} asks you to share:<ul>${login.consents.map((c) => html`<li>${c}</li>`)}</ul></div>`
+    : ''}
+  <div class="meta">Expires ${p.expiresAt.slice(0, 16).replace('T', ' ')} UTC</div>
+  <form method="post" action="${base}/requests/${p.token}/approve">
+    <label for="pin-${p.token}">PIN</label>
+    <input type="password" id="pin-${p.token}" name="pin" inputmode="numeric" autocomplete="off" maxlength="8" ${v.focus === p.token ? html`autofocus` : ''}>
+    <p class="meta">Test users' PIN is 1236.</p>
+    <button class="btn btn-primary" type="submit">${login.consents.length > 0 ? 'Share and log in' : 'Log in'}</button>
+  </form>
+  <form method="post" action="${base}/requests/${p.token}/reject">
+    <button class="btn btn-secondary" type="submit">Refuse</button>
+  </form>
+</div>`;
 }
 
 /** An agreement's states in the app's words: active, stopped. */

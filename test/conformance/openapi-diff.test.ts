@@ -31,6 +31,7 @@ const SPECS: Array<{ file: string; module: string }> = [
   { file: 'webhooks.yaml', module: 'webhooks' },
   { file: 'qr.v1.yaml', module: 'qr' },
   { file: 'recurring.yaml', module: 'recurring' },
+  { file: 'login.yaml', module: 'login' },
   { file: 'checkout.v3.yaml', module: 'checkout' },
   { file: 'order-management.v2.yaml', module: 'ordermanagement' },
 ];
@@ -48,6 +49,11 @@ const ALLOWED: Array<{ key: string; why: string }> = [
   { key: 'only here: GET /qr/c/{}', why: "a merchant callback code opened in a browser: the check-in page that stands in for the Vipps app's scan" },
   { key: 'only here: POST /qr/c/{}', why: 'the check-in page\'s form: check in as a test user (emits user.checked-in.v1)' },
   { key: 'only here: GET /qr/v1', why: "ePayment's QR image for userFlow QR (GET /qr/v1?token=…), served by the userside module under the QR API's base path" },
+  { key: 'only here: POST /vipps-login-ciba/api/backchannel/authentication', why: 'CIBA start (reference B7): documented in the Login guide and its Postman collection, not in login.yaml' },
+  ...['code', 'redirect_uri'].map((f) => ({
+    key: `POST /access-management-1.0/access/oauth2/token: body field ${f} required by the spec, optional here`,
+    why: 'the token endpoint also takes the CIBA grants (auth_req_id; the redirect variant has no redirect_uri); oidc-provider refuses an authorization_code grant without them (invalid_request)',
+  })),
   { key: 'only here: * /vippscheckout/v1/*', why: "Checkout's hosted page (checkoutFrontendUrl) and its forms: the real page lives on its own host, outside the API's spec" },
   ...['POST /checkout/v3/session', 'GET /checkout/v3/session/{}'].flatMap((op) =>
     ['client_id', 'client_secret', 'ocp-apim-subscription-key'].map((h) => ({

@@ -5,6 +5,7 @@ import { startTestEmulator, type TestEmulator } from '../helpers/emulator.js';
 import { pgUnreachable, testPgUrl } from '../helpers/postgres.js';
 import { startReceiver } from '../helpers/receiver.js';
 import { draftBody, refreshingTokens } from '../apis/recurring/helpers.js';
+import { authorizeUrl, BASE, Browser, pkce, REDIRECT, token, USER } from '../apis/login/helpers.js';
 
 /**
  * Shared PostgreSQL mode, module by module: whatever one instance changes — through an API, the
@@ -121,6 +122,30 @@ describe.skipIf(skipReason !== undefined)(`two instances on one PostgreSQL${skip
     const info = await b.call('GET', `/vipps-userinfo-api/userinfo/${sub}`);
     expect(info.status, info.text).toBe(200);
     expect(info.body).toMatchObject({ sub, name: 'Kari Nordmann', phone_number: '4791234567' });
+  });
+
+  it('Login: settings and a login started on A finish on B; the code is exchanged on A; keys rotated on A are B\'s', async () => {
+    expect((await a.call('PUT', `/devkit/v1/login/merchants/${a.merchant.msn}`, { anonymous: true, body: { redirectUris: [REDIRECT] } })).status).toBe(200);
+    const browser = new Browser(a.url);
+    const { verifier, challenge } = pkce();
+    const started = await browser.follow(await browser.get(authorizeUrl(a, { code_challenge: challenge, code_challenge_method: 'S256' })));
+    expect(started.url).toContain('/login/');
+    expect((await browser.post(started.url, { phoneNumber: USER, action: 'login' })).status).toBe(303);
+    expect((await b.call('POST', `/devkit/v1/login/users/${USER}/approve`, { anonymous: true })).status).toBe(200);
+    const onB = browser.at(b.url);
+    let back = await onB.follow(await onB.get(started.url.replace(a.url, b.url)));
+    // B finished the login; the authorization resumes where it began (A's resume URL).
+    expect(back.url.startsWith(`${a.url}${BASE}/oauth2/auth/`), back.url).toBe(true);
+    back = await browser.follow(await browser.get(back.url));
+    const code = new URL(back.url).searchParams.get('code');
+    expect(code, back.url).toBeTruthy();
+    const t = await token(a, { grant_type: 'authorization_code', code: code!, redirect_uri: REDIRECT, code_verifier: verifier });
+    expect(t.status, JSON.stringify(t.body)).toBe(200);
+    expect((await fetch(`${b.url}/vipps-userinfo-api/userinfo`, { headers: { authorization: `Bearer ${t.body.access_token}` } })).status).toBe(200);
+    const kids = async (e: TestEmulator) => ((await (await fetch(`${e.url}${BASE}/.well-known/jwks.json`)).json()) as any).keys.map((k: any) => k.kid).join();
+    expect(await kids(b)).toBe(await kids(a));
+    const rotated = await a.call('POST', '/devkit/v1/login/keys/rotate', { anonymous: true });
+    await expect.poll(async () => (await kids(b)).split(',')[0], poll).toBe(rotated.body.kid);
   });
 
   it('Checkout: a session made on A is paid through B\'s page and app; A reads it paid and B captures the payment', async () => {

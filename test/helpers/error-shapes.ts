@@ -5,7 +5,7 @@ import net from 'node:net';
  * answer of a path must look like. `shapeProblems` names what is wrong, or returns [] when the
  * answer is in one of the owning API's shapes.
  */
-export type ShapeName = 'problem' | 'ecom' | 'gateway' | 'aad' | 'html' | 'qr' | 'qr-exchange' | 'userinfo' | 'recurring' | 'checkout' | 'ordermanagement';
+export type ShapeName = 'problem' | 'ecom' | 'gateway' | 'aad' | 'html' | 'qr' | 'qr-exchange' | 'userinfo' | 'recurring' | 'oauth' | 'checkout' | 'ordermanagement';
 
 /** Which shapes an error from a path may have: the owning module's, and the gateway's where the gateway sits in front. */
 export function shapesOf(path: string): ShapeName[] {
@@ -16,8 +16,12 @@ export function shapesOf(path: string): ShapeName[] {
   if (p.startsWith('/accesstoken/') || p.startsWith('/accessToken/') || p === '/.well-known/jwks.json') return ['gateway', 'aad'];
   // The Recurring API (recurring.yaml ErrorV3: a problem with contextId and extraDetails {field, text}), behind the gateway.
   if (p.startsWith('/recurring/')) return ['recurring', 'gateway'];
+  // Userinfo with a login's access token: RFC 6750's invalid_token.
+  if (p === '/vipps-userinfo-api/userinfo' || p === '/vipps-userinfo-api/userinfo/') return ['oauth'];
   // The Userinfo API (userinfo.yaml UserinfoError: status as a string), behind the gateway.
   if (p.startsWith('/vipps-userinfo-api/')) return ['userinfo', 'gateway'];
+  // Login (OAuth 2.0 errors); its login page and the fatal authorize errors are pages.
+  if (p.startsWith('/access-management-1.0/access/') || p.startsWith('/vipps-login-ciba/')) return ['oauth', 'html'];
   // The QR API (qr.v1.yaml): its problem without status/traceId; the exchange endpoints' own body; ePayment's QR image (GET /qr/v1?token=) is a user-side page.
   if (p === '/qr/v1/exchange' || p.startsWith('/qr/v1/exchange/')) return ['qr-exchange', 'gateway'];
   if (p.startsWith('/qr/r/') || p.startsWith('/qr/c/')) return ['html', 'qr'];
@@ -80,6 +84,8 @@ function matches(shape: ShapeName, a: Answer): boolean {
       );
     case 'userinfo':
       return a.contentType.startsWith('application/json') && !!body && !Array.isArray(body) && isString(body.type) && isString(body.title) && body.status === String(a.status) && isString(body.detail);
+    case 'oauth':
+      return a.contentType.startsWith('application/json') && !!body && !Array.isArray(body) && isString(body.error) && (body.error_description === undefined || isString(body.error_description));
     case 'checkout':
       return (
         a.contentType.startsWith('application/problem+json') &&

@@ -172,6 +172,7 @@ describe('unknown paths and methods: 404 and 405 in the owning API\'s shape, wha
         expect(res.body).toMatchObject({ status, type: expect.stringContaining('recurring-api-problems#'), instance: expect.any(String), contextId: expect.any(String) });
       },
     },
+    login: { base: '/access-management-1.0/access/', known: ['DELETE', '/access-management-1.0/access/oauth2/token'], shape: (res) => expect(res.body).toEqual({ error: expect.any(String), error_description: expect.any(String) }) },
     checkout: {
       base: '/checkout/v3/',
       known: ['DELETE', '/checkout/v3/session'],

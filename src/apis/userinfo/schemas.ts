@@ -31,3 +31,6 @@ export const Userinfo = Type.Object({
   accounts: Type.Optional(Type.Array(Account)),
 });
 export type Userinfo = Static<typeof Userinfo>;
+
+/** The user-token form's 401 (RFC 6750): `invalid_token`. */
+export const UserTokenError = Type.Object({ error: Type.String(), error_description: Type.String() });

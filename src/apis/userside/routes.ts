@@ -94,7 +94,8 @@ export const usersideRoutes = (ctx: Platform): FastifyPluginAsync => async (app)
   /** The redirect after the user acted: browser flows go on to the merchant; push and QR payments end in the app. */
   const afterDecision = (reply: FastifyReply, p: PaymentRequestView, user: TestUser, decision: 'approve' | 'reject') => {
     if (p.returnUrl && (p.flow === 'WEB_REDIRECT' || p.flow === 'NATIVE_REDIRECT')) return reply.redirect(location(p.returnUrl), 303);
-    return reply.redirect(`/app/${user.phoneNumber}?notice=${decision === 'approve' ? 'approved' : 'rejected'}&ref=${encodeURIComponent(p.reference)}`, 303);
+    const notice = p.login ? (decision === 'approve' ? 'logged-in' : 'login-refused') : decision === 'approve' ? 'approved' : 'rejected';
+    return reply.redirect(`/app/${user.phoneNumber}?notice=${notice}&ref=${encodeURIComponent(p.login ? merchantName(p.msn) : p.reference)}`, 303);
   };
 
   // ---- landing page (WEB_REDIRECT, and QR's TEXT/TARGETURL) ----
@@ -206,6 +207,8 @@ export const usersideRoutes = (ctx: Platform): FastifyPluginAsync => async (app)
   const NOTICES = new Map<string, { kind: 'ok' | 'info'; text: (ref: string) => string }>([
     ['approved', { kind: 'ok', text: (ref) => `Payment ${ref} approved.` }],
     ['rejected', { kind: 'info', text: (ref) => `Payment ${ref} rejected.` }],
+    ['logged-in', { kind: 'ok', text: (merchant) => `You are logged in to ${merchant}.` }],
+    ['login-refused', { kind: 'info', text: (merchant) => `Login to ${merchant} refused.` }],
   ]);
 
   app.get<{ Params: { phone: string } }>('/app/:phone', async (request, reply) => {

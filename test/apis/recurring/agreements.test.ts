@@ -207,6 +207,16 @@ describe('Recurring agreements', () => {
     }
   });
 
+  it('QR and push flows: the QR API makes a one-time QR of the confirmation URL; skipLandingPage puts the agreement straight into the user\'s app', async () => {
+    const d = await draft(emu);
+    const qr = await emu.call('POST', '/qr/v1', { body: { url: d.body.vippsConfirmationUrl }, headers: { accept: 'text/targetUrl' } });
+    expect(qr.status, qr.text).toBe(200);
+    expect(qr.body.url).toBe(d.body.vippsConfirmationUrl);
+    const pushed = await draft(emu, { skipLandingPage: true, phoneNumber: '4746123456' });
+    const app = await emu.call('GET', '/app/4746123456', { anonymous: true });
+    expect(app.text).toContain(`data-reference="${pushed.body.agreementId}"`);
+  });
+
   it('answers unknown agreements with 404 resource-not-found', async () => {
     const r = await emu.call('GET', '/recurring/v3/agreements/agr_nosuch1');
     expect(r.status).toBe(404);
