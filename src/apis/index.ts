@@ -1,8 +1,10 @@
 import { accessTokenModule } from './accesstoken/module.js';
+import { checkoutModule } from './checkout/module.js';
 import { ecomModule } from './ecom/module.js';
 import { epaymentModule } from './epayment/module.js';
 import type { ApiModule } from './module.js';
 import { loginModule } from './login/module.js';
+import { orderManagementModule } from './ordermanagement/module.js';
 import { qrModule } from './qr/module.js';
 import { recurringModule } from './recurring/module.js';
 import { statusModule } from './status/module.js';
@@ -22,6 +24,8 @@ export const MODULES: readonly ApiModule[] = [
   ecomModule,
   qrModule,
   recurringModule,
+  checkoutModule,
+  orderManagementModule,
   userinfoModule,
   loginModule,
   statusModule,

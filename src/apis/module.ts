@@ -18,6 +18,8 @@ import type { EventBus } from '../platform/event-bus.js';
 import type { IdSource } from '../platform/ids.js';
 import type { MerchantHttp } from '../platform/merchant-http.js';
 import type { MerchantDirectory } from '../platform/merchants.js';
+import type { OrderDetailsPort } from '../platform/order-details.js';
+import type { PaymentPort } from '../platform/payment-port.js';
 import type { RateLimit } from '../platform/rate-limits.js';
 import type { TestUsers } from '../platform/test-users.js';
 import type { TokenService } from '../platform/tokens.js';
@@ -92,6 +94,13 @@ export interface Platform {
   consents: ConsentStore;
   /** Users' access tokens from a login (Login API issues, Userinfo API reads): resolvers the issuer registers. */
   userTokens: UserTokens;
+  /**
+   * Payments made on behalf of another module (a Checkout session's payment): the payment API
+   * provides the issuer, the owning module listens to its payments' changes (platform/payment-port.ts).
+   */
+  payments: PaymentPort;
+  /** What a merchant attached to an order (receipt, category, image), shown in the app's history. */
+  orderDetails: OrderDetailsPort;
   /** Base URL that clients reach the emulator at (known once the server listens). */
   publicUrl(): string;
   /** Every registered module, as data (names, titles, prefixes, event types). */
@@ -157,8 +166,9 @@ export interface ApiModule {
   /**
    * Pages people use in a browser (forms that change state): its routes get the control API's Host
    * allowlist and cross-site refusal (DNS rebinding, CSRF). Default false: APIs authenticate each call.
+   * A list of path prefixes: only paths under them (an API with a page of its own, e.g. Checkout).
    */
-  browserFacing?: boolean;
+  browserFacing?: boolean | readonly string[];
   /** Where its control routes are mounted; default `/devkit/v1/<name>`. */
   controlPrefix?: string;
   tables?: readonly OwnedTable[];

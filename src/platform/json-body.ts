@@ -32,7 +32,8 @@ export function acceptJsonBodies(app: FastifyInstance) {
       if (message.startsWith('Object contains forbidden prototype property')) return done(refused('The request body has a "__proto__" or "constructor.prototype" key, which the emulator never accepts.'), undefined);
       return done(new ProblemError(problem(400, 'Invalid JSON', `The request body is not valid JSON: ${message}`)), undefined);
     }
-    const beyond = beyondLimits(parsed, 1);
+    // A route may take longer strings (Order Management's base64 images: `config.jsonStringLimit`).
+    const beyond = beyondLimits(parsed, 1, request.routeOptions.config?.jsonStringLimit ?? JSON_LIMITS.stringLength);
     if (beyond) return done(refused(beyond), undefined);
     const reread = request.routeOptions.config?.readJsonBody;
     done(null, reread ? reread(parsed, text) : parsed);
@@ -45,14 +46,14 @@ const refused = (reason: string) => new ProblemError({ ...problem(400, 'Bad Requ
  * Why a parsed body breaks JSON_LIMITS, or undefined. Recursion stops at the depth limit, so the
  * walk itself is bounded (JSON.parse is not recursive in V8; deep input cannot overflow it).
  */
-export function beyondLimits(value: unknown, depth: number): string | undefined {
-  if (typeof value === 'string') return value.length > JSON_LIMITS.stringLength ? `A string in the request body is longer than ${JSON_LIMITS.stringLength} characters.` : undefined;
+export function beyondLimits(value: unknown, depth: number, stringLength: number = JSON_LIMITS.stringLength): string | undefined {
+  if (typeof value === 'string') return value.length > stringLength ? `A string in the request body is longer than ${stringLength} characters.` : undefined;
   if (typeof value !== 'object' || value === null) return undefined;
   if (depth > JSON_LIMITS.depth) return `The request body nests objects and arrays deeper than ${JSON_LIMITS.depth} levels.`;
   if (Array.isArray(value)) {
     if (value.length > JSON_LIMITS.arrayItems) return `An array in the request body has more than ${JSON_LIMITS.arrayItems} items.`;
     for (let i = 0; i < value.length; i += 1) {
-      const beyond = beyondLimits(value[i], depth + 1);
+      const beyond = beyondLimits(value[i], depth + 1, stringLength);
       if (beyond) return beyond;
     }
     return undefined;
@@ -61,8 +62,15 @@ export function beyondLimits(value: unknown, depth: number): string | undefined 
   if (keys.length > JSON_LIMITS.objectMembers) return `An object in the request body has more than ${JSON_LIMITS.objectMembers} members.`;
   for (const key of keys) {
     if (key.length > JSON_LIMITS.stringLength) return `A key in the request body is longer than ${JSON_LIMITS.stringLength} characters.`;
-    const beyond = beyondLimits((value as Record<string, unknown>)[key], depth + 1);
+    const beyond = beyondLimits((value as Record<string, unknown>)[key], depth + 1, stringLength);
     if (beyond) return beyond;
   }
   return undefined;
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Longest string this route's JSON body may hold (default JSON_LIMITS.stringLength). */
+    jsonStringLimit?: number;
+  }
 }

@@ -177,7 +177,7 @@ export async function buildApp(ctx: AppContext, modules: readonly ApiModule[], o
 
   const guard = adminGuard(ctx.adminToken);
   const browserGuard = siteGuard(site);
-  const mount = async (routes: FastifyPluginAsync, shape: ErrorShape, tag: string, prefix?: string, guarded = false, browserFacing = guarded, limits: readonly RateLimit[] = []) =>
+  const mount = async (routes: FastifyPluginAsync, shape: ErrorShape, tag: string, prefix?: string, guarded = false, browserFacing: boolean | readonly string[] = guarded, limits: readonly RateLimit[] = []) =>
     app.register(
       async (scope) => {
         acceptJsonBodies(scope);
@@ -186,7 +186,11 @@ export async function buildApp(ctx: AppContext, modules: readonly ApiModule[], o
         scope.setErrorHandler((error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) =>
           error instanceof GatewayError ? reply.code(error.statusCode).send(error.body()) : shape.handler(error, request, reply));
         // The control API and the pages: Host allowlist and no cross-site state changes (DNS rebinding, CSRF), then the admin token.
-        if (browserFacing) scope.addHook('onRequest', browserGuard);
+        if (browserFacing === true) scope.addHook('onRequest', browserGuard);
+        else if (Array.isArray(browserFacing) && browserFacing.length > 0) {
+          // Only the module's pages (e.g. Checkout's hosted page): its API is called from the shop's backend.
+          scope.addHook('onRequest', (request, reply, done) => (browserFacing.some((p) => request.url.startsWith(p)) ? browserGuard(request, reply, done) : done()));
+        }
         if (guarded) scope.addHook('onRequest', guard);
         tagRoutes(scope, tag, guarded);
         await scope.register(routes);
@@ -196,7 +200,7 @@ export async function buildApp(ctx: AppContext, modules: readonly ApiModule[], o
 
   for (const module of modules) {
     const instance = ctx.instances.get(module.name)!;
-    if (instance.routes) await mount(instance.routes, module.errors, module.title, undefined, false, module.browserFacing === true, module.rateLimits);
+    if (instance.routes) await mount(instance.routes, module.errors, module.title, undefined, false, module.browserFacing ?? false, module.rateLimits);
     if (instance.control) await mount(instance.control, controlShape, CONTROL_TAG, module.controlPrefix ?? `/devkit/v1/${module.name}`, true);
   }
   await mount(platformControl(ctx), controlShape, CONTROL_TAG, '/devkit/v1', true);

@@ -21,6 +21,8 @@ import { TestUsers } from '../platform/test-users.js';
 import { TokenService } from '../platform/tokens.js';
 import { isLoopbackHost } from '../platform/url-policy.js';
 import { UserInbox } from '../platform/user-inbox.js';
+import { PaymentPort } from '../platform/payment-port.js';
+import { OrderDetailsPort } from '../platform/order-details.js';
 import { MAX_SIMULATED_TIME_MS } from '../platform/limits.js';
 import { buildApp, type ServedRoute } from './app.js';
 import { checkLimits, DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from './connections.js';
@@ -183,6 +185,8 @@ async function start(database: DatabaseHandle, modules: readonly ApiModule[], op
     inbox: new UserInbox({ database, clock }),
     consents: new ConsentStore(db),
     userTokens: new UserTokens(),
+    payments: new PaymentPort(),
+    orderDetails: new OrderDetailsPort(),
     publicUrl: () => publicUrl,
     modules: () => modules,
     options: { callbackRetries: options.callbackRetries ?? 0 },

@@ -1,3 +1,4 @@
+import { orderKeyId, type OrderDetails } from '../platform/order-details.js';
 import type { TestUser } from '../platform/test-users.js';
 import type { InboxEntry, PaymentRequestView, RequestState, ShippingChoice } from '../platform/user-inbox.js';
 import { agreementTerms } from './components.js';
@@ -16,6 +17,8 @@ export interface AppUserView {
   scanLink?: string;
   /** Express checkout: shipping methods (or why there are none) per request token. */
   shipping?: Map<string, ShippingOffer>;
+  /** Receipts and categories the merchants sent (Order Management), by `orderKeyId`. */
+  orders?: Map<string, OrderDetails>;
 }
 
 export type ShippingOffer = { options: ShippingChoice[] } | { error: string };
@@ -83,7 +86,7 @@ ${agreements.map(({ r }) => html`<li data-reference="${r.request.reference}"><sp
 <h2>History</h2>
 ${history.length === 0 ? html`<p class="meta">No payments yet.</p>` : ''}
 <ul class="plain" data-testid="history">
-${history.map(({ r, state }) => html`<li data-reference="${r.request.reference}"><span><strong>${v.merchantName(r.request.msn)}</strong><br><span class="meta">${when(r.sentAt)} · ${r.request.reference}</span>${consentForm(base, r.request, v.user.phoneNumber)}</span><span>${r.request.login ? 'Login' : formatAmount(r.request.amount)}<br>${badge(state, r.request)}</span></li>`)}
+${history.map(({ r, state }) => html`<li data-reference="${r.request.reference}"><span><strong>${v.merchantName(r.request.msn)}</strong><br><span class="meta">${when(r.sentAt)} · ${r.request.reference}</span>${consentForm(base, r.request, v.user.phoneNumber)}${orderExtras(v.orders?.get(orderKeyId({ msn: r.request.msn, orderId: r.request.reference })))}</span><span>${r.request.login ? 'Login' : formatAmount(r.request.amount)}<br>${badge(state, r.request)}</span></li>`)}
 </ul>`,
     { tag: 'Vipps MT app (simulated)' },
   );
@@ -124,4 +127,30 @@ function badge(state: RequestState, p?: PaymentRequestView): Html {
 function consentForm(base: string, p: PaymentRequestView, phoneNumber: string): Html | string {
   if (!p.consent?.removable || p.consent.phoneNumber !== phoneNumber) return '';
   return html`<form method="post" action="${base}/requests/${p.token}/remove-consent"><button class="btn btn-secondary" type="submit" data-testid="remove-consent">Remove consent</button></form>`;
+}
+
+/** The button texts the app gives each category (OM-G: the category decides the button). */
+const CATEGORY_BUTTON: Record<string, string> = {
+  GENERAL: 'See order',
+  RECEIPT: 'See receipt',
+  ORDER_CONFIRMATION: 'See order confirmation',
+  DELIVERY: 'Track delivery',
+  TICKET: 'See ticket',
+  BOOKING: 'See booking',
+};
+
+/** The receipt (order lines, VAT, total), and the category's image and link, under a payment in the history. */
+function orderExtras(o: OrderDetails | undefined): Html | string {
+  if (!o) return '';
+  const money = (value: number, currency: string) => formatAmount({ value, currency });
+  const c = o.category;
+  const r = o.receipt;
+  return html`<div class="order" data-testid="order-details">
+${c?.imageUrl ? html`<img src="${c.imageUrl}" alt="" width="64" height="64" style="object-fit:cover;border-radius:8px;display:block;margin:6px 0" data-testid="order-image">` : ''}
+${r ? html`<details data-testid="receipt"><summary>Receipt${r.receiptNumber ? ` ${r.receiptNumber}` : ''}</summary>
+<table style="width:100%;font-size:13px;border-collapse:collapse">${r.lines.map((l) => html`<tr data-testid="receipt-line"><td>${l.quantity ? `${l.quantity} ${l.unit === 'PCS' ? '×' : l.unit} ` : ''}${l.name}${l.isShipping ? ' (shipping)' : ''}${l.discount ? html` <span class="meta">−${money(l.discount, r.currency)}</span>` : ''}</td><td style="text-align:right;white-space:nowrap">${l.isReturn ? '−' : ''}${money(l.totalAmount, r.currency)}</td></tr>`)}
+<tr><td>VAT</td><td style="text-align:right" data-testid="receipt-vat">${money(r.totalTax, r.currency)}</td></tr>
+<tr><td><strong>Total</strong></td><td style="text-align:right"><strong data-testid="receipt-total">${money(r.total, r.currency)}</strong></td></tr></table></details>` : ''}
+${c ? html`<a class="btn btn-secondary" href="${c.url}" rel="noopener noreferrer" target="_blank" data-testid="category-link" data-category="${c.type}">${CATEGORY_BUTTON[c.type] ?? 'See order'}</a>` : ''}
+</div>`;
 }

@@ -148,6 +148,34 @@ describe.skipIf(skipReason !== undefined)(`two instances on one PostgreSQL${skip
     await expect.poll(async () => (await kids(b)).split(',')[0], poll).toBe(rotated.body.kid);
   });
 
+  it('Checkout: a session made on A is paid through B\'s page and app; A reads it paid and B captures the payment', async () => {
+    const { checkoutHeaders, newReference, pageForm, sessionBody, startShop } = await import('../apis/checkout/helpers.js');
+    const shop = await startShop();
+    try {
+      const reference = newReference();
+      const created = await a.call('POST', '/checkout/v3/session', { anonymous: true, headers: checkoutHeaders(a), body: sessionBody(reference, shop, { logistics: null, configuration: { elements: 'PaymentOnly' } }) });
+      expect(created.status, created.text).toBe(200);
+      expect((await b.call('GET', `/checkout/v3/session/${reference}`, { anonymous: true, headers: checkoutHeaders(b) })).body.sessionState).toBe('SessionCreated');
+      expect((await pageForm(b, '/vippscheckout/v1/pay', { token: created.body.token, method: 'vipps' })).status).toBe(303);
+      expect((await b.call('POST', `/devkit/v1/payments/${reference}/approve`, { anonymous: true, body: { phoneNumber: '4791234567' } })).status).toBe(200);
+      const paid = await a.call('GET', `/checkout/v3/session/${reference}`, { anonymous: true, headers: checkoutHeaders(a) });
+      expect(paid.body).toMatchObject({ sessionState: 'PaymentSuccessful', paymentDetails: { state: 'AUTHORIZED' } });
+      expect((await b.call('POST', `/epayment/v1/payments/${reference}/capture`, { idempotencyKey: randomUUID(), body: { modificationAmount: { currency: 'NOK', value: 20000 } } })).status).toBe(200);
+      await expect.poll(async () => (await a.call('GET', `/checkout/v3/session/${reference}`, { anonymous: true, headers: checkoutHeaders(a) })).body.paymentDetails.aggregate.capturedAmount.value, poll).toBe(20000);
+      await expect.poll(() => shop.callbacks().length, poll).toBe(1);
+    } finally {
+      await shop.close();
+    }
+  });
+
+  it('Order Management: a receipt sent to A is read on B and refused a second time there', async () => {
+    const orderId = `om-${randomUUID().slice(0, 8)}`;
+    const receipt = { orderLines: [{ name: 'Socks', id: 's', totalAmount: 1250, totalAmountExcludingTax: 1000, totalTaxAmount: 250, taxRate: 2500 }], bottomLine: { currency: 'NOK' } };
+    expect((await a.call('POST', `/order-management/v2/ecom/receipts/${orderId}`, { body: receipt })).status).toBe(201);
+    expect((await b.call('GET', `/order-management/v2/ecom/${orderId}`)).body.receipt.orderLines[0].id).toBe('s');
+    expect((await b.call('POST', `/order-management/v2/ecom/receipts/${orderId}`, { body: receipt })).status).toBe(409);
+  });
+
   it('a merchant\'s reset on A removes its payments for B too; a whole reset on B restarts A\'s clock', async () => {
     const { reference } = await a.createPayment();
     expect((await b.call('GET', `/epayment/v1/payments/${reference}`)).status).toBe(200);

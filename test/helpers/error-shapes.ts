@@ -5,7 +5,7 @@ import net from 'node:net';
  * answer of a path must look like. `shapeProblems` names what is wrong, or returns [] when the
  * answer is in one of the owning API's shapes.
  */
-export type ShapeName = 'problem' | 'ecom' | 'gateway' | 'aad' | 'html' | 'qr' | 'qr-exchange' | 'userinfo' | 'recurring' | 'oauth';
+export type ShapeName = 'problem' | 'ecom' | 'gateway' | 'aad' | 'html' | 'qr' | 'qr-exchange' | 'userinfo' | 'recurring' | 'oauth' | 'checkout' | 'ordermanagement';
 
 /** Which shapes an error from a path may have: the owning module's, and the gateway's where the gateway sits in front. */
 export function shapesOf(path: string): ShapeName[] {
@@ -26,6 +26,11 @@ export function shapesOf(path: string): ShapeName[] {
   if (p === '/qr/v1/exchange' || p.startsWith('/qr/v1/exchange/')) return ['qr-exchange', 'gateway'];
   if (p.startsWith('/qr/r/') || p.startsWith('/qr/c/')) return ['html', 'qr'];
   if (p.startsWith('/qr/')) return ['qr', 'gateway', 'html'];
+  // Checkout (checkout.v3.yaml CheckoutProblemDetails) behind the gateway; its hosted page answers in pages, or in Checkout's shape before a route.
+  if (p.startsWith('/checkout/')) return ['checkout', 'gateway'];
+  if (p.startsWith('/vippscheckout/')) return ['html', 'checkout'];
+  // Order Management (ErrorResponse: {type, title, detail, instance, invalidParams?}) behind the gateway.
+  if (p.startsWith('/order-management/')) return ['ordermanagement', 'gateway'];
   if (['/landing', '/app-switch', '/app'].some((x) => p === x || p.startsWith(`${x}/`)) || p.startsWith('/dwo-api-application/')) return ['html'];
   if (p.startsWith('/api/v2/') || p === '/status' || p.startsWith('/status/') || p.startsWith('/history.')) return ['problem'];
   return ['problem'];
@@ -81,6 +86,14 @@ function matches(shape: ShapeName, a: Answer): boolean {
       return a.contentType.startsWith('application/json') && !!body && !Array.isArray(body) && isString(body.type) && isString(body.title) && body.status === String(a.status) && isString(body.detail);
     case 'oauth':
       return a.contentType.startsWith('application/json') && !!body && !Array.isArray(body) && isString(body.error) && (body.error_description === undefined || isString(body.error_description));
+    case 'checkout':
+      return (
+        a.contentType.startsWith('application/problem+json') &&
+        !!body && !Array.isArray(body) && isString(body.errorCode) && body.status === a.status && isString(body.title) &&
+        !!body.errors && typeof body.errors === 'object' && !Array.isArray(body.errors)
+      );
+    case 'ordermanagement':
+      return a.contentType.startsWith('application/json') && !!body && !Array.isArray(body) && isString(body.type) && isString(body.title) && isString(body.detail) && isString(body.instance);
     case 'html':
       return a.contentType.startsWith('text/html') && /^<!doctype html>/i.test(a.text.trimStart());
   }

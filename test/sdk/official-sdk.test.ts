@@ -52,4 +52,22 @@ describe('the official Vipps SDK, unmodified, against the emulator', () => {
     const missing = await client.payment.info(token.data.access_token, 'no-such-payment-1');
     expect(missing.ok).toBe(false);
   });
+
+  it('creates a Checkout session and reads it back with checkout.create / checkout.info', async () => {
+    const m = emu.merchant;
+    const client = Client({ merchantSerialNumber: m.msn, subscriptionKey: m.subscriptionKey, useTestMode: true, retryRequests: false });
+    const reference = `sdk-co-${Date.now()}`;
+    const created = await client.checkout.create(m.clientId, m.clientSecret, {
+      type: 'PAYMENT',
+      merchantInfo: { callbackUrl: 'https://shop.example/callback', returnUrl: 'https://shop.example/return', callbackAuthorizationToken: 'sdk-token' },
+      transaction: { amount: { currency: 'NOK', value: 10000 }, reference, paymentDescription: 'Official SDK checkout' },
+      logistics: { fixedOptions: [{ brand: 'POSTEN', type: 'MAILBOX', id: 'mailbox', priority: 0, isDefault: true, amount: { currency: 'NOK', value: 4900 } }] },
+      configuration: { elements: 'Full', userFlow: 'WEB_REDIRECT' },
+    });
+    expect(created).toMatchObject({ ok: true, data: { checkoutFrontendUrl: `${emu.url}/vippscheckout/v1/`, pollingUrl: `${emu.url}/checkout/v3/session/${reference}` } });
+    const info = await client.checkout.info(m.clientId, m.clientSecret, reference);
+    expect(info).toMatchObject({ ok: true, data: { reference, sessionState: 'SessionCreated', merchantSerialNumber: m.msn } });
+    const unknown = await client.checkout.info(m.clientId, m.clientSecret, 'no-such-session-1');
+    expect(unknown.ok).toBe(false);
+  });
 });

@@ -173,6 +173,16 @@ describe('unknown paths and methods: 404 and 405 in the owning API\'s shape, wha
       },
     },
     login: { base: '/access-management-1.0/access/', known: ['DELETE', '/access-management-1.0/access/oauth2/token'], shape: (res) => expect(res.body).toEqual({ error: expect.any(String), error_description: expect.any(String) }) },
+    checkout: {
+      base: '/checkout/v3/',
+      known: ['DELETE', '/checkout/v3/session'],
+      shape: (res, status) => expect(res.body).toMatchObject({ status, errorCode: expect.any(String), errors: expect.any(Object) }),
+    },
+    ordermanagement: {
+      base: '/order-management/v9/',
+      known: ['PATCH', '/order-management/v3/categories'],
+      shape: (res) => expect(res.body).toMatchObject({ type: expect.any(String), title: expect.any(String), detail: expect.any(String), instance: expect.any(String) }),
+    },
   };
   /** The bodies official clients send: none, an empty JSON body (the SDK's DELETE), JSON, text, broken JSON. */
   const bodies: Array<[string, string | undefined, string]> = [

@@ -58,6 +58,8 @@ export interface Payment {
   lastDecline?: Decline;
   /** The payer must be at least this old (whole years): a younger user cannot approve. */
   minimumUserAge?: number;
+  /** The module that had the payment made on its behalf (platform/payment-port.ts), e.g. checkout. */
+  owner?: string;
 }
 
 /** A failed approval attempt: a test amount's documented card failure. */
@@ -101,6 +103,7 @@ export interface CreateInput {
   idempotencyKey: string;
   pspReference: string;
   redirectToken: string;
+  owner?: string;
   merchant: { country: string; allowSkipLandingPage: boolean; allowLongLiving: boolean };
 }
 
@@ -108,6 +111,8 @@ export type Command =
   /** `testAmounts`: the user approves in the app, where the test environment's special amounts fail. */
   | { type: 'approve'; phoneNumber?: string; sub?: string; testAmounts?: boolean; userAge?: number }
   | { type: 'reject'; phoneNumber?: string }
+  /** A card payment failed on the owner's page (declined, 3-D Secure denied): logged, the payment waits. */
+  | { type: 'decline'; reason: string; message: string }
   | { type: 'expire' }
   | { type: 'cancel'; idempotencyKey: string; cancelTransactionOnly?: boolean }
   | { type: 'capture'; amount: Amount; idempotencyKey: string }
@@ -182,6 +187,7 @@ export function create(input: CreateInput, ctx: Context): Outcome {
     ...(input.qrFormat ? { qrFormat: input.qrFormat.format === 'IMAGE/PNG' ? input.qrFormat : { format: input.qrFormat.format } } : {}),
     ...(input.minimumUserAge != null ? { minimumUserAge: input.minimumUserAge } : {}),
     redirectToken: input.redirectToken,
+    ...(input.owner === undefined ? {} : { owner: input.owner }),
     createdAt,
     expiresAt,
     createIdempotencyKey: input.idempotencyKey,
@@ -311,6 +317,14 @@ export function decide(payment: Payment, command: Command, ctx: Context): Outcom
         ...(payment.profileScope && command.sub ? { sub: command.sub } : {}),
       };
       return done([emit('AUTHORIZED', payment.amount.value, payment.createIdempotencyKey)], extra);
+    }
+
+    case 'decline': {
+      if (expired || payment.state === 'EXPIRED') return fail(errors.paymentExpired());
+      if (payment.state !== 'CREATED') return fail(errors.cannotApprove(payment.state));
+      const declined: Decline = { amountValue: payment.amount.value, reason: command.reason, message: command.message, at: ctx.now.toISOString() };
+      const attempt = { ...emit('AUTHORIZED', payment.amount.value, payment.createIdempotencyKey), success: false };
+      return { ok: true, payment: { ...payment, lastDecline: declined }, events: [attempt], declined };
     }
 
     case 'reject':

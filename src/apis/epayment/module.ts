@@ -3,6 +3,7 @@ import type { ApiModule } from '../module.js';
 import { epaymentControl } from './control.js';
 import { epaymentEventTypes, publishedEvents } from './events.js';
 import { epaymentRequests, pushToInbox } from './inbox-provider.js';
+import { epaymentIssuer, tellOwner } from './issuer.js';
 import { epaymentRoutes } from './routes.js';
 import { EpaymentService } from './service.js';
 
@@ -41,8 +42,9 @@ export const epaymentModule: ApiModule = {
       users: platform.users,
       consents: platform.consents,
       publicUrl: platform.publicUrl,
-      sinks: [(trx, payment, events, firstSeq) => platform.events.publish(trx, publishedEvents(payment, events, firstSeq)), pushToInbox(platform.inbox)],
+      sinks: [(trx, payment, events, firstSeq) => platform.events.publish(trx, publishedEvents(payment, events, firstSeq)), pushToInbox(platform.inbox), tellOwner(platform.payments)],
     });
+    platform.payments.provide(epaymentIssuer(epayment, platform.merchants));
     platform.inbox.register(epaymentRequests(epayment, platform.database));
     return {
       routes: epaymentRoutes(epayment, platform),

@@ -7,6 +7,7 @@ import { isConcurrentUpdate } from '../../platform/concurrency.js';
 import { idempotency, requestHash, sameRequest, type IdempotencyScope, type StoredResponse } from '../../platform/idempotency.js';
 import type { IdSource } from '../../platform/ids.js';
 import type { Merchant } from '../../platform/merchants.js';
+import type { PaymentOrder } from '../../platform/payment-port.js';
 import { ageFromNin } from '../../platform/nin.js';
 import { ProblemError, problem, type Problem } from '../../platform/problems.js';
 import type { TestUser, TestUsers } from '../../platform/test-users.js';
@@ -143,6 +144,59 @@ export class EpaymentService {
       await this.emit(trx, payment, outcome.events, 0);
       return created(payment);
     });
+  }
+
+  /**
+   * A payment made on behalf of another module (platform/payment-port.ts), inside that module's
+   * command: the same rules as a create over the API, no idempotency record (the owner's command is
+   * the unit that is retried), WEB_REDIRECT so that the landing page and the app work as for any
+   * payment. Answers the stored payment, or the problem the API would have answered.
+   */
+  async createInCommand(trx: Transaction<Database>, merchant: Merchant, input: PaymentOrder, key: string): Promise<{ payment: Payment } | { problem: Problem }> {
+    if (await paymentStore.load(trx, merchant.msn, input.reference)) return { problem: errors.referenceExists(input.reference) };
+    const token = redirectToken.mint(merchant.msn, input.reference, this.deps.ids.token(redirectToken.secretBytes));
+    const outcome = create(
+      {
+        msn: merchant.msn,
+        reference: input.reference,
+        amount: input.amount as Payment['amount'],
+        paymentMethod: input.method,
+        // A card is paid on the owner's page: always WEB_REDIRECT.
+        userFlow: input.method === 'CARD' ? 'WEB_REDIRECT' : (input.flow ?? 'WEB_REDIRECT'),
+        ...(input.phoneNumber ? { customer: { phoneNumber: input.phoneNumber } } : {}),
+        ...(input.customerInteraction ? { customerInteraction: input.customerInteraction } : {}),
+        returnUrl: input.returnUrl,
+        paymentDescription: input.description,
+        ...(input.profileScope === undefined ? {} : { profileScope: input.profileScope }),
+        hasReceipt: false,
+        idempotencyKey: key,
+        pspReference: this.deps.ids.uuid(),
+        redirectToken: token,
+        owner: input.owner,
+        merchant,
+      },
+      this.ctx(),
+    );
+    if (!outcome.ok) return { problem: outcome.problem };
+    const redirectUrl = this.redirectUrl(outcome.payment);
+    const payment: Payment = redirectUrl ? { ...outcome.payment, redirectUrl } : outcome.payment;
+    if (!(await paymentStore.insert(trx, payment, outcome.events, JSON.stringify(input)))) return { problem: errors.referenceExists(input.reference) };
+    await this.emit(trx, payment, outcome.events, 0);
+    return { payment };
+  }
+
+  /** A card payment on the owner's page: approved (test amounts still fail as in the app) or declined. */
+  cardDecision(msn: string, reference: string, outcome: { kind: 'approve' } | { kind: 'decline'; reason: string; message: string }): Promise<{ payment: Payment; declined?: Decline } | { problem: Problem }> {
+    return this.deps.database.commands.run((trx) =>
+      this.transition(trx, msn, reference, outcome.kind === 'approve' ? { type: 'approve', testAmounts: true } : { type: 'decline', reason: outcome.reason, message: outcome.message }),
+    );
+  }
+
+  /** Stored payment, caught up with its expiry. */
+  async current(msn: string, reference: string): Promise<Payment | undefined> {
+    let stored = await paymentStore.load(this.deps.database.db, msn, reference);
+    if (stored && this.overdue(stored.payment)) stored = await this.expireNow(msn, reference);
+    return stored?.payment;
   }
 
   /** A refusal is the key's first response: stored, so that a retry gets the same answer. */

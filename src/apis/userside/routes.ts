@@ -187,7 +187,10 @@ export const usersideRoutes = (ctx: Platform): FastifyPluginAsync => async (app)
         shipping.set(r.token, offered.ok ? { options: offered.options } : { error: offered.message });
       }),
     );
-    return page(reply, status, appUserPage({ user, requests, merchantName, now: ctx.clock.now(), shipping, ...extra }));
+    // What the merchants attached to the orders in the history (Order Management: receipt, category link, image).
+    const done = requests.filter(({ request: r }) => visibleState(r, ctx.clock.now()) !== 'CREATED');
+    const orders = await ctx.orderDetails.forOrders(done.map(({ request: r }) => ({ msn: r.msn, orderId: r.reference })));
+    return page(reply, status, appUserPage({ user, requests, merchantName, now: ctx.clock.now(), shipping, orders, ...extra }));
   }
 
   app.get('/app', async (request, reply) => {

@@ -132,6 +132,9 @@ function predict(m: Model, payment: Payment, command: Command, now: number): Pre
       return fail(m.state === 'AUTHORIZED' ? ['Payment is already reserved'] : undefined);
     case 'reject':
       return pending ? { kind: 'success', event: 'ABORTED', value: amount } : fail();
+    // A declined card is a failed attempt (success: false) that changes nothing: not generated here.
+    case 'decline':
+      throw new Error('decline is not among the generated commands');
     case 'expire':
       return expiredButNotYetMarked ? { kind: 'success', event: 'EXPIRED', value: amount } : fail();
     case 'cancel': {
