@@ -240,7 +240,9 @@ export class Dispatcher implements OutboxSink {
       const byBirth = new Map<string, Held[]>();
       for (const h of held) {
         const birth = h.row.lease_until ?? '';
-        byBirth.set(birth, [...(byBirth.get(birth) ?? []), h]);
+        const group = byBirth.get(birth);
+        if (group) group.push(h);
+        else byBirth.set(birth, [h]);
       }
       let left = room;
       for (const [birth, group] of byBirth) {
