@@ -81,7 +81,11 @@ export const loginRoutes = (platform: Platform, login: LoginService): FastifyPlu
     return reply.header('cache-control', 'max-age=3600').send(doc);
   });
 
-  app.get(PATHS.jwks, { schema: { operationId: 'wellKnown', summary: 'JSON Web Keys Discovery', response: { 200: JsonWebKeySet } } }, toProvider);
+  // Served here, not by oidc-provider: the spec's media type is application/json (oidc-provider
+  // answers application/jwk-set+json). The same keys: the current one and the previous ones.
+  app.get(PATHS.jwks, { schema: { operationId: 'wellKnown', summary: 'JSON Web Keys Discovery', response: { 200: JsonWebKeySet } } }, async (_request, reply) =>
+    reply.header('cache-control', 'max-age=3600').send(await login.publicJwks()),
+  );
 
   // ---- authorize ----
 
