@@ -7,6 +7,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { Clock } from '../../platform/clock.js';
 import type { MerchantDirectory } from '../../platform/merchants.js';
+import { acceptHtmlForms, htmlPageHeaders } from '../../platform/page-hooks.js';
 import type { Html } from '../../web/html.js';
 import { errorPage } from '../../web/error-page.js';
 import type { Customer, Session } from './domain.js';
@@ -35,19 +36,9 @@ const schema = (summary: string, response: object) => ({ schema: { summary, resp
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 export const checkoutPageRoutes = (checkout: CheckoutService, deps: { merchants: MerchantDirectory; clock: Clock }): FastifyPluginAsync => async (app) => {
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 16 * 1024 }, (_request, body, done) => {
-    done(null, Object.fromEntries(new URLSearchParams(body as string)));
-  });
-  app.addHook('onSend', async (_request, reply, payload) => {
-    if (String(reply.getHeader('content-type') ?? '').startsWith('text/html')) {
-      // Shops embed the page in an iframe (CO-G): framing is allowed for loopback and https shops only.
-      reply.header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'self' http://localhost:* http://127.0.0.1:* https:");
-      reply.header('x-content-type-options', 'nosniff');
-      reply.header('referrer-policy', 'no-referrer');
-      reply.header('cache-control', 'no-store');
-    }
-    return payload;
-  });
+  acceptHtmlForms(app);
+  // Shops embed the page in an iframe (CO-G): framing is allowed for loopback and https shops only.
+  htmlPageHeaders(app, "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'self' http://localhost:* http://127.0.0.1:* https:");
 
   const merchantName = (msn: string) => deps.merchants.get(msn)?.name ?? `Merchant ${msn}`;
   const page = (reply: FastifyReply, status: number, body: Html) => reply.code(status).type('text/html; charset=utf-8').send(body.value);

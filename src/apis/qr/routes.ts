@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from '@fastify/ty
 import { Type } from '@sinclair/typebox';
 import type { FastifyReply } from 'fastify';
 import { merchantAuth, type Credentials } from '../../platform/auth.js';
+import { acceptHtmlForms } from '../../platform/page-hooks.js';
 import { NoContent } from '../../platform/schemas.js';
 import type { TestUsers } from '../../platform/test-users.js';
 import { errorPage } from '../../web/error-page.js';
@@ -112,9 +113,7 @@ export const qrRoutes = (qr: QrService, deps: QrRouteDeps): FastifyPluginAsyncTy
   // A merchant callback code opened in a browser: a page that stands in for the Vipps app (check in as a test user).
   await app.register(async (scope) => {
     const pages = scope.withTypeProvider<TypeBoxTypeProvider>();
-    pages.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 4096 }, (_request, body, done) => {
-      done(null, Object.fromEntries(new URLSearchParams(body as string)));
-    });
+    acceptHtmlForms(scope, 4096);
     const view = async (code: string): Promise<Omit<CheckInView, 'error' | 'done'> | undefined> => {
       const callback = await qr.callbackByCode(code);
       if (!callback) return undefined;

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import { acceptHtmlForms, htmlPageHeaders } from '../../platform/page-hooks.js';
 import type { TestUser } from '../../platform/test-users.js';
 import type { InboxVia, PaymentRequestView } from '../../platform/user-inbox.js';
 import { appHomePage } from '../../web/app-home.js';
@@ -41,20 +42,9 @@ export const usersideRoutes = (ctx: Platform): FastifyPluginAsync => async (app)
   const { inbox } = ctx;
   const merchantName = (msn: string) => ctx.merchants.get(msn)?.name ?? `Merchant ${msn}`;
 
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 16 * 1024 }, (_request, body, done) => {
-    done(null, Object.fromEntries(new URLSearchParams(body as string)));
-  });
-
-  app.addHook('onSend', async (_request, reply, payload) => {
-    if (String(reply.getHeader('content-type') ?? '').startsWith('text/html')) {
-      reply.header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'");
-      reply.header('x-content-type-options', 'nosniff');
-      // The token in the URL must not travel to the merchant's page in a Referer header.
-      reply.header('referrer-policy', 'no-referrer');
-      reply.header('cache-control', 'no-store');
-    }
-    return payload;
-  });
+  acceptHtmlForms(app);
+  // The token in a page's URL must not travel to the merchant's page in a Referer header (htmlPageHeaders sends none).
+  htmlPageHeaders(app, "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'");
 
   const page = (reply: FastifyReply, status: number, body: Html) => reply.code(status).type('text/html; charset=utf-8').send(body.value);
   const fail = (reply: FastifyReply, status: number, title: string, message: string) => page(reply, status, errorPage(title, message));
