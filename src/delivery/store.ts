@@ -68,11 +68,14 @@ export interface AttemptOutcome {
 }
 
 export interface DeliveryLogQuery {
+  msn?: string;
   reference?: string;
   webhookId?: string;
   /** Only attempts after this `at|id` cursor. */
   after?: string;
   limit: number;
+  /** The newest `limit` rows (still returned oldest first) instead of the oldest. */
+  newest?: boolean;
 }
 
 export const deliveryStore = {
@@ -190,17 +193,25 @@ export const deliveryStore = {
 
   // ------------------------------------------------------------------ delivery log (control API)
 
+  /** One delivery row with everything needed to send it again (a replay). */
+  async load(db: Db, id: string): Promise<PendingDelivery | undefined> {
+    return (await db.selectFrom('deliveries').selectAll().where('id', '=', id).executeTakeFirst()) as PendingDelivery | undefined;
+  },
+
   async log(db: Db, q: DeliveryLogQuery) {
-    let deliveries = db.selectFrom('deliveries').selectAll().orderBy('created_at').orderBy('event_seq').orderBy('id').limit(q.limit);
+    const dir = q.newest ? 'desc' : 'asc';
+    let deliveries = db.selectFrom('deliveries').selectAll().orderBy('created_at', dir).orderBy('event_seq', dir).orderBy('id', dir).limit(q.limit);
+    if (q.msn) deliveries = deliveries.where('msn', '=', q.msn);
     if (q.reference) deliveries = deliveries.where('reference', '=', q.reference);
     if (q.webhookId) deliveries = deliveries.where('webhook_id', '=', q.webhookId);
     let attempts = db
       .selectFrom('delivery_attempts as a')
       .innerJoin('deliveries as d', 'd.id', 'a.delivery_id')
       .select(['a.id', 'a.delivery_id', 'a.attempt', 'a.at', 'a.source_environment', 'a.source_hostname', 'a.source_address', 'a.url', 'a.request_headers', 'a.status_code', 'a.latency_ms', 'a.error', 'a.response_body', 'd.event_id', 'd.event_type', 'd.webhook_id', 'd.reference', 'd.payload'])
-      .orderBy('a.at')
-      .orderBy('a.id')
+      .orderBy('a.at', dir)
+      .orderBy('a.id', dir)
       .limit(q.limit);
+    if (q.msn) attempts = attempts.where('d.msn', '=', q.msn);
     if (q.reference) attempts = attempts.where('d.reference', '=', q.reference);
     if (q.webhookId) attempts = attempts.where('d.webhook_id', '=', q.webhookId);
     if (q.after) {
@@ -208,6 +219,10 @@ export const deliveryStore = {
       attempts = attempts.where((eb) => eb.or([eb('a.at', '>', at!), eb.and([eb('a.at', '=', at!), eb('a.id', '>', id)])]));
     }
     const [deliveryRows, attemptRows] = await Promise.all([deliveries.execute(), attempts.execute()]);
+    if (q.newest) {
+      deliveryRows.reverse();
+      attemptRows.reverse();
+    }
     return { deliveries: deliveryRows, attempts: attemptRows };
   },
 };

@@ -13,6 +13,7 @@ import { CONTROL_TAG, registerOpenApi, tagRoutes } from './openapi.js';
 import { serializerFactory, validatorFactory } from './lazy-compilers.js';
 import { prettyLog } from './pretty-log.js';
 import { verifySerialization } from './verify-serialization.js';
+import { activityControl } from './control/activity-routes.js';
 import { deliveryControl } from './control/delivery-routes.js';
 import { platformControl } from './control/platform-routes.js';
 import { userControl } from './control/user-routes.js';
@@ -206,6 +207,7 @@ export async function buildApp(ctx: AppContext, modules: readonly ApiModule[], o
   await mount(platformControl(ctx), controlShape, CONTROL_TAG, '/devkit/v1', true);
   await mount(userControl(ctx), controlShape, CONTROL_TAG, '/devkit/v1', true);
   await mount(deliveryControl(ctx), controlShape, CONTROL_TAG, '/devkit/v1', true);
+  await mount(activityControl(ctx), controlShape, CONTROL_TAG, '/devkit/v1', true);
 
   app.get('/', { schema: { hide: true } }, async () => ({
     name: 'vipps-devkit',

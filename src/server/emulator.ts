@@ -23,6 +23,7 @@ import { isLoopbackHost } from '../platform/url-policy.js';
 import { UserInbox } from '../platform/user-inbox.js';
 import { PaymentPort } from '../platform/payment-port.js';
 import { OrderDetailsPort } from '../platform/order-details.js';
+import { ActivityPort } from '../platform/activity.js';
 import { MAX_SIMULATED_TIME_MS } from '../platform/limits.js';
 import { buildApp, type ServedRoute } from './app.js';
 import { checkLimits, DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from './connections.js';
@@ -187,6 +188,7 @@ async function start(database: DatabaseHandle, modules: readonly ApiModule[], op
     userTokens: new UserTokens(),
     payments: new PaymentPort(),
     orderDetails: new OrderDetailsPort(),
+    activity: new ActivityPort(),
     publicUrl: () => publicUrl,
     modules: () => modules,
     options: { callbackRetries: options.callbackRetries ?? 0 },

@@ -1,4 +1,5 @@
 import type { ApiModule } from '../module.js';
+import { ecomActivity } from './activity.js';
 import { ecomCallbackOutbox, MerchantCaller } from './callbacks.js';
 import { ecomControl } from './control.js';
 import { ecomErrorShape } from './errors.js';
@@ -39,6 +40,7 @@ export const ecomModule: ApiModule = {
       merchantCalls,
     });
     platform.inbox.register(ecomRequests(ecom, platform.database));
+    platform.activity.provide(ecomActivity(platform.database));
     return {
       routes: ecomRoutes(ecom, platform),
       control: ecomControl(platform, ecom),

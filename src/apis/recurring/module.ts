@@ -1,4 +1,5 @@
 import type { ApiModule, RateLimit } from '../module.js';
+import { recurringActivity } from './activity.js';
 import { recurringControl } from './control.js';
 import { recurringErrorShape } from './errors.js';
 import { agreementRequests, agreementsToInbox } from './inbox-provider.js';
@@ -56,6 +57,7 @@ export const recurringModule: ApiModule = {
       onAgreement: agreementsToInbox(platform.inbox),
     });
     platform.inbox.register(agreementRequests(recurring));
+    platform.activity.provide(recurringActivity(platform.database));
     return {
       routes: recurringRoutes(recurring, platform),
       control: recurringControl(recurring, platform.users),
