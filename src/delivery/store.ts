@@ -193,6 +193,21 @@ export const deliveryStore = {
 
   // ------------------------------------------------------------------ delivery log (control API)
 
+  /** Pending deliveries whose next attempt falls in (from, to]: what a clock jump makes due. */
+  async dueBetween(db: Db, from: string, to: string): Promise<number> {
+    const row = await db.selectFrom('deliveries').select((eb) => eb.fn.countAll<number | string>().as('n')).where('status', '=', 'pending').where('next_attempt_at', '>', from).where('next_attempt_at', '<=', to).executeTakeFirst();
+    return Number(row?.n ?? 0);
+  },
+
+  /** Changes whenever a delivery is owed, tried or settled (the dashboard's live view polls it). */
+  async changeMark(db: Db): Promise<string> {
+    const [d, a] = await Promise.all([
+      db.selectFrom('deliveries').select((eb) => [eb.fn.countAll<number | string>().as('n'), eb.fn.sum<number | string | null>('attempts').as('tries')]).executeTakeFirst(),
+      db.selectFrom('delivery_attempts').select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirst(),
+    ]);
+    return `${d?.n ?? 0}:${d?.tries ?? 0}:${a?.n ?? 0}`;
+  },
+
   /** One delivery row with everything needed to send it again (a replay). */
   async load(db: Db, id: string): Promise<PendingDelivery | undefined> {
     return (await db.selectFrom('deliveries').selectAll().where('id', '=', id).executeTakeFirst()) as PendingDelivery | undefined;
@@ -208,8 +223,8 @@ export const deliveryStore = {
       .selectFrom('delivery_attempts as a')
       .innerJoin('deliveries as d', 'd.id', 'a.delivery_id')
       .select(['a.id', 'a.delivery_id', 'a.attempt', 'a.at', 'a.source_environment', 'a.source_hostname', 'a.source_address', 'a.url', 'a.request_headers', 'a.status_code', 'a.latency_ms', 'a.error', 'a.response_body', 'd.event_id', 'd.event_type', 'd.webhook_id', 'd.reference', 'd.payload'])
-      .orderBy('a.at', dir)
-      .orderBy('a.id', dir)
+      .orderBy('a.at')
+      .orderBy('a.id')
       .limit(q.limit);
     if (q.msn) attempts = attempts.where('d.msn', '=', q.msn);
     if (q.reference) attempts = attempts.where('d.reference', '=', q.reference);
@@ -218,11 +233,14 @@ export const deliveryStore = {
       const [at, id = ''] = q.after.split('|');
       attempts = attempts.where((eb) => eb.or([eb('a.at', '>', at!), eb.and([eb('a.at', '=', at!), eb('a.id', '>', id)])]));
     }
-    const [deliveryRows, attemptRows] = await Promise.all([deliveries.execute(), attempts.execute()]);
     if (q.newest) {
-      deliveryRows.reverse();
-      attemptRows.reverse();
+      // The newest deliveries, and every attempt of exactly those (oldest first).
+      const deliveryRows = (await deliveries.execute()).reverse();
+      const ids = deliveryRows.map((d) => d.id);
+      const attemptRows = ids.length === 0 ? [] : await attempts.clearLimit().clearOrderBy().where('a.delivery_id', 'in', ids).orderBy('a.at').orderBy('a.id').execute();
+      return { deliveries: deliveryRows, attempts: attemptRows };
     }
+    const [deliveryRows, attemptRows] = await Promise.all([deliveries.execute(), attempts.execute()]);
     return { deliveries: deliveryRows, attempts: attemptRows };
   },
 };
