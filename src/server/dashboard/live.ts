@@ -25,7 +25,7 @@ export class ChangeFeed {
     return this.streams.size;
   }
 
-  open(res: ServerResponse): void {
+  async open(res: ServerResponse): Promise<void> {
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-store',
@@ -39,14 +39,22 @@ export class ChangeFeed {
       if (this.streams.size === 0) this.stop();
     });
     this.timer ??= setInterval(() => void this.tick(), this.intervalMs);
+    // The baseline first, then one change: the page fetches itself once after the baseline was
+    // taken, so nothing that happened since it was rendered, or happens from now on, is missed.
+    if (this.last === undefined) {
+      try {
+        this.last = await this.mark();
+      } catch (err) {
+        this.onError(err);
+      }
+    }
+    if (!res.writableEnded) res.write('event: change\ndata: 0\n\n');
   }
 
   /** Something changed that the mark may not see (an action of the dashboard): tell now. */
   poke(): void {
     this.changes += 1;
     this.send(`event: change\ndata: ${this.changes}\n\n`);
-    // The next mark is the new baseline.
-    this.last = undefined;
   }
 
   close(): void {

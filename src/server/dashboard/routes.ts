@@ -89,7 +89,7 @@ export function dashboardRoutes(ctx: AppContext, modules: readonly ApiModule[], 
 
     app.get('/dashboard/events', { schema: { hide: true } }, async (_request, reply) => {
       reply.hijack();
-      feed.open(reply.raw);
+      await feed.open(reply.raw);
     });
 
     app.get('/dashboard', { schema: { hide: true } }, async (_request, reply) => reply.redirect('/', 302));

@@ -241,7 +241,7 @@ ${v.maintenances.length === 0 ? html`<p class="muted">No maintenance windows.</p
 <form class="stack" method="post" action="/dashboard/maintenances">
 <div><label for="mw-starts">Starts in</label><input id="mw-starts" name="startsIn" value="0m" size="6"></div>
 <div><label for="mw-duration">Lasts</label><input id="mw-duration" name="duration" value="30m" size="6" required></div>
-<div><label for="mw-api">API</label><select id="mw-api" name="api"><option value="">all</option>${v.apis.map((x) => html`<option value="${x.name}">${x.title}</option>`)}</select></div>
+<div><label for="mw-api">API under maintenance</label><select id="mw-api" name="api"><option value="">all</option>${v.apis.map((x) => html`<option value="${x.name}">${x.title}</option>`)}</select></div>
 <button type="submit">Schedule maintenance</button>
 </form>
 </div>`,
