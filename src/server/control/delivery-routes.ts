@@ -145,7 +145,7 @@ export const deliveryControl = (ctx: AppContext): FastifyPluginAsyncTypebox => a
 
   app.post('/deliveries/:id/replay', { schema: { summary: 'Send a delivery again, now (one attempt, same payload, target and signing)', params: DeliveryParams, response: { 202: ReplayView } } }, async (request, reply) => {
     const { id } = request.params;
-    const replay = await ctx.database.commands.run((trx) => ctx.outbox.replay(trx, id, ctx.ids.uuid()));
+    const replay = await ctx.database.commands.run((trx) => ctx.outbox.replay(trx, id, ctx.ids.uuidv7()));
     if (replay === undefined) throw new ProblemError(problem(404, 'Not Found', `No delivery ${id}.`));
     if (replay === 'no-target') throw new ProblemError(problem(409, 'Conflict', `Delivery ${id} was recorded before targets were kept; it cannot be sent again.`));
     return reply.code(202).send({ id: replay.id, replayOf: id, eventId: replay.event_id, eventType: replay.event_type, webhookId: replay.webhook_id, reference: replay.reference, url: replay.target_url });

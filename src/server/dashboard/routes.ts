@@ -154,7 +154,7 @@ export function dashboardRoutes(ctx: AppContext, modules: readonly ApiModule[], 
     app.post('/dashboard/deliveries/:id/replay', { schema: { hide: true } }, async (request, reply) => {
       const { id } = request.params as { id: string };
       const back = (request.body as Form | undefined)?.back;
-      const replay = await ctx.database.commands.run((trx) => ctx.outbox.replay(trx, id.slice(0, 64), ctx.ids.uuid()));
+      const replay = await ctx.database.commands.run((trx) => ctx.outbox.replay(trx, id.slice(0, 64), ctx.ids.uuidv7()));
       if (replay === undefined) return done(reply, back, { error: `No delivery ${id}.` });
       if (replay === 'no-target') return done(reply, back, { error: `Delivery ${id} was recorded before targets were kept; it cannot be sent again.` });
       return done(reply, back, { info: `Replaying ${replay.event_type} to ${replay.target_url} (new delivery ${replay.id}).` });
