@@ -1,15 +1,33 @@
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DatabaseConfig } from '../../../src/db/open.js';
 import { http, newKey, startTestEmulator, type TestEmulator } from '../../helpers/emulator.js';
+import { pgUnreachable, testPgUrl } from '../../helpers/postgres.js';
 import { startReceiver } from '../../helpers/receiver.js';
+import { checkoutHeaders, sessionBody } from '../checkout/helpers.js';
+import { createCharge, dateIn, draftBody } from '../recurring/helpers.js';
+
+const pgSkip = await pgUnreachable(testPgUrl);
+const pgSchema = `devkit_listings_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+const databases: Array<{ name: string; database: DatabaseConfig; skip: string | undefined }> = [
+  { name: 'SQLite', database: { kind: 'sqlite', file: ':memory:' }, skip: undefined },
+  { name: 'PostgreSQL', database: { kind: 'postgres', url: testPgUrl, schema: pgSchema }, skip: pgSkip && `no database at ${testPgUrl}: ${pgSkip}` },
+];
 
 /** The control API's listings (GET /devkit/v1/payments …) and delivery replay (POST /devkit/v1/deliveries/{id}/replay). */
-describe('control API listings and replay', () => {
+describe.each(databases)('control API listings and replay on $name', ({ name, database, skip }) => {
+  if (skip) console.log(`[listings] ${name} skipped: ${skip}`);
+  describe.skipIf(skip !== undefined)(`(${name}${skip ? `, skipped: ${skip}` : ''})`, () => tests(database));
+});
+
+function tests(database: DatabaseConfig) {
   let emu: TestEmulator;
   let receiver: Awaited<ReturnType<typeof startReceiver>>;
   const get = (path: string) => http(`${emu.url}/devkit/v1${path}`, { method: 'GET' });
 
   beforeAll(async () => {
-    emu = await startTestEmulator();
+    emu = await startTestEmulator({ database });
     receiver = await startReceiver();
     const hook = await emu.call('POST', '/webhooks/v1/webhooks', { body: { url: receiver.url(), events: ['epayments.payment.created.v1', 'epayments.payment.authorized.v1'] } });
     expect(hook.status).toBe(201);
@@ -22,6 +40,12 @@ describe('control API listings and replay', () => {
   afterAll(async () => {
     await receiver?.close();
     await emu?.close();
+    if (database.kind === 'postgres') {
+      const client = new pg.Client({ connectionString: testPgUrl });
+      await client.connect();
+      await client.query(`drop schema if exists ${database.schema} cascade`);
+      await client.end();
+    }
   });
 
   it('lists payments newest first, filters by state and text, and pages with a cursor', async () => {
@@ -92,7 +116,21 @@ describe('control API listings and replay', () => {
     expect(orders.body.items).toEqual([expect.objectContaining({ kind: 'order', id: 'ecom-listed-1', state: 'INITIATE', amount: { currency: 'NOK', value: 2500 }, description: 'Gloves' })]);
     const detail = await get('/orders/ecom-listed-1');
     expect(detail.body.timeline.map((e: { name: string }) => e.name)).toEqual(['INITIATE']);
-    expect((await get('/agreements')).body).toEqual({ items: [], cursor: null });
-    expect((await get('/sessions')).body).toEqual({ items: [], cursor: null });
+
+    const agreement = await emu.call('POST', '/recurring/v3/agreements', { idempotencyKey: newKey(), body: draftBody({ productName: 'Listed News' }) });
+    expect(agreement.status).toBe(201);
+    const id = agreement.body.agreementId as string;
+    expect((await emu.call('PATCH', `/recurring/v3/agreements/${id}/accept`, { idempotencyKey: newKey(), body: { phoneNumber: '4791234567' } })).status).toBe(204);
+    expect((await createCharge(emu, id, { due: dateIn(emu, 3) })).status).toBe(201);
+    expect((await get('/agreements?state=ACTIVE')).body.items).toEqual([expect.objectContaining({ kind: 'agreement', id, state: 'ACTIVE', description: 'Listed News', amount: { currency: 'NOK', value: 2500 } })]);
+    expect((await get('/agreements?state=PENDING')).body.items).toEqual([]);
+    const agreementDetail = await get(`/agreements/${id}`);
+    expect(agreementDetail.body.timeline.map((e: { name: string }) => e.name)).toEqual(['AGREEMENT CREATED', 'AGREEMENT ACTIVE', 'CHARGE CREATE']);
+    expect(JSON.stringify(agreementDetail.body.document)).not.toContain('"token"');
+
+    const session = await emu.call('POST', '/checkout/v3/session', { anonymous: true, headers: checkoutHeaders(emu), body: sessionBody('co-listed-session-1', { callbackUrl: receiver.url('/checkout') }, { logistics: null, configuration: { elements: 'PaymentOnly' } }) });
+    expect(session.status).toBe(200);
+    expect((await get('/sessions?q=socks')).body.items).toEqual([expect.objectContaining({ kind: 'session', id: 'co-listed-session-1', state: 'SessionCreated', amount: { currency: 'NOK', value: 20000 } })]);
+    expect((await get('/sessions/co-listed-session-1')).body.timeline.map((e: { name: string }) => e.name)).toEqual(['SessionCreated']);
   });
-});
+}
