@@ -207,4 +207,30 @@ describe.skipIf(skipReason !== undefined)(`the dashboard in Chromium${skipNote(s
     expect(api.headers.get('content-type')).toContain('application/problem+json');
     await page.close();
   });
+
+  it('asks a browser for the admin token when the emulator has one, then works with its cookie', async () => {
+    const guarded = await startTestEmulator({ adminToken: 'dashboard-admin-secret' });
+    const page = await browser.newPage();
+    try {
+      await page.setViewportSize(DESKTOP);
+      await page.goto(`${guarded.url}/dashboard/payments`);
+      expect(new URL(page.url()).pathname).toBe('/dashboard/sign-in');
+      await page.getByLabel('Admin token').fill('wrong');
+      await page.getByTestId('sign-in').click();
+      expect(await page.getByTestId('error').textContent()).toBe('That is not the admin token.');
+      expect(await seriousViolations(page)).toEqual([]);
+      await page.getByLabel('Admin token').fill('dashboard-admin-secret');
+      await page.getByTestId('sign-in').click();
+      expect(new URL(page.url()).pathname).toBe('/dashboard/payments');
+      expect(await page.locator('h1').textContent()).toBe('Payments (ePayment)');
+      await expect.poll(() => page.getByTestId('live-status').textContent()).toMatch(/^live/);
+      // API clients still need the token itself; the root's JSON stays open.
+      expect((await http(`${guarded.url}/devkit/v1/payments`, { method: 'GET' })).status).toBe(401);
+      expect((await http(`${guarded.url}/dashboard/payments`, { method: 'GET' })).status).toBe(401);
+      expect((await http(`${guarded.url}/`, { method: 'GET' })).body.name).toBe('vipps-devkit');
+    } finally {
+      await page.close();
+      await guarded.close();
+    }
+  });
 });

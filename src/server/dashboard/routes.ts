@@ -8,13 +8,14 @@ import { acceptHtmlForms, htmlPageHeaders } from '../../platform/page-hooks.js';
 import { ProblemError } from '../../platform/problems.js';
 import type { Html } from '../../web/html.js';
 import { DASHBOARD_CSP, LIVE_SCRIPT } from '../../web/dashboard/layout.js';
-import { deliveriesPage, detailPage, listPage, notFoundPage, operationsPage, overviewPage, type Notices, type OperationsView } from '../../web/dashboard/pages.js';
+import { deliveriesPage, detailPage, listPage, notFoundPage, operationsPage, overviewPage, signInPage, type Notices, type OperationsView } from '../../web/dashboard/pages.js';
 import { KINDS } from '../../web/dashboard/parts.js';
 import type { AppContext } from '../context.js';
 import { findActivity } from '../control/activity-routes.js';
 import { changedBetween, deliveryRows, Flash, latestDeliveries, snapshot } from './data.js';
 import { ChangeFeed } from './live.js';
 import { prefersHtml } from './negotiate.js';
+import { dashboardSession } from './sign-in.js';
 
 type Form = Record<string, string | undefined>;
 interface Shown extends Notices {
@@ -47,8 +48,13 @@ export function dashboardRoutes(ctx: AppContext, modules: readonly ApiModule[], 
     // refusal and admin token apply. The root's JSON answer stays open to any client, as before.
     const isRootJson = (request: FastifyRequest) => request.url.split('?')[0] === '/' && !prefersHtml(request.headers.accept);
     app.addHook('onRequest', (request, reply, next) => (isRootJson(request) ? next() : guards.site.call(app, request, reply, next)));
-    app.addHook('onRequest', async (request) => {
-      if (!isRootJson(request)) await guards.admin(request);
+    // With an admin token: the sign-in cookie (browsers) or the token as a header (API clients, the SSE test).
+    const session = dashboardSession(ctx.adminToken);
+    app.addHook('onRequest', async (request, reply) => {
+      const path = request.url.split('?')[0]!;
+      if (isRootJson(request) || path === '/dashboard/sign-in' || session.signedIn(request)) return;
+      if (request.method === 'GET' && prefersHtml(request.headers.accept)) return reply.redirect(`/dashboard/sign-in?next=${encodeURIComponent(request.url)}`, 303);
+      await guards.admin(request);
     });
     acceptHtmlForms(app);
     htmlPageHeaders(app, DASHBOARD_CSP);
@@ -93,6 +99,15 @@ export function dashboardRoutes(ctx: AppContext, modules: readonly ApiModule[], 
     });
 
     app.get('/dashboard', { schema: { hide: true } }, async (_request, reply) => reply.redirect('/', 302));
+
+    app.get('/dashboard/sign-in', { schema: { hide: true } }, async (request, reply) =>
+      page(reply, signInPage(localPath((request.query as { next?: string }).next), ctx.adminToken === undefined)));
+    app.post('/dashboard/sign-in', { schema: { hide: true } }, async (request, reply) => {
+      const form = (request.body ?? {}) as Form;
+      const next = localPath(form.next);
+      if (session.signIn(reply, form.token ?? '')) return reply.redirect(next, 303);
+      return page(reply, signInPage(next, ctx.adminToken === undefined, 'That is not the admin token.'), 401);
+    });
 
     // ------------------------------------------------------------------ listings and details
 

@@ -259,3 +259,21 @@ export function notFoundPage(path: string): Html {
 <ul>${KINDS.map((k) => html`<li><a href="/dashboard/${k.path}">${k.title}</a></li>`)}</ul>`,
   );
 }
+
+/** Signing in with the admin token (only asked for when the emulator has one). */
+export function signInPage(next: string, open: boolean, error?: string): Html {
+  return dashboardLayout(
+    'Sign in',
+    '',
+    html`<h1>Sign in to the dashboard</h1>
+${notices(open ? 'This emulator has no admin token: the dashboard is open.' : undefined, error)}
+${open
+  ? html`<p><a href="${next}">Continue</a></p>`
+  : html`<p>This emulator listens beyond loopback, so the dashboard needs its admin token (printed by <code>serve</code>, or given with <code>--admin-token</code>).</p>
+<form class="stack" method="post" action="/dashboard/sign-in">
+<input type="hidden" name="next" value="${next}">
+<div><label for="admin-token">Admin token</label><input id="admin-token" name="token" type="password" autocomplete="current-password" required></div>
+<button class="primary" type="submit" data-testid="sign-in">Sign in</button>
+</form>`}`,
+  );
+}
