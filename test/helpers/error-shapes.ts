@@ -32,6 +32,8 @@ export function shapesOf(path: string): ShapeName[] {
   // Order Management (ErrorResponse: {type, title, detail, instance, invalidParams?}) behind the gateway.
   if (p.startsWith('/order-management/')) return ['ordermanagement', 'gateway'];
   if (['/landing', '/app-switch', '/app'].some((x) => p === x || p.startsWith(`${x}/`)) || p.startsWith('/dwo-api-application/')) return ['html'];
+  // The dashboard: its pages answer in pages (a missing payment), its guards and refusals as the control API's problems.
+  if (p === '/dashboard' || p.startsWith('/dashboard/')) return ['html', 'problem'];
   if (p.startsWith('/api/v2/') || p === '/status' || p.startsWith('/status/') || p.startsWith('/history.')) return ['problem'];
   return ['problem'];
 }

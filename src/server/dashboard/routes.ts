@@ -5,7 +5,7 @@ import { ENVIRONMENT_NAMES, type EnvironmentName } from '../../environments/requ
 import { CursorError, type ActivityItem } from '../../platform/activity.js';
 import { ClockRangeError, parseDuration } from '../../platform/clock.js';
 import { acceptHtmlForms, htmlPageHeaders } from '../../platform/page-hooks.js';
-import { ProblemError } from '../../platform/problems.js';
+import { ProblemError, problem } from '../../platform/problems.js';
 import type { Html } from '../../web/html.js';
 import { DASHBOARD_CSP, LIVE_SCRIPT } from '../../web/dashboard/layout.js';
 import { deliveriesPage, detailPage, listPage, notFoundPage, operationsPage, overviewPage, signInPage, type Notices, type OperationsView } from '../../web/dashboard/pages.js';
@@ -57,6 +57,12 @@ export function dashboardRoutes(ctx: AppContext, modules: readonly ApiModule[], 
       await guards.admin(request);
     });
     acceptHtmlForms(app);
+    // Actions are HTML forms; anything else posted here is refused before it can change state.
+    app.addHook('preHandler', async (request) => {
+      if (request.method === 'POST' && !String(request.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) {
+        throw new ProblemError(problem(415, 'Unsupported Media Type', 'The dashboard\'s actions take HTML forms (application/x-www-form-urlencoded).'));
+      }
+    });
     htmlPageHeaders(app, DASHBOARD_CSP);
 
     // The status module's control routes, called in-process (with the admin token when one is set).
@@ -93,7 +99,11 @@ export function dashboardRoutes(ctx: AppContext, modules: readonly ApiModule[], 
     app.get('/dashboard/live.js', { schema: { hide: true } }, async (_request, reply) =>
       reply.type('text/javascript; charset=utf-8').header('cache-control', 'no-cache').header('x-content-type-options', 'nosniff').send(LIVE_SCRIPT));
 
-    app.get('/dashboard/events', { schema: { hide: true } }, async (_request, reply) => {
+    app.get('/dashboard/events', { schema: { hide: true } }, async (request, reply) => {
+      // A stream for EventSource only: any other client gets an answer instead of a response that never ends.
+      if (!String(request.headers.accept ?? '').includes('text/event-stream')) {
+        throw new ProblemError(problem(406, 'Not Acceptable', 'This is the dashboard\'s Server-Sent Events stream: ask with Accept: text/event-stream.'));
+      }
       reply.hijack();
       await feed.open(reply.raw);
     });
