@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import { prepared, type Param, type PreparedQuery } from '../db/prepared.js';
 import type { Database, DeliveryAttemptsTable } from '../db/schema.js';
 import type { PendingDelivery } from './rows.js';
@@ -70,6 +70,8 @@ export interface AttemptOutcome {
 export interface DeliveryLogQuery {
   msn?: string;
   reference?: string;
+  /** With `reference`: also the references below it (`agreementId/chargeId` under `agreementId`). */
+  withChildren?: boolean;
   webhookId?: string;
   /** Only attempts after this `at|id` cursor. */
   after?: string;
@@ -217,7 +219,9 @@ export const deliveryStore = {
     const dir = q.newest ? 'desc' : 'asc';
     let deliveries = db.selectFrom('deliveries').selectAll().orderBy('created_at', dir).orderBy('event_seq', dir).orderBy('id', dir).limit(q.limit);
     if (q.msn) deliveries = deliveries.where('msn', '=', q.msn);
-    if (q.reference) deliveries = deliveries.where('reference', '=', q.reference);
+    const below = q.reference ? `${q.reference.replace(/[!%_]/g, (c) => `!${c}`)}/%` : '';
+    if (q.reference && q.withChildren) deliveries = deliveries.where((eb) => eb.or([eb('reference', '=', q.reference!), sql<boolean>`reference like ${below} escape '!'`]));
+    else if (q.reference) deliveries = deliveries.where('reference', '=', q.reference);
     if (q.webhookId) deliveries = deliveries.where('webhook_id', '=', q.webhookId);
     let attempts = db
       .selectFrom('delivery_attempts as a')
@@ -227,7 +231,8 @@ export const deliveryStore = {
       .orderBy('a.id')
       .limit(q.limit);
     if (q.msn) attempts = attempts.where('d.msn', '=', q.msn);
-    if (q.reference) attempts = attempts.where('d.reference', '=', q.reference);
+    if (q.reference && q.withChildren) attempts = attempts.where((eb) => eb.or([eb('d.reference', '=', q.reference!), sql<boolean>`d.reference like ${below} escape '!'`]));
+    else if (q.reference) attempts = attempts.where('d.reference', '=', q.reference);
     if (q.webhookId) attempts = attempts.where('d.webhook_id', '=', q.webhookId);
     if (q.after) {
       const [at, id = ''] = q.after.split('|');

@@ -75,11 +75,11 @@ export async function findActivity(ctx: AppContext, kind: ActivityKind, id: stri
   return { ...detail.item, timeline: detail.timeline, document: detail.document, deliveries: await deliveriesOf(ctx, detail.item.msn, id) };
 }
 
-/** The deliveries (webhooks, callbacks) owed for one object: the log keyed by MSN and reference. */
+/** The deliveries (webhooks, callbacks) owed for one object: the log keyed by MSN and reference (and references below it: an agreement's charges). */
 export async function deliveriesOf(ctx: AppContext, msn: string, reference: string) {
   await ctx.dispatcher.recordedSoFar();
   await ctx.database.durable();
-  const log = await deliveryStore.log(ctx.database.db, { msn, reference, limit: 500 });
+  const log = await deliveryStore.log(ctx.database.db, { msn, reference, withChildren: true, limit: 500 });
   return deliveryLogView(log.deliveries, log.attempts);
 }
 

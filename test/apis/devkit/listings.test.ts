@@ -117,15 +117,25 @@ function tests(database: DatabaseConfig) {
     const detail = await get('/orders/ecom-listed-1');
     expect(detail.body.timeline.map((e: { name: string }) => e.name)).toEqual(['INITIATE']);
 
+    expect((await emu.call('POST', '/webhooks/v1/webhooks', { body: { url: receiver.url('/recurring'), events: ['recurring.agreement-activated.v1', 'recurring.charge-captured.v1'] } })).status).toBe(201);
     const agreement = await emu.call('POST', '/recurring/v3/agreements', { idempotencyKey: newKey(), body: draftBody({ productName: 'Listed News' }) });
     expect(agreement.status).toBe(201);
     const id = agreement.body.agreementId as string;
     expect((await emu.call('PATCH', `/recurring/v3/agreements/${id}/accept`, { idempotencyKey: newKey(), body: { phoneNumber: '4791234567' } })).status).toBe(204);
-    expect((await createCharge(emu, id, { due: dateIn(emu, 3) })).status).toBe(201);
+    const charge = await createCharge(emu, id, { due: dateIn(emu, 3) });
+    expect(charge.status).toBe(201);
+    // Its due date comes: the calendar charges it (a DIRECT_CAPTURE charge is captured).
+    expect((await http(`${emu.url}/devkit/v1/clock/advance`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ duration: '4d' }) })).status).toBe(200);
+    expect((await http(`${emu.url}/devkit/v1/recurring/process`, { method: 'POST' })).status).toBeLessThan(300);
     expect((await get('/agreements?state=ACTIVE')).body.items).toEqual([expect.objectContaining({ kind: 'agreement', id, state: 'ACTIVE', description: 'Listed News', amount: { currency: 'NOK', value: 2500 } })]);
     expect((await get('/agreements?state=PENDING')).body.items).toEqual([]);
     const agreementDetail = await get(`/agreements/${id}`);
-    expect(agreementDetail.body.timeline.map((e: { name: string }) => e.name)).toEqual(['AGREEMENT CREATED', 'AGREEMENT ACTIVE', 'CHARGE CREATE']);
+    expect(agreementDetail.body.timeline.map((e: { name: string }) => e.name)).toEqual(expect.arrayContaining(['AGREEMENT CREATED', 'AGREEMENT ACTIVE', 'CHARGE CREATE']));
+    expect(agreementDetail.body.timeline.at(-1).detail).toContain(`${charge.body.chargeId} (RECURRING`);
+    // The agreement's webhooks and its charges' (whose reference is agreementId/chargeId).
+    await expect
+      .poll(async () => (await get(`/agreements/${id}`)).body.deliveries.deliveries.map((d: { eventType: string }) => d.eventType).sort())
+      .toEqual(['recurring.agreement-activated.v1', 'recurring.charge-captured.v1']);
     expect(JSON.stringify(agreementDetail.body.document)).not.toContain('"token"');
 
     const session = await emu.call('POST', '/checkout/v3/session', { anonymous: true, headers: checkoutHeaders(emu), body: sessionBody('co-listed-session-1', { callbackUrl: receiver.url('/checkout') }, { logistics: null, configuration: { elements: 'PaymentOnly' } }) });
