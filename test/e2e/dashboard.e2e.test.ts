@@ -198,6 +198,12 @@ describe.skipIf(skipReason !== undefined)(`the dashboard in Chromium${skipNote(s
     await shoot(page, 'dashboard-deliveries');
     expect(await seriousViolations(page)).toEqual([]);
 
+    for (const [path, title] of [['orders', 'eCom orders'], ['agreements', 'Recurring agreements'], ['sessions', 'Checkout sessions']] as const) {
+      await page.goto(`${emu.url}/dashboard/${path}`);
+      expect(await page.locator('h1').textContent()).toBe(title);
+      expect(await seriousViolations(page), path).toEqual([]);
+    }
+
     const missing = await page.goto(`${emu.url}/no/such/page`);
     expect(missing?.status()).toBe(404);
     expect(await page.getByTestId('not-found').textContent()).toContain('/no/such/page');
