@@ -131,7 +131,7 @@ export function issueServerCertificate(ca: LocalCa, now = new Date()): ServerCer
     { name: 'authorityKeyIdentifier', keyIdentifier: caCert.generateSubjectKeyIdentifier().getBytes() },
   ]);
   cert.sign(forge.pki.privateKeyFromPem(ca.keyPem), forge.md.sha256.create());
-  return { certPem: forge.pki.certificateToPem(cert), keyPem: privateKey };
+  return { certPem: forge.pki.certificateToPem(cert).replace(/\r\n/g, '\n'), keyPem: privateKey };
 }
 
 function createCa(now = new Date()): { certPem: string; keyPem: string } {
@@ -155,7 +155,7 @@ function createCa(now = new Date()): { certPem: string; keyPem: string } {
     { id: '2.5.29.30', critical: true, value: nameConstraints() },
   ]);
   cert.sign(forge.pki.privateKeyFromPem(privateKey), forge.md.sha256.create());
-  return { certPem: forge.pki.certificateToPem(cert), keyPem: privateKey };
+  return { certPem: forge.pki.certificateToPem(cert).replace(/\r\n/g, '\n'), keyPem: privateKey };
 }
 
 /** NameConstraints (RFC 5280 4.2.1.10): permitted subtrees only, the API hosts, localhost and loopback. */
