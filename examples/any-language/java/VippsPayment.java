@@ -4,7 +4,7 @@
 // emulator by DNS and a trusted CA (docs/any-language.md), it runs unchanged:
 //
 //   vipps-devkit trust --install java          # makes .vipps-devkit/tls/truststore.p12
-//   eval "$(vipps-devkit env | sed 's/^/export /')"
+//   vipps-devkit env > .env && set -a && . ./.env && set +a
 //   VIPPS_DEVKIT_APPROVE=1 java -Djavax.net.ssl.trustStore=.vipps-devkit/tls/truststore.p12 \
 //     -Djavax.net.ssl.trustStorePassword=changeit VippsPayment.java
 //

@@ -4,7 +4,7 @@ The base URL is the real one, built in: https://apitest.vipps.no. Pointed at the
 emulator by DNS and a trusted CA (docs/any-language.md), it runs unchanged:
 
     export SSL_CERT_FILE=.vipps-devkit/tls/ca-bundle.pem      # from: vipps-devkit trust
-    eval "$(vipps-devkit env | sed 's/^/export /')"           # the test merchant's keys
+    vipps-devkit env > .env && set -a && . ./.env && set +a   # the test merchant's keys
     VIPPS_DEVKIT_APPROVE=1 python3 vipps_payment.py
 
 Access token -> create a payment -> the user approves -> capture. On the real test environment the
