@@ -305,7 +305,8 @@ async function start(database: DatabaseHandle, modules: readonly ApiModule[], op
 
   let dns: DnsServer | undefined;
   if (options.dnsPort !== undefined) {
-    const apiAddress = urlHost.startsWith('[') ? '127.0.0.1' : urlHost;
+    // An emulator on ::1 alone is reached over IPv6 (AAAA); on :: both families reach it.
+    const apiAddress = host === '::1' ? '::1' : urlHost.startsWith('[') ? '127.0.0.1' : urlHost;
     const lookup = (name: string): DnsLookupResult => {
       // The API hosts resolve to the emulator, so an unmodified client can be pointed at it by DNS.
       if (isVippsApiHost(name)) return { addresses: [apiAddress], ttl: 60 };
