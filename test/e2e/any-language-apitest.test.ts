@@ -6,7 +6,7 @@
  * directory's CA, made by `vipps-devkit trust` (Python: SSL_CERT_FILE; Java: a keytool trust store).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -101,5 +101,32 @@ describe('unmodified programs in other languages against https://apitest.vipps.n
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/^created java-[\w-]+: the user approves at http/m);
     expect(result.stdout).toMatch(/^captured java-[\w-]+ 4900 NOK$/m);
+  });
+
+  it.skipIf(netnsReason !== undefined)(`Node (fetch, NODE_EXTRA_CA_CERTS, the system resolver) gets an access token${skipNote(netnsReason)}`, { timeout: 60_000 }, async () => {
+    const script = "fetch('https://apitest.vipps.no/accesstoken/get', { method: 'POST', headers: { client_id: process.env.VIPPS_CLIENT_ID, client_secret: process.env.VIPPS_CLIENT_SECRET, 'Ocp-Apim-Subscription-Key': process.env.VIPPS_SUBSCRIPTION_KEY } }).then((r) => r.json()).then((t) => console.log(t.token_type, t.expires_in))";
+    const result = await inNamespace([process.execPath, '-e', script], { ...merchantEnv(), NODE_EXTRA_CA_CERTS: trust.caFile }, 50_000);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout.trim()).toBe('Bearer 3599');
+  });
+
+  const systemReason = pythonReason ?? javaReason ?? missingTools(['unshare', 'update-ca-certificates'], 'util-linux ca-certificates');
+  it.skipIf(systemReason !== undefined)(`after trust --install system, Python and Java with no trust settings of their own complete payments${skipNote(systemReason)}`, { timeout: 300_000 }, async () => {
+    // A private mount namespace over copies of the system store: this machine's own store is never touched.
+    const script = [
+      'set -e',
+      `work=$(mktemp -d -p ${JSON.stringify(dataDir)})`,
+      'cp -a /etc/ssl/certs "$work/certs" && mkdir "$work/local"',
+      'mount --bind "$work/certs" /etc/ssl/certs && mount --bind "$work/local" /usr/local/share/ca-certificates',
+      `${JSON.stringify(process.execPath)} ${JSON.stringify(cliPath)} trust --data-dir ${JSON.stringify(dataDir)} --install system --json | grep '"installed"'`,
+      `env -u SSL_CERT_FILE -u SSL_CERT_DIR python3 ${JSON.stringify(path.join(examples, 'python/vipps_payment.py'))}`,
+      `java ${JSON.stringify(path.join(examples, 'java/VippsPayment.java'))}`,
+    ].join('\n');
+    const result = await inNamespace(['unshare', '--mount', '--propagation', 'private', 'sh', '-c', script], merchantEnv(), 280_000);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/"installed": "\/usr\/local\/share\/ca-certificates\/vipps-devkit-[0-9a-f]{12}\.crt \(update-ca-certificates ran\)"/);
+    expect(result.stdout).toMatch(/^captured python-\w+ 4900 NOK$/m);
+    expect(result.stdout).toMatch(/^captured java-[\w-]+ 4900 NOK$/m);
+    expect(readdirSync('/usr/local/share/ca-certificates').filter((f) => f.startsWith('vipps-devkit'))).toEqual([]);
   });
 });
