@@ -13,7 +13,14 @@ export async function listenHttps(
   options: { host: string; port: number; certificate: ServerCertificate; limits: ConnectionLimits; shapeOfUrl: ShapeOf },
 ): Promise<https.Server> {
   const server = https.createServer(
-    { ...serverOptions(options.limits), key: options.certificate.keyPem, cert: options.certificate.certPem, minVersion: 'TLSv1.2' },
+    {
+      ...serverOptions(options.limits),
+      key: options.certificate.keyPem,
+      cert: options.certificate.certPem,
+      minVersion: 'TLSv1.2',
+      // The caps count connections once their handshake is done; a handshake gets the headers' time (Node's default: 120 s).
+      handshakeTimeout: options.limits.headersTimeoutMs,
+    },
     (req, res) => app.routing(req, res),
   );
   guardConnections(server, options.limits, options.shapeOfUrl);

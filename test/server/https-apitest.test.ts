@@ -6,6 +6,7 @@
  */
 import { Resolver } from 'node:dns/promises';
 import https from 'node:https';
+import tls from 'node:tls';
 import type { LookupFunction } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -108,5 +109,17 @@ describe('https://apitest.vipps.no through the emulator', () => {
     resolver.setServers([`127.0.0.1:${vipps.ctx.dns!.port}`]);
     await expect(resolver.resolve4('api.vipps.no')).resolves.toEqual([vipps.host]);
     await expect(resolver.resolve4('www.vipps.no')).rejects.toMatchObject({ code: 'ENOTFOUND' });
+  });
+
+  it('a request that is not HTTP gets the raw error answer over TLS too', async () => {
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = tls.connect({ host: '127.0.0.1', port: vipps.https!.port, servername: 'apitest.vipps.no', ca: vipps.https!.ca.certPem }, () => socket.end('NOT HTTP AT ALL\r\n\r\n'));
+      let text = '';
+      socket.on('data', (c) => (text += c)).on('end', () => resolve(text)).on('error', reject);
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+    expect(answer.toLowerCase()).toContain('connection: close');
+    // Our answer in the control API's shape (Node's own would have no body).
+    expect(answer).toContain('The request is not valid HTTP');
   });
 });
