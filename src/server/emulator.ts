@@ -25,7 +25,6 @@ import { PaymentPort } from '../platform/payment-port.js';
 import { OrderDetailsPort } from '../platform/order-details.js';
 import { MAX_SIMULATED_TIME_MS } from '../platform/limits.js';
 import { buildApp, type ServedRoute } from './app.js';
-import { startHttps } from './start-https.js';
 import { closeHttps } from './https-listener.js';
 import type { LocalCa } from './tls/local-ca.js';
 import type { Server as HttpsServer } from 'node:https';
@@ -296,6 +295,8 @@ async function start(database: DatabaseHandle, modules: readonly ApiModule[], op
   let tls: { server: HttpsServer; url: string; port: number; ca: LocalCa } | undefined;
   if (options.https) {
     try {
+      // Loaded only when asked for: the certificate library costs ~150 ms of start-up.
+      const { startHttps } = await import('./start-https.js');
       tls = await startHttps(app, host, urlHost, options.https, options.limits, shapeOfUrl);
     } catch (err) {
       await app.close();
