@@ -14,6 +14,8 @@ import type { TestUser } from '../../platform/test-users.js';
 import { inboxStore, type InboxKey } from '../../platform/user-inbox.js';
 import { CIBA_INTERVAL, consentNeeded, decide, redeemable, isExpired, PUBLISHED_KEYS, rotationDue, TTL, type ClientSettings, type Decision, type LoginKind, type LoginRequest } from './domain.js';
 import { buildProvider, type CibaStart } from './provider.js';
+import { adapterClass } from './adapter.js';
+import { resignIdToken, vippsIdTokenClaims } from './vipps-id-token.js';
 import { clientStore, keyStore, oidcStore, requestStore } from './store.js';
 
 export const CONSENT_REVOKED = 'login.consent-revoked.v1';
@@ -107,8 +109,36 @@ export class LoginService {
       await next();
       if (ctx.oidc?.route === 'backchannel_authentication' && ctx.status === 200 && ctx.body && typeof ctx.body === 'object') ctx.body = { ...ctx.body, interval: CIBA_INTERVAL };
     });
+    this.vippsTokenResponses(provider, keys.signing);
     this.built = { provider, handler: provider.callback(), kids: keys.kids, issuer: this.issuer };
     return this.built;
+  }
+
+  /**
+   * The code flow's answers as Vipps gives them (reference B3, B4): when a code is issued, the time
+   * of its authorization request is kept beside it (`rat`: the interaction's start, or now for a
+   * remembered browser); the token endpoint's ID token gets `aud` as an array, `nonce` "", `rat`
+   * and `sid`, re-signed with the same key, and `token_type` is `bearer`.
+   */
+  private vippsTokenResponses(provider: Provider, signingKeys: JWK[]): void {
+    const Adapter = adapterClass({ database: this.platform.database, clock: this.platform.clock, merchants: this.platform.merchants });
+    const requestedAt = new Adapter('RequestedAt');
+    provider.use(async (ctx, next) => {
+      await next();
+      const route = ctx.oidc?.route;
+      const code = ctx.oidc?.entities.AuthorizationCode;
+      if ((route === 'authorization' || route === 'resume') && code?.jti) {
+        const rat = ctx.oidc.entities.Interaction?.iat ?? Math.floor(Date.now() / 1000);
+        await requestedAt.upsert(code.jti, { rat }, TTL.code);
+        return;
+      }
+      const body = ctx.body as Record<string, unknown> | undefined;
+      if (route !== 'token' || ctx.status !== 200 || !code?.jti || typeof body?.id_token !== 'string') return;
+      const stored = await requestedAt.find(code.jti);
+      const rat = typeof stored?.rat === 'number' ? stored.rat : Number(code.iat);
+      const id_token = await resignIdToken(body.id_token, signingKeys, (claims) => vippsIdTokenClaims(claims, { rat, sid: code.sessionUid }));
+      ctx.body = { ...body, id_token, token_type: 'bearer' };
+    });
   }
 
   /** The public keys of the JWKS (what the provider publishes). */

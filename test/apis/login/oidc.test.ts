@@ -84,6 +84,25 @@ describe('ID tokens', () => {
     expect(payload).toMatchObject({ nonce: 'nonce-abc', msn: emu.merchant.msn, at_hash: expect.any(String), sub: expect.stringMatching(/^[0-9a-f-]{36}$/) });
     expect(payload.exp! - payload.iat!).toBe(3600);
     expect(payload.auth_time).toEqual(expect.any(Number));
+    // Vipps' claims (reference B4): aud an array, rat (the authorization request) no later than auth_time, sid.
+    expect(payload.aud).toEqual([emu.merchant.clientId]);
+    expect(payload.rat).toEqual(expect.any(Number));
+    expect(payload.rat as number).toBeLessThanOrEqual(payload.auth_time!);
+    expect(payload.sid).toEqual(expect.any(String));
+  });
+
+  it('nonce is "" when the client sent none, and the code flow answers token_type bearer', async () => {
+    const { verifier, challenge } = pkce();
+    const { redirect } = await login(emu, authorizeUrl(emu, { scope: 'openid', code_challenge: challenge, code_challenge_method: 'S256' }));
+    const t = await token(emu, { grant_type: 'authorization_code', code: redirect.searchParams.get('code')!, redirect_uri: REDIRECT, code_verifier: verifier });
+    expect(t.body.token_type).toBe('bearer');
+    const jwks = createRemoteJWKSet(new URL(`${emu.url}${BASE}/.well-known/jwks.json`));
+    const { payload } = await jwtVerify(t.body.id_token, jwks, { issuer: `${emu.url}${BASE}/`, audience: emu.merchant.clientId });
+    expect(payload.nonce).toBe('');
+    // the at_hash still matches the access token: left half of its SHA-256, base64url
+    const { createHash } = await import('node:crypto');
+    const digest = createHash('sha256').update(t.body.access_token).digest();
+    expect(payload.at_hash).toBe(digest.subarray(0, 16).toString('base64url'));
   });
 
   it('a tampered ID token fails verification', async () => {
