@@ -108,7 +108,7 @@ describe.skipIf(skipReason !== undefined)(`Log in with Vipps in Chromium, openid
     const done = results.at(-1)!;
     expect('claims' in done, JSON.stringify(done)).toBe(true);
     if ('claims' in done) {
-      expect(done.claims).toMatchObject({ iss: `${emu.url}/access-management-1.0/access/`, aud: emu.merchant.clientId, msn: emu.merchant.msn });
+      expect(done.claims).toMatchObject({ iss: `${emu.url}/access-management-1.0/access/`, aud: [emu.merchant.clientId], msn: emu.merchant.msn });
       expect(done.userinfo).toMatchObject({ sub: done.claims.sub, given_name: 'Kari', family_name: 'Nordmann', email: 'kari.nordmann@example.com', email_verified: true });
     }
     await page.close();

@@ -63,4 +63,10 @@ export const loginMigrations: Record<string, Migration> = {
         .execute();
     },
   },
+  login_0002_app_to_app: {
+    async up(db: Kysely<any>) {
+      // requested_flow=app_to_app: the deeplink back to the merchant's app (its `state` goes in `state`).
+      await db.schema.alterTable('login_requests').addColumn('app_callback_uri', 'text').execute();
+    },
+  },
 };

@@ -12,7 +12,7 @@ import { normalizePhone, formatPhone } from '../../web/format.js';
 import type { Html } from '../../web/html.js';
 import { errorPage } from '../../web/error-page.js';
 import type { Platform } from '../module.js';
-import { AUTH_METHODS, CIBA_INTERVAL, LOGIN_SCOPES, pollTooSoon } from './domain.js';
+import { appToAppProblem, AUTH_METHODS, toProviderUri, CIBA_INTERVAL, LOGIN_SCOPES, pollTooSoon } from './domain.js';
 import { OAuthError, sendOAuthError } from './errors.js';
 import { loginPage, qrLinkPage, qrWaitingPage, waitingPage } from './pages.js';
 import { qrImage } from '../../web/qr.js';
@@ -43,9 +43,20 @@ export const loginRoutes = (platform: Platform, login: LoginService): FastifyPlu
   /** Hands the request to oidc-provider. */
   const toProvider = async (request: FastifyRequest, reply: FastifyReply) => {
     const { handler } = await login.provider();
-    if (typeof request.body === 'string') (request.raw as { body?: string }).body = request.body;
+    // A custom-scheme redirect_uri reaches oidc-provider as its stand-in (domain.ts toProviderUri).
+    const [path, query] = (request.raw.url ?? '').split(/\?(.*)/s, 2) as [string, string | undefined];
+    if (query !== undefined) request.raw.url = `${path}?${withStandIn(query)}`;
+    if (typeof request.body === 'string') (request.raw as { body?: string }).body = withStandIn(request.body);
     reply.hijack();
     await handler(request.raw, reply.raw);
+  };
+
+  const withStandIn = (encoded: string) => {
+    const params = new URLSearchParams(encoded);
+    const uri = params.get('redirect_uri');
+    if (uri === null || /^https?:/i.test(uri)) return encoded;
+    params.set('redirect_uri', toProviderUri(uri));
+    return params.toString();
   };
 
   const formOf = (request: FastifyRequest) => new URLSearchParams(typeof request.body === 'string' ? request.body : '');
@@ -109,6 +120,8 @@ export const loginRoutes = (platform: Platform, login: LoginService): FastifyPlu
     if (unknown.length > 0) return refuse('invalid_scope', `The requested scope is invalid, unknown, or malformed: ${unknown.join(' ')}`);
     const state = field(q, 'state');
     if (state === undefined || state.length < 8) return refuse('invalid_state', 'The state is missing or does not have enough characters and is therefore considered too weak: at least 8 characters.');
+    const appToApp = appToAppProblem({ requestedFlow: field(q, 'requested_flow'), appCallbackUri: field(q, 'app_callback_uri') }, (await login.settings(merchant.msn)).redirectUris);
+    if (appToApp) return refuse(...appToApp);
     return false;
   };
 
@@ -251,6 +264,11 @@ export const loginRoutes = (platform: Platform, login: LoginService): FastifyPlu
   };
 
   const loginAction = (uid: string) => `${PATHS.login}/${uid}`;
+  /** requested_flow=app_to_app (checked at authorize): the app returns to the merchant's app, not here. */
+  const appToAppOf = (params: Record<string, unknown>) =>
+    params.requested_flow === 'app_to_app' && typeof params.app_callback_uri === 'string'
+      ? { appCallbackUri: params.app_callback_uri, ...(typeof params.state === 'string' ? { state: params.state } : {}) }
+      : undefined;
   const requestIdOf = (uid: string) => `web:${uid}`;
 
   const formPage = async (reply: FastifyReply, status: number, uid: string, msn: string, scope: string, phoneNumber: string, error?: string) => {
@@ -297,7 +315,7 @@ export const loginRoutes = (platform: Platform, login: LoginService): FastifyPlu
     const scope = String(details.params.scope ?? 'openid');
     if (form.get('action') === 'cancel') return finish(request, reply, { error: 'access_denied', error_description: 'The user cancelled the login.' });
     if (form.get('action') === 'qr') {
-      await login.startBrowser(requestIdOf(details.uid), merchant.msn, '', scope);
+      await login.startBrowser(requestIdOf(details.uid), merchant.msn, '', scope, appToAppOf(details.params));
       return reply.redirect(loginAction(details.uid), 303);
     }
     if (form.get('action') === 'login' && !form.has('phoneNumber')) return formPage(reply, 200, details.uid, merchant.msn, scope, '');
@@ -307,7 +325,7 @@ export const loginRoutes = (platform: Platform, login: LoginService): FastifyPlu
     if (!(await platform.users.find(phone))) return formPage(reply, 400, details.uid, merchant.msn, scope, typed, `${formatPhone(phone)} is not a Vipps user.`);
     const existing = await login.byId(requestIdOf(details.uid));
     if (existing?.status === 'pending' && !login.isExpired(existing) && existing.phoneNumber === phone) return reply.redirect(loginAction(details.uid), 303);
-    await login.startBrowser(requestIdOf(details.uid), merchant.msn, phone, scope);
+    await login.startBrowser(requestIdOf(details.uid), merchant.msn, phone, scope, appToAppOf(details.params));
     return reply.redirect(loginAction(details.uid), 303);
   });
 };

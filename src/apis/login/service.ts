@@ -12,7 +12,7 @@ import type { Transaction } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import type { TestUser } from '../../platform/test-users.js';
 import { inboxStore, type InboxKey } from '../../platform/user-inbox.js';
-import { CIBA_INTERVAL, consentNeeded, decide, redeemable, isExpired, PUBLISHED_KEYS, rotationDue, TTL, type ClientSettings, type Decision, type LoginKind, type LoginRequest } from './domain.js';
+import { CIBA_INTERVAL, consentNeeded, fromProviderUri, decide, redeemable, isExpired, PUBLISHED_KEYS, rotationDue, TTL, type ClientSettings, type Decision, type LoginKind, type LoginRequest } from './domain.js';
 import { buildProvider, type CibaStart } from './provider.js';
 import { adapterClass } from './adapter.js';
 import { resignIdToken, vippsIdTokenClaims } from './vipps-id-token.js';
@@ -125,6 +125,8 @@ export class LoginService {
     const requestedAt = new Adapter('RequestedAt');
     provider.use(async (ctx, next) => {
       await next();
+      const location = ctx.response.get('location');
+      if (location) ctx.set('location', fromProviderUri(location));
       const route = ctx.oidc?.route;
       const code = ctx.oidc?.entities.AuthorizationCode;
       if ((route === 'authorization' || route === 'resume') && code?.jti) {
@@ -180,8 +182,8 @@ export class LoginService {
    * The login page: the user typed a phone number, and the login goes to that user's app; or
    * (`phoneNumber` '') the page shows a QR code, and the login goes to whoever scans it.
    */
-  async startBrowser(id: string, msn: string, phoneNumber: string, scope: string): Promise<LoginRequest> {
-    const request = this.newRequest('browser', id, msn, phoneNumber, scope, TTL.loginRequest);
+  async startBrowser(id: string, msn: string, phoneNumber: string, scope: string, appToApp?: { appCallbackUri: string; state?: string }): Promise<LoginRequest> {
+    const request = this.newRequest('browser', id, msn, phoneNumber, scope, TTL.loginRequest, appToApp ?? {});
     await this.platform.database.commands.run(async (trx) => {
       // Another number typed, or a retry after expiry: the new request replaces the old one.
       await requestStore.remove(trx, id);

@@ -87,7 +87,7 @@ describe('ID tokens', () => {
     // Vipps' claims (reference B4): aud an array, rat (the authorization request) no later than auth_time, sid.
     expect(payload.aud).toEqual([emu.merchant.clientId]);
     expect(payload.rat).toEqual(expect.any(Number));
-    expect(payload.rat as number).toBeLessThanOrEqual(payload.auth_time!);
+    expect(payload.rat as number).toBeLessThanOrEqual(payload.auth_time as number);
     expect(payload.sid).toEqual(expect.any(String));
   });
 
@@ -143,6 +143,77 @@ describe('ID tokens', () => {
     const later = (await (await fetch(`${emu.url}${BASE}/.well-known/jwks.json`)).json()) as any;
     expect(later.keys.map((k: any) => k.kid)).not.toContain(oldKid);
     expect(later.keys.map((k: any) => k.kid)).toContain(newKid);
+  });
+});
+
+describe('app_to_app (requested_flow): the app returns to the merchant app, which resumes the login in the browser', () => {
+  const APP_CALLBACK = 'merchantapp://vipps/callback';
+  const appAnswer = async (decision: 'approve' | 'reject') => {
+    const app = await (await fetch(`${emu.url}/app/${USER}`)).text();
+    const action = new RegExp(`action="([^"]*/${decision})"`).exec(app)?.[1];
+    expect(action, 'the login is in the app').toBeTruthy();
+    const answered = await fetch(`${emu.url}${action}`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'pin=1236' });
+    expect(answered.status).toBe(303);
+    return new URL(answered.headers.get('location')!);
+  };
+  const startAppToApp = async (extra: Record<string, string> = {}) => {
+    const browser = new Browser(emu.url);
+    const { verifier, challenge } = pkce();
+    const { res, url } = await browser.follow(await browser.get(authorizeUrl(emu, { requested_flow: 'app_to_app', app_callback_uri: APP_CALLBACK, code_challenge: challenge, code_challenge_method: 'S256', ...extra })));
+    expect(res.status, url).toBe(200);
+    expect(url).toContain(`${BASE}/login/`);
+    expect((await browser.post(url, { phoneNumber: USER, action: 'login' })).status).toBe(303);
+    return { browser, verifier };
+  };
+
+  it('approve: the app opens app_callback_uri with state and resume_uri; resume_uri in the browser ends at redirect_uri with a code that gives tokens', async () => {
+    await registerClient(emu, { redirectUris: [REDIRECT, APP_CALLBACK] });
+    const { browser, verifier } = await startAppToApp();
+    const back = await appAnswer('approve');
+    expect(`${back.protocol}//${back.host}${back.pathname}`).toBe(APP_CALLBACK);
+    expect(back.searchParams.get('state')).toBe('state-12345');
+    const resume = back.searchParams.get('resume_uri')!;
+    expect(resume.startsWith(`${emu.url}${BASE}/login/`)).toBe(true);
+    const { url } = await browser.follow(await browser.get(resume));
+    const redirect = new URL(url);
+    expect(redirect.origin + redirect.pathname).toBe(REDIRECT);
+    const t = await token(emu, { grant_type: 'authorization_code', code: redirect.searchParams.get('code')!, redirect_uri: REDIRECT, code_verifier: verifier });
+    expect(t.status, JSON.stringify(t.body)).toBe(200);
+  });
+
+  it('reject: the app opens app_callback_uri with state and error=access_denied', async () => {
+    await registerClient(emu, { redirectUris: [REDIRECT, APP_CALLBACK] });
+    await startAppToApp();
+    const back = await appAnswer('reject');
+    expect(back.searchParams.get('error')).toBe('access_denied');
+    expect(back.searchParams.get('state')).toBe('state-12345');
+    expect(back.searchParams.get('resume_uri')).toBeNull();
+  });
+
+  it('a custom-scheme redirect_uri (an app\'s, registered beside web ones) gets the code and works at the token endpoint', async () => {
+    await registerClient(emu, { redirectUris: [REDIRECT, APP_CALLBACK] });
+    const { verifier, challenge } = pkce();
+    const { redirect } = await login(emu, authorizeUrl(emu, { redirect_uri: APP_CALLBACK, code_challenge: challenge, code_challenge_method: 'S256' }));
+    expect(redirect.href.startsWith(`${APP_CALLBACK}?`)).toBe(true);
+    expect(redirect.searchParams.get('state')).toBe('state-12345');
+    const t = await token(emu, { grant_type: 'authorization_code', code: redirect.searchParams.get('code')!, redirect_uri: APP_CALLBACK, code_verifier: verifier });
+    expect(t.status, JSON.stringify(t.body)).toBe(200);
+  });
+
+  it('refuses a missing or unregistered app_callback_uri with the documented errors, at redirect_uri', async () => {
+    await registerClient(emu, { redirectUris: [REDIRECT] });
+    const browser = new Browser(emu.url);
+    for (const [params, error] of [
+      [{ requested_flow: 'app_to_app' }, 'invalid_app_callback_uri'],
+      [{ requested_flow: 'app_to_app', app_callback_uri: APP_CALLBACK }, 'app_callback_uri_not_registered'],
+    ] as const) {
+      const res = await browser.get(authorizeUrl(emu, params));
+      expect(res.status).toBe(302);
+      const to = new URL(res.headers.get('location')!);
+      expect(to.origin + to.pathname).toBe(REDIRECT);
+      expect(to.searchParams.get('error')).toBe(error);
+      expect(to.searchParams.get('state')).toBe('state-12345');
+    }
   });
 });
 
