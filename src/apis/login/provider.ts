@@ -82,7 +82,8 @@ export function buildProvider(issuer: string, signingKeys: JWK[], cookieKeys: st
     claims: { openid: ['sub', 'msn'] },
     conformIdTokenClaims: false,
     responseTypes: ['code'],
-    pkce: { methods: ['S256'], required: () => false },
+    // Vipps' default method is plain (reference B2): a code_challenge without a method is plain.
+    pkce: { methods: ['S256', 'plain'], required: () => false },
     extraParams: ['requested_flow', 'app_callback_uri', 'final_redirect_is_app'],
     features: {
       devInteractions: { enabled: false },

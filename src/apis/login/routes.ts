@@ -82,7 +82,7 @@ export const loginRoutes = (platform: Platform, login: LoginService): FastifyPlu
       scopes_supported: [...LOGIN_SCOPES],
       token_endpoint_auth_methods_supported: [...AUTH_METHODS],
       id_token_signing_alg_values_supported: ['RS256'],
-      code_challenge_methods_supported: ['S256'],
+      code_challenge_methods_supported: ['S256', 'plain'],
       request_parameter_supported: false,
       request_uri_parameter_supported: false,
       claims_parameter_supported: false,

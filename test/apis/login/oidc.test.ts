@@ -281,6 +281,18 @@ describe('refusals', () => {
     expect(t.body.error).toBe('invalid_grant');
   });
 
+  it('PKCE plain is the default method (Vipps): a code_challenge without a method, the same verifier back', async () => {
+    const verifier = pkce().verifier;
+    const { redirect } = await login(emu, authorizeUrl(emu, { code_challenge: verifier }));
+    const code = redirect.searchParams.get('code')!;
+    expect(code, redirect.href).toBeTruthy();
+    const wrong = await token(emu, { grant_type: 'authorization_code', code, redirect_uri: REDIRECT, code_verifier: pkce().verifier });
+    expect(wrong.body.error).toBe('invalid_grant');
+    const { redirect: again } = await login(emu, authorizeUrl(emu, { code_challenge: verifier, code_challenge_method: 'plain' }));
+    const t = await token(emu, { grant_type: 'authorization_code', code: again.searchParams.get('code')!, redirect_uri: REDIRECT, code_verifier: verifier });
+    expect(t.status, JSON.stringify(t.body)).toBe(200);
+  });
+
   it('a redirect_uri at the token endpoint other than the one authorized is invalid_grant', async () => {
     const { code, verifier } = await codeFor();
     const t = await token(emu, { grant_type: 'authorization_code', code, redirect_uri: 'http://127.0.0.1:9/other', code_verifier: verifier });
