@@ -129,6 +129,8 @@ export interface LoginRequest {
   redirectUri?: string;
   /** Login page with requested_flow=app_to_app: the merchant app's deeplink the Vipps app opens after the user answered. */
   appCallbackUri?: string;
+  /** Login page, app switch: the app was opened on the same phone and returns to the page when answered. */
+  appSwitch?: boolean;
   state?: string;
   /** The app's link token (unguessable). */
   token: string;

@@ -13,6 +13,8 @@ import type { Platform } from '../module.js';
 export const LOGIN_INBOX = 'login';
 
 export function loginRequests(login: LoginService, platform: Platform): PaymentRequestProvider {
+  // The login page of a login page's request: its interaction uid is the request id after `web:`.
+  const loginPageOf = (r: LoginRequest) => `${platform.publicUrl()}${PATHS.login}/${r.id.slice('web:'.length)}`;
   const view = async (r: LoginRequest): Promise<PaymentRequestView> => {
     const user = await platform.users.find(r.phoneNumber);
     const consented = user ? await login.consentedScopes(r.msn, subjectOf(r.msn, user)) : new Set<string>();
@@ -26,10 +28,10 @@ export function loginRequests(login: LoginService, platform: Platform): PaymentR
       amount: { currency: 'NOK', value: 0 },
       expiresAt: r.expiresAt,
       token: r.token,
-      flow: r.redirectUri || r.appCallbackUri ? 'NATIVE_REDIRECT' : 'PUSH_MESSAGE',
+      flow: r.redirectUri || r.appCallbackUri || r.appSwitch ? 'NATIVE_REDIRECT' : 'PUSH_MESSAGE',
       ...(r.redirectUri && r.code ? { returnUrl: redirectWithCode(r.redirectUri, r.code, r.state) } : {}),
       // app_to_app: the login page's uid is the request id after `web:`; its page is the resume URI.
-      ...(r.appCallbackUri ? { returnUrl: appToAppReturn(r, `${platform.publicUrl()}${PATHS.login}/${r.id.slice('web:'.length)}`)! } : {}),
+      ...(r.appCallbackUri ? { returnUrl: appToAppReturn(r, loginPageOf(r))! } : r.appSwitch ? { returnUrl: loginPageOf(r) } : {}),
       login: { ...(r.bindingMessage ? { bindingMessage: r.bindingMessage } : {}), consents: login.consentNeeded(r, consented).map((s) => SCOPE_TEXT[s]) },
       // An approved login with consents can be withdrawn from the app's history.
       ...(r.status === 'approved' && consented.size > 0 ? { consent: { phoneNumber: r.phoneNumber, removable: true } } : {}),

@@ -315,7 +315,7 @@ export const loginRoutes = (platform: Platform, login: LoginService): FastifyPlu
     const scope = String(details.params.scope ?? 'openid');
     if (form.get('action') === 'cancel') return finish(request, reply, { error: 'access_denied', error_description: 'The user cancelled the login.' });
     if (form.get('action') === 'qr') {
-      await login.startBrowser(requestIdOf(details.uid), merchant.msn, '', scope, appToAppOf(details.params));
+      await login.startBrowser(requestIdOf(details.uid), merchant.msn, '', scope, { appToApp: appToAppOf(details.params) });
       return reply.redirect(loginAction(details.uid), 303);
     }
     if (form.get('action') === 'login' && !form.has('phoneNumber')) return formPage(reply, 200, details.uid, merchant.msn, scope, '');
@@ -324,8 +324,10 @@ export const loginRoutes = (platform: Platform, login: LoginService): FastifyPlu
     if (!phone) return formPage(reply, 400, details.uid, merchant.msn, scope, typed, 'Enter a phone number: 8 digits, e.g. 97777776.');
     if (!(await platform.users.find(phone))) return formPage(reply, 400, details.uid, merchant.msn, scope, typed, `${formatPhone(phone)} is not a Vipps user.`);
     const existing = await login.byId(requestIdOf(details.uid));
-    if (existing?.status === 'pending' && !login.isExpired(existing) && existing.phoneNumber === phone) return reply.redirect(loginAction(details.uid), 303);
-    await login.startBrowser(requestIdOf(details.uid), merchant.msn, phone, scope, appToAppOf(details.params));
-    return reply.redirect(loginAction(details.uid), 303);
+    if (existing?.status === 'pending' && !login.isExpired(existing) && existing.phoneNumber === phone && form.get('action') !== 'app-switch') return reply.redirect(loginAction(details.uid), 303);
+    // App switch: on a phone the page opens the Vipps app on that phone; here, that user's simulated app.
+    const appSwitch = form.get('action') === 'app-switch';
+    await login.startBrowser(requestIdOf(details.uid), merchant.msn, phone, scope, { appToApp: appToAppOf(details.params), appSwitch });
+    return reply.redirect(appSwitch ? `/app/${phone}` : loginAction(details.uid), 303);
   });
 };

@@ -182,13 +182,13 @@ export class LoginService {
    * The login page: the user typed a phone number, and the login goes to that user's app; or
    * (`phoneNumber` '') the page shows a QR code, and the login goes to whoever scans it.
    */
-  async startBrowser(id: string, msn: string, phoneNumber: string, scope: string, appToApp?: { appCallbackUri: string; state?: string }): Promise<LoginRequest> {
-    const request = this.newRequest('browser', id, msn, phoneNumber, scope, TTL.loginRequest, appToApp ?? {});
+  async startBrowser(id: string, msn: string, phoneNumber: string, scope: string, how: { appToApp?: { appCallbackUri: string; state?: string } | undefined; appSwitch?: boolean } = {}): Promise<LoginRequest> {
+    const request = this.newRequest('browser', id, msn, phoneNumber, scope, TTL.loginRequest, { ...how.appToApp, ...(how.appSwitch ? { appSwitch: true } : {}) });
     await this.platform.database.commands.run(async (trx) => {
       // Another number typed, or a retry after expiry: the new request replaces the old one.
       await requestStore.remove(trx, id);
       await requestStore.insert(trx, request);
-      if (phoneNumber) await this.platform.inbox.deliver(trx, { msn, key: inboxKey(request) }, phoneNumber, 'PUSH_MESSAGE');
+      if (phoneNumber) await this.platform.inbox.deliver(trx, { msn, key: inboxKey(request) }, phoneNumber, how.appSwitch ? 'APP_SWITCH' : 'PUSH_MESSAGE');
     });
     return request;
   }

@@ -42,6 +42,8 @@ export interface LoginRequestsTable {
   redirect_uri: string | null;
   /** requested_flow=app_to_app: the merchant app's deeplink the Vipps app returns to. */
   app_callback_uri: string | null;
+  /** 1: opened by app switch from the login page; the app returns to it. */
+  app_switch: number | null;
   state: string | null;
   token: string;
   status: string;
@@ -77,6 +79,7 @@ const requestOf = (r: LoginRequestsTable): LoginRequest => ({
   ...(r.binding_message === null ? {} : { bindingMessage: r.binding_message }),
   ...(r.redirect_uri === null ? {} : { redirectUri: r.redirect_uri }),
   ...(r.app_callback_uri === null ? {} : { appCallbackUri: r.app_callback_uri }),
+  ...(r.app_switch ? { appSwitch: true } : {}),
   ...(r.state === null ? {} : { state: r.state }),
   token: r.token,
   status: r.status as LoginStatus,
@@ -96,6 +99,7 @@ const rowOf = (r: LoginRequest): LoginRequestsTable => ({
   binding_message: r.bindingMessage ?? null,
   redirect_uri: r.redirectUri ?? null,
   app_callback_uri: r.appCallbackUri ?? null,
+  app_switch: r.appSwitch ? 1 : null,
   state: r.state ?? null,
   token: r.token,
   status: r.status,

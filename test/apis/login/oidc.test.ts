@@ -190,6 +190,24 @@ describe('app_to_app (requested_flow): the app returns to the merchant app, whic
     expect(back.searchParams.get('resume_uri')).toBeNull();
   });
 
+  it('app switch from the login page: the browser opens the user\'s app, the user confirms, the app returns to the page, which goes on to redirect_uri', async () => {
+    await registerClient(emu, { redirectUris: [REDIRECT] });
+    const browser = new Browser(emu.url);
+    const { verifier, challenge } = pkce();
+    const { url } = await browser.follow(await browser.get(authorizeUrl(emu, { code_challenge: challenge, code_challenge_method: 'S256' })));
+    expect(await (await browser.get(url)).text()).toContain('value="app-switch"');
+    const switched = await browser.post(url, { phoneNumber: USER, action: 'app-switch' });
+    expect(switched.status).toBe(303);
+    expect(switched.headers.get('location')).toBe(`/app/${USER}`);
+    const back = await appAnswer('approve');
+    expect(back.href).toBe(url);
+    const { url: end } = await browser.follow(await browser.get(back.href));
+    const redirect = new URL(end);
+    expect(redirect.origin + redirect.pathname).toBe(REDIRECT);
+    const t = await token(emu, { grant_type: 'authorization_code', code: redirect.searchParams.get('code')!, redirect_uri: REDIRECT, code_verifier: verifier });
+    expect(t.status, JSON.stringify(t.body)).toBe(200);
+  });
+
   it('a custom-scheme redirect_uri (an app\'s, registered beside web ones) gets the code and works at the token endpoint', async () => {
     await registerClient(emu, { redirectUris: [REDIRECT, APP_CALLBACK] });
     const { verifier, challenge } = pkce();
