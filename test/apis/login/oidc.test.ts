@@ -311,6 +311,32 @@ describe('refusals', () => {
     expect(t.status, JSON.stringify(t.body)).toBe(200);
   });
 
+  it('a request object (JWT signed with the client secret) carries the authorization parameters', async () => {
+    const { SignJWT } = await import('jose');
+    const { verifier, challenge } = pkce();
+    const request = await new SignJWT({ client_id: emu.merchant.clientId, response_type: 'code', redirect_uri: REDIRECT, scope: 'openid name', state: 'state-from-jwt', nonce: 'nonce-from-jwt', code_challenge: challenge, code_challenge_method: 'S256' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setIssuer(emu.merchant.clientId)
+      .setAudience(`${emu.url}${BASE}/`)
+      .setIssuedAt()
+      .setExpirationTime('5m')
+      .sign(new TextEncoder().encode(emu.merchant.clientSecret));
+    const q = new URLSearchParams({ client_id: emu.merchant.clientId, response_type: 'code', scope: 'openid', request });
+    const { redirect } = await login(emu, `${emu.url}${BASE}/oauth2/auth?${q}`);
+    expect(redirect.searchParams.get('state')).toBe('state-from-jwt');
+    const t = await token(emu, { grant_type: 'authorization_code', code: redirect.searchParams.get('code')!, redirect_uri: REDIRECT, code_verifier: verifier });
+    expect(t.status, JSON.stringify(t.body)).toBe(200);
+    expect(t.body.scope).toBe('openid name');
+    expect(decodeJwt(t.body.id_token).nonce).toBe('nonce-from-jwt');
+    // signed with another secret: refused
+    const forged = await new SignJWT({ client_id: emu.merchant.clientId, response_type: 'code', redirect_uri: REDIRECT, scope: 'openid', state: 'state-from-jwt' })
+      .setProtectedHeader({ alg: 'HS256' }).setIssuer(emu.merchant.clientId).setAudience(`${emu.url}${BASE}/`).setIssuedAt().setExpirationTime('5m')
+      .sign(new TextEncoder().encode('not-the-secret-not-the-secret-not-the-secret'));
+    const refused = await fetch(`${emu.url}${BASE}/oauth2/auth?${new URLSearchParams({ client_id: emu.merchant.clientId, response_type: 'code', scope: 'openid', request: forged })}`, { redirect: 'manual' });
+    const to = refused.headers.get('location') ?? '';
+    expect(refused.status === 400 || to.includes('error=invalid_request_object'), `${refused.status} ${to}`).toBe(true);
+  });
+
   it('a redirect_uri at the token endpoint other than the one authorized is invalid_grant', async () => {
     const { code, verifier } = await codeFor();
     const t = await token(emu, { grant_type: 'authorization_code', code, redirect_uri: 'http://127.0.0.1:9/other', code_verifier: verifier });
