@@ -1,8 +1,10 @@
+import { randomInt } from 'node:crypto';
+
 /**
  * Norwegian identifiers other than the national identity number (that one lives in nin.ts and is
  * re-exported here): organisation numbers, bank account numbers and KID payment references.
  * Each `…Problem` function says why a value is invalid, or returns undefined when it is valid,
- * like `ninProblem`. Pure functions: no I/O, no randomness, safe in a browser bundle.
+ * like `ninProblem`. The generators take their randomness as an argument (crypto's by default).
  */
 export { generateDNumber, generateIdentityNumber, generateNin, isValidNin, ninControlDigits, ninProblem, parseNin, type NinInfo } from './nin.js';
 
@@ -133,4 +135,54 @@ export function kidProblem(value: string, algorithm?: KidAlgorithm): string | un
 
 export function isValidKid(value: string, algorithm?: KidAlgorithm): boolean {
   return kidProblem(value, algorithm) === undefined;
+}
+
+// ---- generators: randomness is injected (crypto by default), so seeded test data is repeatable ----
+
+/** `random(min, max)`: an integer in [min, max), like node:crypto randomInt. */
+export type RandomInt = (min: number, max: number) => number;
+
+function randomDigits(n: number, random: RandomInt): string {
+  let s = '';
+  for (let i = 0; i < n; i++) s += String.fromCharCode(48 + random(0, 10));
+  return s;
+}
+
+/**
+ * A valid organisation number. Real ones start with 8 or 9, so the generated ones do too unless
+ * `firstDigit` says otherwise.
+ */
+export function generateOrgNumber(random: RandomInt = randomInt, firstDigit: string = random(0, 2) === 0 ? '8' : '9'): string {
+  for (;;) {
+    const first8 = firstDigit + randomDigits(7, random);
+    const k = orgNumberCheckDigit(first8);
+    if (k !== undefined) return first8 + k;
+  }
+}
+
+/** A valid bank account number (11 digits); `bankCode` fixes the 4-digit bank registration number. */
+export function generateAccountNumber(random: RandomInt = randomInt, bankCode?: string): string {
+  if (bankCode !== undefined && !/^\d{4}$/.test(bankCode)) throw new RangeError('a bank registration number is 4 digits');
+  for (;;) {
+    const first10 = (bankCode ?? String(random(1000, 10000))) + randomDigits(6, random);
+    const k = accountNumberCheckDigit(first10);
+    if (k !== undefined) return first10 + k;
+  }
+}
+
+/** A valid KID of `length` characters (2–25) under `algorithm`; a MOD11 KID may end in '-'. */
+export function generateKid(length: number, algorithm: KidAlgorithm, random: RandomInt = randomInt): string {
+  if (!Number.isInteger(length) || length < 2 || length > 25) throw new RangeError('a KID is 2 to 25 characters');
+  const data = randomDigits(length - 1, random);
+  return data + kidCheckDigit(data, algorithm);
+}
+
+/** The IBAN of a Norwegian account number: NO, two ISO 7064 mod-97 check digits, the 11 digits. */
+export function accountNumberToIban(value: string): string {
+  const digits = accountNumberDigits(value);
+  if (digits === undefined) throw new RangeError(`not an account number: ${value}`);
+  // N = 23, O = 24; the check digits are 98 − (BBAN + "NO00" as digits) mod 97.
+  let rest = 0;
+  for (const c of `${digits}232400`) rest = (rest * 10 + (c.charCodeAt(0) - 48)) % 97;
+  return `NO${String(98 - rest).padStart(2, '0')}${digits}`;
 }
