@@ -3,8 +3,12 @@ import { stringify } from 'csv-stringify/sync';
 export const OUTPUT_FORMATS = ['csv', 'json', 'jsonl'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
-/** Rows per chunk: big enough that per-chunk costs vanish, small enough to stay a few hundred KB. */
-const BATCH = 1000;
+/**
+ * Rows per chunk. Measured on a million people: 1,000-row chunks lived long enough to be promoted
+ * out of V8's young generation and peak memory rose by ~80 MB; at 200 it stays within ~20 MB of
+ * the command's start-up footprint, and per-chunk costs are still negligible.
+ */
+const BATCH = 200;
 
 /**
  * The text of `rows` in `format`, as chunks of up to BATCH rows. Lazy: a consumer that reads
