@@ -2,8 +2,11 @@
  * `vipps-devkit testdata` as a user runs it: the built CLI in its own process, its output parsed
  * and every identifier checked by validators from npm (not by our own code).
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { parse } from 'csv-parse/sync';
 import luhn from 'luhn';
@@ -151,6 +154,31 @@ describe('vipps-devkit testdata', () => {
     expect(withBar.stdout.trimEnd().split('\n')).toHaveLength(20001);
     const without = await runCli(['testdata', 'kid', '-n', '20000'], 60_000);
     expect(without.stderr).toBe('');
+  });
+
+  // util-linux `script` runs a command on a pseudo-terminal, as a user's shell would.
+  const hasScript = (() => {
+    try {
+      execFileSync('script', ['--version'], { stdio: 'ignore' });
+      return true;
+    } catch {
+      return false;
+    }
+  })();
+  if (!hasScript) console.warn('skipping the terminal progress-bar test: util-linux `script` is not installed');
+  it.skipIf(!hasScript)('draws the bar by itself when stderr is a terminal and the count is large', async () => {
+    const out = path.join(mkdtempSync(path.join(tmpdir(), 'testdata-')), 'people.csv');
+    const shell = `'${process.execPath}' '${cliPath}' testdata people --count 20000 > '${out}'`;
+    const child = spawn('script', ['-qec', shell, '/dev/null'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let terminal = '';
+    child.stdout.on('data', (d) => (terminal += d));
+    const [code] = await once(child, 'exit');
+    expect(code).toBe(0);
+    expect(terminal).toMatch(/people \[=+\] 100% \| 20000\/20000 rows/);
+    // The rows went to the file alone, none of the bar with them.
+    const lines = readFileSync(out, 'utf8').trimEnd().split('\n');
+    expect(lines).toHaveLength(20001);
+    expect(lines.every((l) => !l.includes('rows |'))).toBe(true);
   });
 
   it('streams: a reader that stops after a few rows of a billion ends the run at once, with success', async () => {
