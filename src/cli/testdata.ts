@@ -109,5 +109,16 @@ export function testdataCommand(): Command {
     .addCommand(people)
     .addCommand(companies)
     .addCommand(accounts)
-    .addCommand(kid);
+    .addCommand(kid)
+    .addHelpText(
+      'after',
+      `
+Examples:
+  vipps-devkit testdata people --count 100 > people.csv
+  vipps-devkit testdata people --count 5 --min-age 0 --max-age 17 --format json
+  vipps-devkit testdata companies --count 20 --seed 1 --format jsonl
+  vipps-devkit testdata kid --count 10 --length 12 --algorithm mod11
+
+The validators and generators are importable in your own tests: import { ... } from 'vipps-devkit/testdata'.`,
+    );
 }
