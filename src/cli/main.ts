@@ -8,6 +8,7 @@ import { postmanCommand } from './postman.js';
 import { serveCommand } from './serve.js';
 import { serversCommand } from './servers.js';
 import { statusCommand } from './status.js';
+import { testdataCommand } from './testdata.js';
 import { trustCommand } from './trust.js';
 
 /** Builds the `vipps-devkit` program. Each sub-command lives in its own file under src/cli/. */
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   program.addCommand(paymentsCommand());
   program.addCommand(envCommand());
   program.addCommand(trustCommand());
+  program.addCommand(testdataCommand());
   return program;
 }
 
