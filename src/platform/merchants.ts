@@ -10,7 +10,10 @@ export interface Merchant {
   country: string;
   clientId: string;
   clientSecret: string;
+  /** The primary subscription key (`Ocp-Apim-Subscription-Key`). */
   subscriptionKey: string;
+  /** The secondary key: interchangeable with the primary, so that either can be regenerated without downtime. */
+  secondarySubscriptionKey: string;
   allowSkipLandingPage: boolean;
   allowLongLiving: boolean;
 }
@@ -23,6 +26,9 @@ export interface NewMerchant {
   allowLongLiving?: boolean;
 }
 
+/** The keys the portal can regenerate one at a time. */
+export type RegeneratedKey = 'clientSecret' | 'primarySubscriptionKey' | 'secondarySubscriptionKey';
+
 const fromRow = (r: MerchantsTable): Merchant => ({
   msn: r.msn,
   name: r.name,
@@ -30,6 +36,7 @@ const fromRow = (r: MerchantsTable): Merchant => ({
   clientId: r.client_id,
   clientSecret: r.client_secret,
   subscriptionKey: r.subscription_key,
+  secondarySubscriptionKey: r.secondary_subscription_key ?? r.subscription_key,
   allowSkipLandingPage: r.allow_skip_landing_page === 1,
   allowLongLiving: r.allow_long_living === 1,
 });
@@ -50,7 +57,11 @@ export class MerchantDirectory {
     const rows = await this.database.db.selectFrom('merchants').selectAll().orderBy('created_at').orderBy('msn').execute();
     this.byClientId = new Map(rows.map((r) => [r.client_id, fromRow(r)]));
     this.byMsn = new Map(rows.map((r) => [r.msn, fromRow(r)]));
-    this.bySubscription = new Map(rows.map((r) => [r.subscription_key, fromRow(r)]));
+    this.bySubscription = new Map();
+    for (const m of this.byMsn.values()) {
+      this.bySubscription.set(m.subscriptionKey, m);
+      this.bySubscription.set(m.secondarySubscriptionKey, m);
+    }
   }
 
   all(): Merchant[] {
@@ -76,6 +87,7 @@ export class MerchantDirectory {
       client_id: ids.uuid(),
       client_secret: randomBytes(16).toString('base64'),
       subscription_key: ids.hex(16),
+      secondary_subscription_key: ids.hex(16),
       allow_skip_landing_page: input.allowSkipLandingPage === false ? 0 : 1,
       allow_long_living: input.allowLongLiving === false ? 0 : 1,
       created_at: now.toISOString(),
@@ -84,6 +96,21 @@ export class MerchantDirectory {
     await this.database.commands.run((trx) => trx.insertInto('merchants').values(row).execute());
     await this.load();
     return fromRow(row);
+  }
+
+  /**
+   * New keys for a sales unit, as the portal's Regenerate does: the client secret, or one of the
+   * two subscription keys. The old value stops working at once (the cache is reloaded after the
+   * write); the other keys are untouched, so integrations can rotate without downtime. Access
+   * tokens already issued stay valid until they expire.
+   */
+  async regenerate(msn: string, key: RegeneratedKey): Promise<Merchant | undefined> {
+    if (!this.byMsn.has(msn)) return undefined;
+    const value = key === 'clientSecret' ? randomBytes(16).toString('base64') : ids.hex(16);
+    const column = key === 'clientSecret' ? 'client_secret' : key === 'primarySubscriptionKey' ? 'subscription_key' : 'secondary_subscription_key';
+    await this.database.commands.run((trx) => trx.updateTable('merchants').set({ [column]: value }).where('msn', '=', msn).execute());
+    await this.load();
+    return this.byMsn.get(msn);
   }
 
   /** The first start of a data directory creates one merchant; later starts find it again. */
