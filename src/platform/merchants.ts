@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { DatabaseHandle } from '../db/open.js';
-import type { MerchantsTable } from '../db/schema.js';
+import type { Transaction } from 'kysely';
+import type { Database, MerchantsTable } from '../db/schema.js';
 import { ids } from './ids.js';
 
 /** A test sales unit and its API keys, as a merchant sees them in the portal. */
@@ -78,6 +79,17 @@ export class MerchantDirectory {
   }
 
   async create(input: NewMerchant, now: Date): Promise<Merchant> {
+    // Through the command queue: acknowledged only once durable, like every other write.
+    const merchant = await this.database.commands.run((trx) => this.insertIn(trx, input, now));
+    await this.load();
+    return merchant;
+  }
+
+  /**
+   * Writes a new merchant inside the caller's transaction (a command that makes a sales unit along
+   * with its own rows, as the portal's onboarding does). The caller reloads (`load`) once it committed.
+   */
+  async insertIn(trx: Transaction<Database>, input: NewMerchant, now: Date): Promise<Merchant> {
     let msn = input.msn ?? ids.msn();
     while (!input.msn && this.byMsn.has(msn)) msn = ids.msn();
     const row: MerchantsTable = {
@@ -92,9 +104,7 @@ export class MerchantDirectory {
       allow_long_living: input.allowLongLiving === false ? 0 : 1,
       created_at: now.toISOString(),
     };
-    // Through the command queue: acknowledged only once durable, like every other write.
-    await this.database.commands.run((trx) => trx.insertInto('merchants').values(row).execute());
-    await this.load();
+    await trx.insertInto('merchants').values(row).execute();
     return fromRow(row);
   }
 
