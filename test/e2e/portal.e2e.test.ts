@@ -13,6 +13,10 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+// In page.evaluate callbacks, which run in the browser.
+declare const document: any;
+declare const customElements: any;
 import { browserSkipReason, launchPhoneBrowser } from '../helpers/browser.js';
 import { repoRoot } from '../helpers/cli.js';
 import { http, startTestEmulator, type TestEmulator } from '../helpers/emulator.js';

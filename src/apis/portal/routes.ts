@@ -43,6 +43,10 @@ const fullName = (u: TestUser) => ({ name: `${u.givenName} ${u.familyName}` });
  * answered with a redirect; the pages take no script but the buttons' own.
  */
 export const portalRoutes = (platform: Platform, portal: PortalService): FastifyPluginAsync => async (app) => {
+  // Pages for people, not an API: left out of the OpenAPI document.
+  app.addHook('onRoute', (route) => {
+    route.schema = { ...route.schema, hide: true };
+  });
   acceptHtmlForms(app, 16 * 1024, { lists: true });
   htmlPageHeaders(app, "default-src 'none'; style-src 'unsafe-inline'; script-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'");
 
