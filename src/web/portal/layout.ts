@@ -46,14 +46,14 @@ table{border-collapse:collapse;width:100%;background:#fff}
 th,td{text-align:left;padding:8px 10px;border-bottom:1px solid #ece6e2;vertical-align:top}
 th{font-size:14px;color:#3d3d3d}
 code,.secret{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:14px;background:#f3eeeb;padding:2px 5px;border-radius:4px;word-break:break-all}
-.keys td:first-child{width:34%}
+.keys th{width:30%}
 .tag{display:inline-block;font-size:13px;font-weight:700;border-radius:10px;padding:1px 9px;background:#efe9e5;color:#3d3d3d}
 .tag.ok{background:#dcf1e3;color:#14532d}.tag.foreign{background:#e6e9fb;color:#27306e}
 dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:4px 14px;margin:0}
 dl.facts dt{font-weight:600;color:#3d3d3d}dl.facts dd{margin:0}
 pre{background:#1f1f1f;color:#f5f5f5;padding:12px;border-radius:8px;overflow-x:auto;font-size:13px}
 footer{max-width:1040px;margin:0 auto;padding:10px 20px 30px;color:#555;font-size:13px}
-@media (max-width:600px){main{padding:14px}h1{font-size:22px}dl.facts{grid-template-columns:1fr}dl.facts dd{margin-bottom:6px}.keys td:first-child{width:auto}}
+@media (max-width:600px){main{padding:14px}h1{font-size:22px}dl.facts{grid-template-columns:1fr}dl.facts dd{margin-bottom:6px}.keys,.keys tbody,.keys tr,.keys th,.keys td{display:block;width:auto}.keys th{border:0;padding-bottom:0}.keys tr{border-bottom:1px solid #ece6e2;padding:4px 0}.keys td{border:0}}
 `;
 
 export type PortalSection = 'home' | 'settlements' | 'buttons' | 'signin';
