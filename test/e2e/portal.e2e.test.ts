@@ -88,6 +88,10 @@ describe.skipIf(skipReason !== undefined)(`The merchant portal in Chromium${skip
   it('a foreign company is refused without the documented extra requirements and accepted with them', async () => {
     await page.getByTestId('new-company').click();
     expect(await axeViolations(page)).toEqual([]);
+    await page.getByRole('link', { name: 'The company has no Norwegian organisation number' }).click();
+    await expect.poll(() => page.locator('main').innerText()).toContain('payment service provider (PSP)');
+    expect(await axeViolations(page)).toEqual([]);
+    await page.goBack();
     // A wrong check digit is refused at the lookup.
     await page.locator('#orgNumber').fill('987654321');
     await page.getByTestId('look-up').click();
@@ -125,6 +129,17 @@ describe.skipIf(skipReason !== undefined)(`The merchant portal in Chromium${skip
     const made = merchants.find((m) => m.name === 'Svensk Design AB NUF (test)');
     expect(made).toBeDefined();
     msn = made!.msn;
+
+    // A second test sales unit: a name is required.
+    await page.getByTestId('add-sales-unit').click();
+    await expect.poll(() => page.getByTestId('error-name').innerText()).toContain('Enter a name');
+    expect(await axeViolations(page)).toEqual([]);
+    await page.locator('#name').fill('Svensk Design webshop');
+    await page.getByLabel('Recurring API').check();
+    await page.getByTestId('add-sales-unit').click();
+    await expect.poll(() => page.locator('h1').innerText()).toBe('Svensk Design webshop');
+    expect(await page.locator('main').innerText()).toContain('Recurring API');
+    await page.goto(`${emu.url}/portal/companies/${FOREIGN_ORG}`);
   });
 
   it('regenerating a key: the old one fails at /accesstoken/get, the other keeps working', async () => {

@@ -33,7 +33,9 @@ export const portalModule: ApiModule = {
   errors: portalPageShape,
   browserFacing: true,
   statusComponent: false,
-  tables: [{ name: 'portal_sessions' }, { name: 'portal_companies' }, { name: 'portal_sales_units', msnColumn: 'msn' }],
+  // No tables for a reset: merchant agreements and the sales units' companies are kept as the
+  // merchants themselves are (a reset keeps credentials valid), and so are the sessions.
+  tables: [],
   migrations: portalMigrations,
   start: (platform) => ({ routes: portalRoutes(platform, new PortalService(platform)) }),
 };

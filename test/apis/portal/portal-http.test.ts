@@ -60,6 +60,10 @@ describe('the merchant portal over HTTP', () => {
     expect((await fetch(`${emu.url}/portal/companies/912345602`, { headers: { cookie: ola } })).status).toBe(404);
     expect((await fetch(`${emu.url}/portal/sales-units/${msn}`, { headers: { cookie: ola } })).status).toBe(404);
     expect((await post(`/portal/sales-units/${msn}/keys/regenerate`, ola, { key: 'clientSecret' })).status).toBe(404);
+    // A reset keeps agreements and sessions, as it keeps the merchants.
+    expect((await http(`${emu.url}/devkit/v1/reset`, { method: 'POST' })).status).toBe(200);
+    expect((await fetch(`${emu.url}/portal/companies/912345602`, { headers: { cookie: kari } })).status).toBe(200);
+    expect(await (await fetch(`${emu.url}/portal/companies/912345602`, { headers: { cookie: kari } })).text()).toContain(`/portal/sales-units/${msn}`);
     // The same company cannot sign twice.
     const again = await post('/portal/companies', ola, { orgNumber: '912345602', bankAccount: '15031234562', contactName: 'Ola', contactEmail: 'ola@example.com', contactPhone: '46123456', contactNin: '', products: 'epayment' });
     expect(again.status).toBe(400);
