@@ -6,6 +6,9 @@
  * portal says so instead of showing made-up data.
  */
 
+import type { Transaction } from 'kysely';
+import type { Database } from '../db/schema.js';
+
 /** A refusal in words the portal can show next to the field at fault. */
 export type SettingsResult<T> = { ok: true; value: T } | { ok: false; problems: string[] };
 
@@ -52,11 +55,24 @@ export interface SettlementsProvider {
   list(msn: string): Promise<SettlementFileView[]>;
 }
 
+/**
+ * The sales unit's capture type (direct capture: approval captures at once), which eCom keeps. Set
+ * in the caller's transaction: the portal makes a sales unit and its capture type in one command.
+ */
+export interface CaptureSettingsProvider {
+  directCapture(msn: string): Promise<boolean>;
+  setDirectCapture(trx: Transaction<Database>, msn: string, on: boolean): Promise<void>;
+}
+
 export class SalesUnitSettings {
+  capture: CaptureSettingsProvider | undefined;
   login: LoginSettingsProvider | undefined;
   webhooks: WebhookSettingsProvider | undefined;
   settlements: SettlementsProvider | undefined;
 
+  provideCapture(provider: CaptureSettingsProvider): void {
+    this.capture = provider;
+  }
   provideLogin(provider: LoginSettingsProvider): void {
     this.login = provider;
   }

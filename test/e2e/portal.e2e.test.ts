@@ -136,9 +136,13 @@ describe.skipIf(skipReason !== undefined)(`The merchant portal in Chromium${skip
     expect(await axeViolations(page)).toEqual([]);
     await page.locator('#name').fill('Svensk Design webshop');
     await page.getByLabel('Recurring API').check();
+    await page.getByLabel('Direct capture').check();
     await page.getByTestId('add-sales-unit').click();
     await expect.poll(() => page.locator('h1').innerText()).toBe('Svensk Design webshop');
-    expect(await page.locator('main').innerText()).toContain('Recurring API');
+    expect(await page.getByTestId('options').innerText()).toBe('landing page shown, Recurring API, direct capture');
+    // The option is eCom's capture type of the new sales unit.
+    const webshop = await page.getByTestId('msn').innerText();
+    expect((await emu.call('GET', `/devkit/v1/ecom/merchants/${webshop}/settings`, { anonymous: true })).body).toEqual({ msn: webshop, directCapture: true });
     await page.goto(`${emu.url}/portal/companies/${FOREIGN_ORG}`);
   });
 

@@ -176,12 +176,13 @@ export const portalRoutes = (platform: Platform, portal: PortalService): Fastify
   async function unitPage(request: FastifyRequest, reply: FastifyReply, user: TestUser, msn: string, extra: { status?: number; showKeys?: boolean; login?: { problems: string[]; typed: string }; webhooks?: { problems?: string[]; newSecret?: { id: string; secret: string }; typedUrl?: string } } = {}) {
     const unit = await portal.salesUnit(user, msn);
     if (!unit) return page(reply, 404, errorPage(fullName(user), 'Sales unit not found', `No sales unit with the MSN ${msn} is yours to see.`));
-    const { login, webhooks } = platform.salesUnits;
+    const { capture, login, webhooks } = platform.salesUnits;
     const company = unit.record ? await portal.company(user, unit.record.orgNumber) : undefined;
     return page(reply, extra.status ?? 200, salesUnitPage(fullName(user), {
       merchant: unit.merchant,
       ...(company ? { company: { orgNumber: company.company.orgNumber, name: company.company.name } } : {}),
       ...(unit.record ? { record: unit.record } : {}),
+      ...(capture ? { directCapture: await capture.directCapture(msn) } : {}),
       showKeys: extra.showKeys ?? field(request.query, 'keys') === 'show',
       notice: noticeOf(request),
       ...(login ? { login: { settings: await login.get(msn), methods: login.tokenEndpointAuthMethods, ...(extra.login ?? {}) } } : {}),

@@ -106,6 +106,7 @@ export class PortalService {
     const msn = await this.platform.database.commands.run(async (trx) => {
       const merchant = await this.platform.merchants.insertIn(trx, { name: reviewed.options.name, country: 'NO', allowSkipLandingPage: reviewed.options.skipLandingPage }, now);
       await portalStore.insertSalesUnit(trx, merchant.msn, orgNumber, reviewed.options, now.toISOString());
+      if (reviewed.options.directCapture) await this.platform.salesUnits.capture?.setDirectCapture(trx, merchant.msn, true);
       return merchant.msn;
     });
     await this.platform.merchants.load();

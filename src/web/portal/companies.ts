@@ -32,7 +32,7 @@ ${units.map((u) => html`<tr><td><a href="/portal/sales-units/${u.merchant.msn}">
 
 function options(u: UnitRow): string {
   const o = [u.merchant.allowSkipLandingPage ? 'skip landing page' : ''];
-  if (u.record) o.push(u.record.recurring ? 'Recurring' : '', u.record.directCapture ? 'direct capture' : 'reserve capture');
+  if (u.record) o.push(u.record.recurring ? 'Recurring' : '', u.record.directCapture ? 'direct capture' : '');
   return o.filter(Boolean).join(', ') || '—';
 }
 

@@ -7,6 +7,8 @@ export interface SalesUnitPageState {
   merchant: Merchant;
   company?: { orgNumber: string; name: string };
   record?: { partner?: string; skipLandingPage: boolean; recurring: boolean; directCapture: boolean; createdAt: string };
+  /** The capture type eCom keeps for the unit; undefined when no module keeps one. */
+  directCapture?: boolean;
   showKeys: boolean;
   notice?: string;
   /** Undefined when no module provides Login settings. */
@@ -28,7 +30,7 @@ export function salesUnitPage(user: { name: string }, s: SalesUnitPageState): Ht
 <h1>${m.name}</h1>
 ${portalNotice('ok', s.notice)}
 <dl class="facts card"><dt>MSN (Merchant-Serial-Number)</dt><dd><code data-testid="msn">${m.msn}</code></dd><dt>Environment</dt><dd>Test (MT)</dd><dt>Country</dt><dd>${m.country}</dd>
-${s.record ? html`<dt>Options</dt><dd>${[s.record.skipLandingPage ? 'skip landing page' : 'landing page shown', s.record.recurring ? 'Recurring API' : '', s.record.directCapture ? 'direct capture' : 'reserve capture', s.record.partner ? `partner ${s.record.partner}` : ''].filter(Boolean).join(', ')}</dd>` : ''}
+<dt>Options</dt><dd data-testid="options">${[m.allowSkipLandingPage ? 'skip landing page allowed' : 'landing page shown', s.record?.recurring ? 'Recurring API' : '', s.directCapture === undefined ? '' : s.directCapture ? 'direct capture' : 'reserve capture', s.record?.partner ? `partner ${s.record.partner}` : ''].filter(Boolean).join(', ')}</dd>
 </dl>
 
 <section aria-labelledby="keys-h"><h2 id="keys-h">API keys</h2>
