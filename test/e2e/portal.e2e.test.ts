@@ -38,10 +38,12 @@ async function axeViolations(page: Page): Promise<string[]> {
   return (violations as Array<{ id: string; impact: string; nodes: string[] }>).filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.impact}): ${v.nodes.join(', ')}`);
 }
 
-/** The page at desktop width and at 390×844, full length, into docs/images/portal-<name>-{desktop,mobile}.png. */
+/** The page at desktop width (checked with axe there too) and at 390×844, into docs/images/portal-<name>-{desktop,mobile}.png. */
 async function screenshots(page: Page, name: string, fullPage = true): Promise<void> {
   await page.setViewportSize({ width: 1280, height: 860 });
   await page.screenshot({ path: path.join(IMAGES, `portal-${name}-desktop.png`), fullPage });
+  // The other checks run at phone width: the desktop layout gets its own.
+  expect(await axeViolations(page), `${name} at desktop width`).toEqual([]);
   await page.setViewportSize({ width: 390, height: 844 });
   await page.screenshot({ path: path.join(IMAGES, `portal-${name}-mobile.png`), fullPage });
 }
