@@ -4,6 +4,9 @@
  * then lists it. The browser flow is test/e2e/portal.e2e.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MODULES } from '../../../src/apis/index.js';
+import type { ApiModule } from '../../../src/apis/module.js';
+import { problemShape } from '../../../src/platform/http-errors.js';
 import { http, startTestEmulator, type TestEmulator } from '../../helpers/emulator.js';
 
 let emu: TestEmulator;
@@ -96,5 +99,44 @@ describe('the merchant portal over HTTP', () => {
     expect((await tokenWith(m.subscriptionKey)).status).toBe(200);
     expect((await http(`${emu.url}/devkit/v1/merchants/999999/keys/clientSecret/regenerate`, { method: 'POST' })).status).toBe(404);
     expect((await http(`${emu.url}/devkit/v1/merchants/${m.msn}/keys/password/regenerate`, { method: 'POST' })).status).toBe(400);
+  });
+});
+
+describe('settlements in the portal, once a module provides them', () => {
+  it("lists the files a module hands the port for the person's sales units, linking to where that module serves them", async () => {
+    // A module of this test (as test/architecture/module-contract.test.ts adds a toy one): it
+    // provides settlement files through the platform port, and serves one.
+    const reports: ApiModule = {
+      name: 'toysettlements',
+      title: 'Toy settlements',
+      description: 'Settlement files for the portal test',
+      prefixes: ['/toy-settlements/'],
+      errors: problemShape,
+      statusComponent: false,
+      start(platform) {
+        platform.salesUnits.provideSettlements({
+          list: async (msn) => [{ id: `s-${msn}`, date: '2026-01-02', fileName: `settlement-${msn}-2026-01-02.csv`, href: `/toy-settlements/${msn}.csv`, description: 'NOK 1 234,00 paid out' }],
+        });
+        return { routes: async (app) => void app.get('/toy-settlements/:file', async (_req, reply) => reply.type('text/csv').send('date,amount\n2026-01-02,123400\n')) };
+      },
+    };
+    const withReports = await startTestEmulator({ modules: [...MODULES, reports] });
+    try {
+      const start = await fetch(`${withReports.url}/portal/login`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'phoneNumber=4791234567' });
+      const cookie = start.headers.get('set-cookie')!.split(';')[0]!;
+      await fetch(`${withReports.url}/portal/login/bankid`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded', cookie }, body: 'decision=confirm' });
+      const page = await (await fetch(`${withReports.url}/portal/settlements`, { headers: { cookie } })).text();
+      const msn = withReports.merchant.msn;
+      expect(page).not.toContain('No settlements in this build');
+      expect(page).toContain(`<a href="/toy-settlements/${msn}.csv" download="settlement-${msn}-2026-01-02.csv">`);
+      expect(page).toContain('NOK 1 234,00 paid out');
+    } finally {
+      await withReports.close();
+    }
+    // Without such a module the page says so, and lists nothing.
+    const kari = await signIn('4791234567');
+    const none = await (await fetch(`${emu.url}/portal/settlements`, { headers: { cookie: kari } })).text();
+    expect(none).toContain('No settlements in this build');
+    expect(none).not.toContain('download=');
   });
 });
