@@ -5,6 +5,7 @@ import { epaymentModule } from './epayment/module.js';
 import type { ApiModule } from './module.js';
 import { loginModule } from './login/module.js';
 import { orderManagementModule } from './ordermanagement/module.js';
+import { portalModule } from './portal/module.js';
 import { qrModule } from './qr/module.js';
 import { recurringModule } from './recurring/module.js';
 import { statusModule } from './status/module.js';
@@ -29,4 +30,5 @@ export const MODULES: readonly ApiModule[] = [
   userinfoModule,
   loginModule,
   statusModule,
+  portalModule,
 ];

@@ -22,6 +22,7 @@ import { TokenService } from '../platform/tokens.js';
 import { isLoopbackHost } from '../platform/url-policy.js';
 import { UserInbox } from '../platform/user-inbox.js';
 import { PaymentPort } from '../platform/payment-port.js';
+import { SalesUnitSettings } from '../platform/sales-unit-settings.js';
 import { OrderDetailsPort } from '../platform/order-details.js';
 import { MAX_SIMULATED_TIME_MS } from '../platform/limits.js';
 import { buildApp, type ServedRoute } from './app.js';
@@ -198,6 +199,7 @@ async function start(database: DatabaseHandle, modules: readonly ApiModule[], op
     userTokens: new UserTokens(),
     payments: new PaymentPort(),
     orderDetails: new OrderDetailsPort(),
+    salesUnits: new SalesUnitSettings(),
     publicUrl: () => publicUrl,
     modules: () => modules,
     options: { callbackRetries: options.callbackRetries ?? 0 },

@@ -176,6 +176,23 @@ describe.skipIf(skipReason !== undefined)(`two instances on one PostgreSQL${skip
     expect((await b.call('POST', `/order-management/v2/ecom/receipts/${orderId}`, { body: receipt })).status).toBe(409);
   });
 
+  it('portal: a key regenerated on A stops working on B while the other key works; a portal session made on A is signed in on B', async () => {
+    const m = (await a.call('POST', '/devkit/v1/merchants', { body: { name: 'Shared portal shop' } })).body;
+    const getToken = (emu: TestEmulator, key: string) =>
+      fetch(`${emu.url}/accesstoken/get`, { method: 'POST', headers: { client_id: m.clientId, client_secret: m.clientSecret, 'Ocp-Apim-Subscription-Key': key } }).then((r) => r.status);
+    await expect.poll(() => getToken(b, m.subscriptionKey), poll).toBe(200);
+    expect((await a.call('POST', `/devkit/v1/merchants/${m.msn}/keys/primarySubscriptionKey/regenerate`)).status).toBe(200);
+    await expect.poll(() => getToken(b, m.subscriptionKey), poll).toBe(401);
+    expect(await getToken(b, m.secondarySubscriptionKey)).toBe(200);
+
+    const form = (body: string, cookie?: string) => ({ method: 'POST', redirect: 'manual' as const, headers: { 'content-type': 'application/x-www-form-urlencoded', ...(cookie ? { cookie } : {}) }, body });
+    const signIn = await fetch(`${a.url}/portal/login`, form('phoneNumber=4791234567'));
+    const cookie = signIn.headers.get('set-cookie')!.split(';')[0]!;
+    await fetch(`${b.url}/portal/login/bankid`, form('decision=confirm', cookie));
+    const home = await (await fetch(`${a.url}/portal`, { headers: { cookie } })).text();
+    expect(home).toContain('Signed in as Kari Nordmann');
+  });
+
   it('a merchant\'s reset on A removes its payments for B too; a whole reset on B restarts A\'s clock', async () => {
     const { reference } = await a.createPayment();
     expect((await b.call('GET', `/epayment/v1/payments/${reference}`)).status).toBe(200);

@@ -31,6 +31,8 @@ export function shapesOf(path: string): ShapeName[] {
   if (p.startsWith('/vippscheckout/')) return ['html', 'checkout'];
   // Order Management (ErrorResponse: {type, title, detail, instance, invalidParams?}) behind the gateway.
   if (p.startsWith('/order-management/')) return ['ordermanagement', 'gateway'];
+  // The merchant portal's pages, and the Vipps buttons' script under it.
+  if (p === '/portal' || p.startsWith('/portal/')) return ['html'];
   if (['/landing', '/app-switch', '/app'].some((x) => p === x || p.startsWith(`${x}/`)) || p.startsWith('/dwo-api-application/')) return ['html'];
   if (p.startsWith('/api/v2/') || p === '/status' || p.startsWith('/status/') || p.startsWith('/history.')) return ['problem'];
   return ['problem'];
