@@ -10,7 +10,7 @@ import type { SettlementService } from './service.js';
 import { settlementStore as store } from './store.js';
 
 const TransactionList = Type.Object({ transactions: Type.Array(TransactionSchema) });
-const WaitingQuery = Type.Object({ waiting: Type.Optional(Type.Boolean({ description: 'Only transactions not paid out yet' })) });
+const WaitingQuery = Type.Object({ waiting: Type.Optional(Type.Union([Type.Literal('true'), Type.Literal('false')], { description: 'true: only transactions not paid out yet' })) });
 
 /**
  * Test helpers for settlements under `/devkit/v1/settlements` (control API guard, RFC 7807 errors):
@@ -62,7 +62,7 @@ export const settlementControl = (service: SettlementService, deps: { database: 
   });
 
   app.get('/units/:msn/transactions', { schema: { summary: "A sales unit's ledger transactions (?waiting=true: not paid out yet)", params: MsnParams, querystring: WaitingQuery, response: { 200: TransactionList } } }, async (request) => {
-    return { transactions: await store.transactions(db, request.params.msn, request.query.waiting ? { settlementId: null } : {}) };
+    return { transactions: await store.transactions(db, request.params.msn, request.query.waiting === 'true' ? { settlementId: null } : {}) };
   });
 
   app.post('/units/:msn/transactions', { schema: { summary: 'Books a capture or refund now, as if a payment API had made it', params: MsnParams, body: MovementRequest, response: { 201: Type.Object({ booked: Type.Boolean() }) } } }, async (request, reply) => {
