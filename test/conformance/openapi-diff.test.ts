@@ -34,6 +34,7 @@ const SPECS: Array<{ file: string; module: string }> = [
   { file: 'login.yaml', module: 'login' },
   { file: 'checkout.v3.yaml', module: 'checkout' },
   { file: 'order-management.v2.yaml', module: 'ordermanagement' },
+  { file: 'report.yaml', module: 'settlements' },
 ];
 
 /**
