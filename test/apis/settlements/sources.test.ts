@@ -1,11 +1,13 @@
 /**
  * Every payment API's captures and refunds reach the ledger: eCom (reserve → capture, refund) and
- * Recurring (a DIRECT_CAPTURE charge the calendar captures on its due date, a refund). A clock jump
+ * Recurring (a DIRECT_CAPTURE charge the calendar captures on its due date, a refund), and
+ * Checkout's payments (ePayment's, captured over the ePayment API). A clock jump
  * over several days books each capture on its own ledger date and settles each day on its own.
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestEmulator, type TestEmulator } from '../../helpers/emulator.js';
+import { createSession, newReference, pageForm, sessionBody, startShop } from '../checkout/helpers.js';
 import { activeAgreement, createCharge, dateIn, refreshingTokens } from '../recurring/helpers.js';
 
 let emu: TestEmulator;
@@ -63,5 +65,25 @@ describe('captures and refunds of every API are booked', () => {
       ['capture', 49_00, 74],
       ['refund', -9_00, 0],
     ]);
+  });
+
+  it('Checkout: the session\'s payment is ePayment\'s, and its capture is booked under the session\'s reference', async () => {
+    const shop = await startShop();
+    try {
+      const reference = newReference();
+      const created = await createSession(emu, sessionBody(reference, shop));
+      expect(created.status, created.text).toBe(200);
+      const token = created.body.token as string;
+      const details = await pageForm(emu, '/vippscheckout/v1/details', { token, firstName: 'Ola', lastName: 'Nordmann', email: 'ola@example.com', phoneNumber: '97777776', streetAddress: 'Robert Levins gate 5', postalCode: '0150', city: 'Oslo', country: 'NO' });
+      expect(details.status).toBe(303);
+      expect((await pageForm(emu, '/vippscheckout/v1/pay', { token, method: 'vipps' })).status).toBe(303);
+      expect((await emu.call('POST', `/devkit/v1/payments/${reference}/approve`, { body: { phoneNumber: '4797777776' } })).status).toBe(200);
+      const capture = await emu.call('POST', `/epayment/v1/payments/${reference}/capture`, { idempotencyKey: randomUUID(), body: { modificationAmount: { currency: 'NOK', value: 250_00 } } });
+      expect(capture.status, capture.text).toBe(200);
+      const booked = (await transactions(emu.merchant.msn)).filter((t) => t.orderId === reference);
+      expect(booked.map((t) => [t.source, t.kind, t.grossAmount])).toEqual([['epayment', 'capture', 250_00]]);
+    } finally {
+      await shop.close();
+    }
   });
 });
