@@ -3,6 +3,7 @@
  * and the store's streaming of a settlement's lines.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { periodReportData, settlementReportData } from '../../../src/apis/settlements/report-data.js';
 import { settlementStore } from '../../../src/apis/settlements/store.js';
 import { startTestEmulator, type TestEmulator } from '../../helpers/emulator.js';
 import { closeToday, report } from './helpers.js';
@@ -129,5 +130,23 @@ describe('the store', () => {
     }
     expect(seen).toHaveLength(COUNT + 1);
     expect(new Set(seen).size).toBe(COUNT + 1);
+  });
+
+  it('gives the report writers a settlement, its sales unit and its lines', async () => {
+    const data = (await settlementReportData(emu.ctx.database.db, emu.merchant.msn, '2000001'))!;
+    expect(data.unit).toMatchObject({ msn: emu.merchant.msn, ledgerId, settlementType: 'Net' });
+    let count = 0;
+    let gross = 0;
+    let fee = 0;
+    for await (const line of data.lines()) {
+      count += 1;
+      gross += line.grossAmount;
+      fee += line.feeAmount;
+      expect(line.netAmount).toBe(line.grossAmount - line.feeAmount);
+    }
+    expect([count, gross, fee]).toEqual([data.settlement.numberOfTransactions, data.settlement.grossAmount, data.settlement.feeAmount]);
+    expect(await settlementReportData(emu.ctx.database.db, emu.merchant.msn, '2999999')).toBeUndefined();
+    const period = (await periodReportData(emu.ctx.database.db, emu.merchant.msn, date, date))!;
+    expect(period.settlements.map((s) => s.settlement.settlementId)).toEqual(['2000001']);
   });
 });
