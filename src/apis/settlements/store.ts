@@ -72,7 +72,7 @@ declare module '../../db/schema.js' {
   }
 }
 
-type Db = Kysely<Database> | Transaction<Database>;
+export type Db = Kysely<Database> | Transaction<Database>;
 
 /** A unit's row: its profile, its ledger's state and its transaction-ID counter. */
 export interface StoredUnit {
