@@ -8,6 +8,7 @@ import { orderManagementModule } from './ordermanagement/module.js';
 import { portalModule } from './portal/module.js';
 import { qrModule } from './qr/module.js';
 import { recurringModule } from './recurring/module.js';
+import { settlementsModule } from './settlements/module.js';
 import { statusModule } from './status/module.js';
 import { userinfoModule } from './userinfo/module.js';
 import { usersideModule } from './userside/module.js';
@@ -29,6 +30,7 @@ export const MODULES: readonly ApiModule[] = [
   orderManagementModule,
   userinfoModule,
   loginModule,
+  settlementsModule,
   statusModule,
   portalModule,
 ];

@@ -38,6 +38,7 @@ export const ecomModule: ApiModule = {
       callbacks: ecomCallbackOutbox({ outbox: platform.outbox, ids: platform.ids, retries: () => platform.options.callbackRetries }),
       pushToApp: (trx, payment, phoneNumber) => platform.inbox.deliver(trx, ecomInboxKey(payment), phoneNumber, 'PUSH_MESSAGE'),
       merchantCalls,
+      movements: platform.movements,
     });
     // The portal's "Direct capture" option of a new sales unit is this setting.
     platform.salesUnits.provideCapture({ directCapture: (msn) => ecom.directCapture(msn), setDirectCapture: (trx, msn, on) => ecomStore.setDirectCapture(trx, msn, on) });
