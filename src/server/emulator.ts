@@ -21,7 +21,9 @@ import { TestUsers } from '../platform/test-users.js';
 import { TokenService } from '../platform/tokens.js';
 import { isLoopbackHost } from '../platform/url-policy.js';
 import { UserInbox } from '../platform/user-inbox.js';
+import { MoneyMovements } from '../platform/money-movements.js';
 import { PaymentPort } from '../platform/payment-port.js';
+import { SalesUnitSettings } from '../platform/sales-unit-settings.js';
 import { OrderDetailsPort } from '../platform/order-details.js';
 import { ActivityPort } from '../platform/activity.js';
 import { MAX_SIMULATED_TIME_MS } from '../platform/limits.js';
@@ -199,6 +201,8 @@ async function start(database: DatabaseHandle, modules: readonly ApiModule[], op
     userTokens: new UserTokens(),
     payments: new PaymentPort(),
     orderDetails: new OrderDetailsPort(),
+    salesUnits: new SalesUnitSettings(),
+    movements: new MoneyMovements(),
     activity: new ActivityPort(),
     publicUrl: () => publicUrl,
     modules: () => modules,

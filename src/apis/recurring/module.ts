@@ -55,6 +55,7 @@ export const recurringModule: ApiModule = {
       events: platform.events,
       publicUrl: platform.publicUrl,
       onAgreement: agreementsToInbox(platform.inbox),
+      movements: platform.movements,
     });
     platform.inbox.register(agreementRequests(recurring));
     platform.activity.provide(recurringActivity(platform.database));
