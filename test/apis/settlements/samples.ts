@@ -38,7 +38,9 @@ export async function validateXml(file: string, xsd = XSD3): Promise<{ ok: boole
 const ore = (value: string) => Math.round(Number(value) * 100);
 const list = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
-type Node = Record<string, string | Node | Node[]>;
+interface Node {
+  [key: string]: string | Node | Node[];
+}
 
 /** One example file as the report model (the rows it lists, with their fees). */
 export function exampleModel(file: string): SettlementReportModel {

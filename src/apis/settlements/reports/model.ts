@@ -21,6 +21,8 @@ export interface ReportTransaction {
   transactionId: string;
   /** The merchant's orderId/reference; empty for Vippsnummer payments. */
   orderId: string;
+  /** The API the money moved through (`epayment`, `ecom`, `recurring`…): the XLSX `Produkt`. */
+  source?: string;
 }
 
 export interface ReportSettlement {
