@@ -18,6 +18,7 @@ import type { EventBus } from '../platform/event-bus.js';
 import type { IdSource } from '../platform/ids.js';
 import type { MerchantHttp } from '../platform/merchant-http.js';
 import type { MerchantDirectory } from '../platform/merchants.js';
+import type { MoneyMovements } from '../platform/money-movements.js';
 import type { OrderDetailsPort } from '../platform/order-details.js';
 import type { PaymentPort } from '../platform/payment-port.js';
 import type { RateLimit } from '../platform/rate-limits.js';
@@ -101,6 +102,8 @@ export interface Platform {
   payments: PaymentPort;
   /** What a merchant attached to an order (receipt, category, image), shown in the app's history. */
   orderDetails: OrderDetailsPort;
+  /** Captures and refunds of every payment API, told in their commands; the settlements ledger records them. */
+  movements: MoneyMovements;
   /** Base URL that clients reach the emulator at (known once the server listens). */
   publicUrl(): string;
   /** Every registered module, as data (names, titles, prefixes, event types). */

@@ -21,6 +21,7 @@ import { TestUsers } from '../platform/test-users.js';
 import { TokenService } from '../platform/tokens.js';
 import { isLoopbackHost } from '../platform/url-policy.js';
 import { UserInbox } from '../platform/user-inbox.js';
+import { MoneyMovements } from '../platform/money-movements.js';
 import { PaymentPort } from '../platform/payment-port.js';
 import { OrderDetailsPort } from '../platform/order-details.js';
 import { MAX_SIMULATED_TIME_MS } from '../platform/limits.js';
@@ -187,6 +188,7 @@ async function start(database: DatabaseHandle, modules: readonly ApiModule[], op
     userTokens: new UserTokens(),
     payments: new PaymentPort(),
     orderDetails: new OrderDetailsPort(),
+    movements: new MoneyMovements(),
     publicUrl: () => publicUrl,
     modules: () => modules,
     options: { callbackRetries: options.callbackRetries ?? 0 },

@@ -37,6 +37,7 @@ export const ecomModule: ApiModule = {
       callbacks: ecomCallbackOutbox({ outbox: platform.outbox, ids: platform.ids, retries: () => platform.options.callbackRetries }),
       pushToApp: (trx, payment, phoneNumber) => platform.inbox.deliver(trx, ecomInboxKey(payment), phoneNumber, 'PUSH_MESSAGE'),
       merchantCalls,
+      movements: platform.movements,
     });
     platform.inbox.register(ecomRequests(ecom, platform.database));
     return {
