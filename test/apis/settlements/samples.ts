@@ -91,14 +91,30 @@ export function exampleModel(file: string): SettlementReportModel {
 }
 
 /** Totals printed in an example file, per settlement id, in øre. */
-export function exampleTotals(file: string): Map<number, { count: number; capture: number; refund: number; gross: number; net: number; fee: number; settled: number }> {
-  const text = readFileSync(path.join(SAMPLES, file), 'utf8');
+export function exampleTotals(file: string): Map<number, XmlTotals> {
+  return totalsInXml(readFileSync(path.join(SAMPLES, file), 'utf8'));
+}
+
+export interface XmlTotals {
+  date: string;
+  count: number;
+  capture: number;
+  refund: number;
+  gross: number;
+  net: number;
+  fee: number;
+  settled: number;
+}
+
+/** The totals an XML v3 report prints, per settlement id, in øre. */
+export function totalsInXml(text: string): Map<number, XmlTotals> {
   const parser = new XMLParser({ parseTagValue: false, ignoreAttributes: true });
   const doc = parser.parse(text) as { SettlementReport: Node };
-  const out = new Map();
+  const out = new Map<number, XmlTotals>();
   for (const u of list(doc.SettlementReport.SettlementDetailsInfo as Node | Node[])) {
     for (const s of list((u.PaymentsInfo as Node).SettlementInfo as Node | Node[])) {
       out.set(Number(s.SettlementID), {
+        date: s.SettlementDate as string,
         count: Number(s.NumOfTransactions),
         capture: ore(s.CaptureSettlementAmount as string),
         refund: ore(s.RefundSettlementAmount as string),
