@@ -126,3 +126,10 @@ export function addBankDays(date: string, n: number): string {
 export const payoutDateOf = (settlementDate: string): string => addBankDays(settlementDate, 2);
 
 export const isLastDayOfMonth = (date: string): boolean => addDays(date, 1).slice(8) === '01';
+
+/** Whether a string is a real calendar date `YYYY-MM-DD`. */
+export function isDate(s: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(s)) return false;
+  const d = new Date(`${s}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
+}
