@@ -7,7 +7,6 @@ import { isBankAccount, isOrganizationNumber } from './domain/identifiers.js';
 import type { SalesUnit } from './domain/types.js';
 import { ListQuery, MovementRequest, MsnParams, SalesUnitPatch, SalesUnitSchema, SettlementList, SettlementParams, SettlementSchema, TransactionSchema } from './schemas.js';
 import type { SettlementService } from './service.js';
-import { reportDownloads } from './reports/download-routes.js';
 import { settlementStore as store } from './store.js';
 
 const TransactionList = Type.Object({ transactions: Type.Array(TransactionSchema) });
@@ -77,9 +76,6 @@ export const settlementControl = (service: SettlementService, deps: { database: 
   app.post('/close', { schema: { summary: 'Closes every ledger date that has ended (the clock does this on its own)', response: { 200: SettlementList } } }, async () => {
     return { settlements: (await service.closeDue()).map((s) => service.view(s)) };
   });
-
-  // Report files (settle-reports): units/{msn}/settlements/{id}/report.{ext}, units/{msn}/report.{ext}
-  await app.register(reportDownloads({ db, unitOf: (msn) => service.unitOf(msn) }));
 };
 
 const invalid = (name: string, reason: string) => new ProblemError({ ...problem(400, 'Bad Request', `${name} ${reason}.`), extraDetails: [{ name, reason }] });
