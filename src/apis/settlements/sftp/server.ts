@@ -206,7 +206,9 @@ function serveSftp(deps: SftpDeps, sftp: SFTPWrapper, username: string, organiza
   for (const event of ['WRITE', 'MKDIR', 'RMDIR', 'RENAME', 'SETSTAT', 'FSETSTAT', 'SYMLINK'] as const) sftp.on(event as 'WRITE', (reqid: number) => denied(reqid));
   sftp.on('READLINK', (reqid) => sftp.status(reqid, STATUS.NO_SUCH_FILE));
 
-  sftp.on('end', () => {
+  // The client's EOF ends the session: close our side too, or OpenSSH's sftp waits for ever.
+  sftp.on('end', () => sftp.end());
+  sftp.on('close', () => {
     for (const h of handles.values()) if (h.kind === 'file') void h.file.close().then(() => rm(h.temp, { force: true }));
     handles.clear();
   });
