@@ -7,12 +7,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { addDays, ledgerDateOf } from '../../../src/apis/settlements/domain/calendar.js';
-import { NO_TOTALS, book, closeDays, post, settlementOf, totalsOf, type LedgerState, type Totals } from '../../../src/apis/settlements/domain/engine.js';
-import type { FeeModel, LedgerTransaction, ReportEntry, SalesUnit, Settlement } from '../../../src/apis/settlements/domain/types.js';
+import { book, settlementOf, totalsOf } from '../../../src/apis/settlements/domain/engine.js';
+import type { FeeModel, LedgerTransaction, SalesUnit, Settlement } from '../../../src/apis/settlements/domain/types.js';
 import { salesUnitReportOf } from '../../../src/apis/settlements/reports/from-ledger.js';
 import type { ReportSalesUnit, ReportTransaction } from '../../../src/apis/settlements/reports/model.js';
 import { settlementReportXmlV3 } from '../../../src/apis/settlements/reports/xml.js';
 import { skipNote } from '../../helpers/skip.js';
+import { runTimeline } from './timeline.js';
 import { collect, exampleModel, exampleTotals, samplesMissing, totalsInXml, validateXml, xmllintMissing } from './samples.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'settle-examples-'));
@@ -55,39 +56,6 @@ async function writtenTotals(unit: SalesUnit, settlements: Settlement[], rowsOf:
   return { totals: [...totalsInXml(xml).values()], file };
 }
 
-/**
- * The engine's timeline as its store drives it: before each movement, close the days that ended;
- * book it and post its entries; at the end close through the report's last date.
- */
-async function runTimeline(header: ReportSalesUnit, unit: SalesUnit, nextSettlementNumber: number) {
-  const rows: ReportTransaction[] = [];
-  for (const s of header.settlements) for await (const r of s.transactions()) rows.push(r);
-  let state: LedgerState = { lastClosed: addDays(ledgerDateOf(new Date(rows[0]!.timeMs), 0), -1), balances: { funds: 0, fees: 0, seq: 0 }, carried: NO_TOTALS, nextSettlementNumber };
-  const booked: LedgerTransaction[] = [];
-  const entries: ReportEntry[] = [];
-  const settlements: Settlement[] = [];
-  let n = 0;
-  const closeThrough = (through: string) => {
-    const activity = new Map<string, Totals>();
-    for (const t of booked) if (t.ledgerDate > state.lastClosed) activity.set(t.ledgerDate, totalsOf(booked.filter((b) => b.ledgerDate === t.ledgerDate)));
-    const closing = closeDays(unit, state, activity, through, () => `id-${(n += 1)}`);
-    state = closing.state;
-    entries.push(...closing.entries);
-    settlements.push(...closing.settlements);
-  };
-  for (const r of rows) {
-    closeThrough(addDays(ledgerDateOf(new Date(r.timeMs), 0), -1));
-    const movement = { kind: r.kind, amount: r.amountOre, currency: 'NOK' as const, reference: r.orderId, at: new Date(r.timeMs).toISOString(), source: 'epayment' };
-    const { transaction, drafts } = book(unit, state.lastClosed, movement, r.transactionId);
-    booked.push(transaction);
-    const posted = post(unit.ledgerId, state.balances, drafts);
-    entries.push(...posted.entries);
-    state = { ...state, balances: posted.balances };
-  }
-  closeThrough(header.reportDateTo);
-  return { booked, entries, settlements };
-}
-
 const withoutDate = <T extends { date: string }>({ date: _, ...rest }: T) => rest;
 
 describe('the example reports through the engine', () => {
@@ -100,7 +68,9 @@ describe('the example reports through the engine', () => {
     it.skipIf(noSamples !== undefined)(`${file}: booked and closed day by day, the engine's settlements print the example's totals${skipNote(noSamples)}`, async () => {
       const header = exampleModel(file).salesUnits[0]!;
       const unit = unitOf(header, 'Net', { percentBp: feeBp, fixed: 0 });
-      const closing = await runTimeline(header, unit, nextNumber);
+      const rows: ReportTransaction[] = [];
+      for (const s of header.settlements) for await (const r of s.transactions()) rows.push(r);
+      const closing = runTimeline(unit, rows, header.reportDateTo, nextNumber);
       const booked = closing.booked;
       expect(closing.settlements.map((s) => s.settlementDate)).toEqual(dates);
       const rowsOf = assign(closing.settlements, booked);
