@@ -178,6 +178,14 @@ describe('unknown paths and methods: 404 and 405 in the owning API\'s shape, wha
       known: ['DELETE', '/checkout/v3/session'],
       shape: (res, status) => expect(res.body).toMatchObject({ status, errorCode: expect.any(String), errors: expect.any(Object) }),
     },
+    settlements: {
+      base: '/report/v2/',
+      known: ['POST', '/settlement/v1/ledgers'],
+      shape: (res, status) => {
+        expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+        expect(res.body).toMatchObject({ status, type: expect.any(String), title: expect.any(String), detail: expect.any(String), instance: expect.any(String) });
+      },
+    },
     ordermanagement: {
       base: '/order-management/v9/',
       known: ['PATCH', '/order-management/v3/categories'],

@@ -9,6 +9,14 @@ import { ListQuery, MovementRequest, MsnParams, SalesUnitPatch, SalesUnitSchema,
 import type { SettlementService } from './service.js';
 import { settlementStore as store } from './store.js';
 
+const LedgerStateView = Type.Object({
+  ledgerId: Type.String(),
+  lastClosed: Type.String(),
+  fundsBalance: Type.Integer(),
+  feesBalance: Type.Integer(),
+  carried: Type.Object({ count: Type.Integer(), capture: Type.Integer(), refund: Type.Integer(), fee: Type.Integer(), firstLedgerDate: Type.Union([Type.String(), Type.Null()]) }),
+  nextSettlementId: Type.String(),
+});
 const TransactionList = Type.Object({ transactions: Type.Array(TransactionSchema) });
 const WaitingQuery = Type.Object({ waiting: Type.Optional(Type.Union([Type.Literal('true'), Type.Literal('false')], { description: 'true: only transactions not paid out yet' })) });
 
@@ -33,6 +41,14 @@ export const settlementControl = (service: SettlementService, deps: { database: 
   app.get('/units/:msn', { schema: { summary: "A sales unit's settlement profile and ledger", params: MsnParams, response: { 200: SalesUnitSchema } } }, async (request) => {
     knownMsn(request.params.msn);
     return service.unitOf(request.params.msn);
+  });
+
+  app.get('/units/:msn/ledger', { schema: { summary: "Where a sales unit's ledger stands: last closed date, balances, what waits", params: MsnParams, response: { 200: LedgerStateView } } }, async (request) => {
+    knownMsn(request.params.msn);
+    await service.unitOf(request.params.msn);
+    const stored = (await store.loadUnit(db, request.params.msn))!;
+    const { state } = stored;
+    return { ledgerId: stored.unit.ledgerId, lastClosed: state.lastClosed, fundsBalance: state.balances.funds, feesBalance: state.balances.fees, carried: state.carried, nextSettlementId: String(state.nextSettlementNumber) };
   });
 
   app.patch('/units/:msn', { schema: { summary: "Changes a sales unit's settlement profile", params: MsnParams, body: SalesUnitPatch, response: { 200: SalesUnitSchema } } }, async (request) => {

@@ -66,17 +66,22 @@ export class SettlementService {
 
   private newId = () => ulid(this.now(), randomBytes(10));
 
-  /** The unit's row, created with its defaults on first use (inside the caller's transaction, locked). */
-  async ensureUnit(trx: Transaction<Database>, msn: string): Promise<StoredUnit> {
+  /**
+   * The unit's row, created with its defaults on first use (inside the caller's transaction, locked).
+   * A new ledger is open from the day of `since` (the first movement's time, which a clock jump may
+   * have left behind) or today.
+   */
+  async ensureUnit(trx: Transaction<Database>, msn: string, since?: Date): Promise<StoredUnit> {
     const found = await store.loadUnit(trx, msn, true);
     if (found) return found;
     for (let attempt = 0; attempt < 20; attempt++) {
       const ledgerId = String(randomInt(100_000, 999_999));
       const now = this.now();
       const unit = defaultProfile(msn, ledgerId, this.deps.merchant(msn));
+      const from = since && since.getTime() < now.getTime() ? since : now;
       const created: StoredUnit = {
         unit,
-        state: { lastClosed: addDays(ledgerDateOf(now, unit.cutoffHour), -1), balances: { funds: 0, fees: 0, seq: 0 }, carried: NO_TOTALS, nextSettlementNumber: FIRST_SETTLEMENT_NUMBER },
+        state: { lastClosed: addDays(ledgerDateOf(from, unit.cutoffHour), -1), balances: { funds: 0, fees: 0, seq: 0 }, carried: NO_TOTALS, nextSettlementNumber: FIRST_SETTLEMENT_NUMBER },
         // Transaction IDs: 10 digits, counting up from a random start per unit.
         transactionBase: randomInt(1_000_000_000, 8_000_000_000),
         transactionSeq: 0,
@@ -95,7 +100,8 @@ export class SettlementService {
     const byMsn = new Map<string, MoneyMovement[]>();
     for (const m of movements) byMsn.set(m.msn, [...(byMsn.get(m.msn) ?? []), m]);
     for (const [msn, list] of byMsn) {
-      const stored = await this.ensureUnit(trx, msn);
+      const earliest = new Date(Math.min(...list.map((m) => Date.parse(m.at))));
+      const stored = await this.ensureUnit(trx, msn, earliest);
       let { balances } = stored.state;
       let seq = stored.transactionSeq;
       for (const m of list) {

@@ -63,3 +63,33 @@ describe('the worked ledger day of the Report API guide', () => {
     ]);
   });
 });
+
+describe('the worked week of docs/settlements.md (Christmas 2026)', () => {
+  it('settles Monday and Tuesday, carries the negative days over Christmas, and pays them with Monday 28th', () => {
+    const shop: SalesUnit = defaultProfile('123456', '302321', { name: 'Devkit Test Shop', country: 'NO' });
+    const week = [
+      ['2026-12-21T10:00:00+01:00', 'capture', 1000_00],
+      ['2026-12-22T11:00:00+01:00', 'capture', 500_00],
+      ['2026-12-22T15:00:00+01:00', 'refund', 200_00],
+      ['2026-12-23T09:00:00+01:00', 'refund', 800_00],
+      ['2026-12-24T12:00:00+01:00', 'capture', 300_00],
+      ['2026-12-26T13:00:00+01:00', 'capture', 100_00],
+      ['2026-12-28T10:00:00+01:00', 'capture', 1200_00],
+    ] as const;
+    let balances: Balances = { funds: 0, fees: 0, seq: 0 };
+    const activity = new Map<string, Totals>();
+    week.forEach(([at, kind, amount], i) => {
+      const { transaction, drafts } = book(shop, '2026-12-20', { kind, amount, currency: 'NOK', reference: `order-${i}`, at: new Date(at).toISOString(), source: 'epayment' }, String(5_000_000_001 + i));
+      balances = post(shop.ledgerId, balances, drafts).balances;
+      const a = activity.get(transaction.ledgerDate) ?? NO_TOTALS;
+      activity.set(transaction.ledgerDate, { count: a.count + 1, capture: a.capture + transaction.captureAmount, refund: a.refund + transaction.refundAmount, fee: a.fee + transaction.feeAmount, firstLedgerDate: transaction.ledgerDate });
+    });
+    const closing = closeDays(shop, { lastClosed: '2026-12-20', balances, carried: NO_TOTALS, nextSettlementNumber: 2_000_001 }, activity, '2026-12-28', () => 'id');
+    expect(closing.settlements.map((s) => [s.settlementId, s.firstLedgerDate, s.settlementDate, s.numberOfTransactions, s.captureAmount, s.refundAmount, s.feeAmount, s.settledAmount, s.payoutDate])).toEqual([
+      ['2000001', '2026-12-21', '2026-12-21', 1, 1000_00, 0, 15_00, 985_00, '2026-12-23'],
+      ['2000002', '2026-12-22', '2026-12-22', 2, 500_00, -200_00, 7_50, 292_50, '2026-12-28'],
+      ['2000003', '2026-12-23', '2026-12-28', 4, 1600_00, -800_00, 24_00, 776_00, '2026-12-30'],
+    ]);
+    expect(closing.state.balances.funds).toBe(0);
+  });
+});

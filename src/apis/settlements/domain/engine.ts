@@ -194,12 +194,15 @@ export function closeDays(unit: SalesUnit, state: LedgerState, activity: Readonl
       // Gross: fees stay on the fees account and are invoiced once a month.
       put([synthetic('fees', 'fees-invoiced', -balances.fees, newId())]);
     }
-    // Positive-balance rule: a payout only when the funds balance is positive; otherwise it all carries over.
-    if (endsPayoutPeriod(date, unit.frequency) && balances.funds > 0 && carried.count > 0) {
+    // Positive-balance rule: a payout only when the balance of the closed dates is positive;
+    // otherwise it all carries over. (That balance is the funds account's, less what was already
+    // booked on later dates: after a clock jump, a late capture may sit on an open date already.)
+    const due = carried.capture + carried.refund - (unit.settlementType === 'Net' ? carried.fee : 0);
+    if (endsPayoutPeriod(date, unit.frequency) && due > 0 && carried.count > 0) {
       const settlementId = String(nextSettlementNumber);
       nextSettlementNumber += 1;
       const settlement = settlementOf(unit, carried, date, settlementId);
-      put([synthetic('funds', 'scheduled-for-payout', -balances.funds, `${unit.ledgerId}-${settlementId}`, settlement.bankText)]);
+      put([synthetic('funds', 'scheduled-for-payout', -settlement.settledAmount, `${unit.ledgerId}-${settlementId}`, settlement.bankText)]);
       settlements.push(settlement);
       carried = NO_TOTALS;
     }
