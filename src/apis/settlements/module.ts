@@ -35,7 +35,7 @@ export const settlementsModule: ApiModule = {
     });
     platform.movements.recordWith((trx, movements) => service.record(trx, movements));
     // Report files: downloads on the control API, the SFTP service (settle-reports).
-    const channels = await startReportChannels(platform, (msn) => service.unitOf(msn));
+    const channels = await startReportChannels(platform);
     const control = settlementControl(service, { database: platform.database.db, merchants: platform.merchants, ids: platform.ids });
     return {
       routes: reportRoutes({ credentials: platform, service, database: platform.database.db }),
