@@ -93,7 +93,7 @@ describe('report downloads on the control API', () => {
     const rows = parse(res.bytes.toString('utf8'), { relax_column_count: true }) as string[][];
     const info = rows.filter((r) => r[0] === 'SettlementInfo' && r[1] !== 'SalesUnitName');
     expect(info.map((r) => [r[4], ore(r[6]!), ore(r[8]!), ore(r[9]!), Number(r[11])])).toEqual(
-      settlements.map((s) => [s.settlementId, s.captureAmount, -s.feeAmount, s.refundAmount, s.numberOfTransactions]),
+      settlements.map((s) => [s.settlementId, s.captureAmount, 0 - s.feeAmount, s.refundAmount, s.numberOfTransactions]),
     );
     const lines = rows.filter((r) => r[0] === 'TransactionInfo' && r[1] !== 'SalesDate');
     expect(lines).toHaveLength(7);

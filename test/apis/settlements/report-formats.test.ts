@@ -54,10 +54,10 @@ describe('CSV settlement report', () => {
         const s = await modelSums(model);
         expect(transactions).toHaveLength(s.count);
         expect(sum(transactions.map((r) => ore(r[8]!)))).toBe(s.capture);
-        expect(sum(transactions.map((r) => ore(r[10]!)))).toBe(-s.fee);
+        expect(sum(transactions.map((r) => ore(r[10]!)))).toBe(0 - s.fee);
         expect(sum(transactions.map((r) => ore(r[11]!)))).toBe(s.refund);
         expect(sum(settlements.map((r) => ore(r[6]!)))).toBe(s.capture);
-        expect(sum(settlements.map((r) => ore(r[8]!)))).toBe(-s.fee);
+        expect(sum(settlements.map((r) => ore(r[8]!)))).toBe(0 - s.fee);
         expect(sum(settlements.map((r) => ore(r[9]!)))).toBe(s.refund);
         expect(sum(settlements.map((r) => Number(r[11])))).toBe(s.count);
         // Net = Gross + Fee on every row: refunds have their own column.
@@ -143,7 +143,7 @@ describe('XLSX settlement report', () => {
     const cents = (v: unknown) => Math.round((v as number) * 100);
     expect(txRows).toHaveLength(s.count);
     expect(sum(txRows.map((r) => cents(r[6])))).toBe(s.capture + s.refund);
-    expect(sum(txRows.map((r) => cents(r[7])))).toBe(-s.fee);
+    expect(sum(txRows.map((r) => cents(r[7])))).toBe(0 - s.fee);
     for (const r of txRows) expect(cents(r[6]) + cents(r[7])).toBe(cents(r[8]));
     expect(payoutRows).toHaveLength(model.salesUnits[0]!.settlements.length);
     expect(sum(payoutRows.map((r) => cents(r[12])))).toBe(s.settled);
@@ -170,7 +170,7 @@ describe('PDF settlement report', () => {
     expect(rows).toHaveLength(model.salesUnits[0]!.settlements.length);
     const s = await modelSums(model);
     expect(sum(rows.map((r) => ore(r[3]!)))).toBe(s.capture);
-    expect(sum(rows.map((r) => ore(r[4]!)))).toBe(-s.fee);
+    expect(sum(rows.map((r) => ore(r[4]!)))).toBe(0 - s.fee);
     expect(sum(rows.map((r) => ore(r[5]!)))).toBe(s.refund);
     expect(sum(rows.map((r) => ore(r[6]!)))).toBe(s.settled);
   });
