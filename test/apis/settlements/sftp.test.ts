@@ -129,7 +129,7 @@ describe('SFTP report service', () => {
     expect(wrong.code).not.toBe(0);
   });
 
-  it.skipIf(noClient !== undefined)(`refuses short RSA keys and a user without any way to log in${skipNote(noClient)}`, async () => {
+  it.skipIf(noClient !== undefined)(`refuses short RSA keys, private keys, garbage and a user without any way to log in${skipNote(noClient)}`, async () => {
     const file = path.join(dir, 'rsa1024');
     await execFileP('ssh-keygen', ['-q', '-t', 'rsa', '-b', '1024', '-N', '', '-f', file]);
     const pub = readFileSync(`${file}.pub`, 'utf8');
@@ -138,5 +138,10 @@ describe('SFTP report service', () => {
     expect(res.body.detail).toContain('2048');
     const none = await emu.call('PUT', '/devkit/v1/settlements/sftp/users/none', { body: { organizationNumber: units[0]!.org } });
     expect(none.status).toBe(400);
+    const garbage = await emu.call('PUT', '/devkit/v1/settlements/sftp/users/g', { body: { organizationNumber: units[0]!.org, publicKeys: ['ssh-ed25519 not-base64'] } });
+    expect(garbage.status).toBe(400);
+    const secret = await emu.call('PUT', '/devkit/v1/settlements/sftp/users/p', { body: { organizationNumber: units[0]!.org, publicKeys: [readFileSync(keyA.file, 'utf8')] } });
+    expect(secret.status).toBe(400);
+    expect(secret.body.detail).toContain('private key');
   });
 });

@@ -37,8 +37,15 @@ const invalid = (name: string, reason: string) => new ProblemError({ ...problem(
 /** A public key line as the service accepts it, or a 400 saying why not. */
 export function checkPublicKey(line: string, index: number): string {
   const name = `publicKeys[${index}]`;
-  const key = ssh2.utils.parseKey(line.trim());
+  let key: ReturnType<typeof ssh2.utils.parseKey>;
+  try {
+    key = ssh2.utils.parseKey(line.trim());
+  } catch (error) {
+    key = error instanceof Error ? error : new Error(String(error));
+  }
+  if (Array.isArray(key)) throw invalid(name, 'holds several keys; give one per entry');
   if (key instanceof Error) throw invalid(name, `is not an OpenSSH public key (${key.message})`);
+  if (key.isPrivateKey()) throw invalid(name, 'is a private key; give the public one (the .pub file)');
   if (key.type === 'ssh-dss') throw invalid(name, 'is a DSA key; DSA keys are refused (use RSA ≥ 2048 bits or Ed25519)');
   if (key.type === 'ssh-rsa') {
     const bits = createPublicKey(key.getPublicPEM()).asymmetricKeyDetails?.modulusLength ?? 0;
