@@ -50,6 +50,18 @@ export default async function settlementReportBench(): Promise<BenchFigure[]> {
       { name: 'XML v3 report writer: peak RSS', value: Math.round(written.maxRssBytes / 1024 / 1024), unit: 'MB' },
       { name: 'XML v3 report: file size', value: Math.round(written.bytes / 1024 / 1024), unit: 'MB' },
     );
+    // The same report read from a SQLite ledger, as the download and SFTP read it.
+    const dbFile = path.join(dir, 'ledger.sqlite');
+    progress('seeding a SQLite ledger with the same number of lines');
+    await run(process.execPath, [path.join(here, 'settlement-ledger-child.js'), 'seed', dbFile, String(TRANSACTIONS)], { maxBuffer: 1 << 20 });
+    progress('writing the XML report from the ledger');
+    const fromLedger = await run(process.execPath, [path.join(here, 'settlement-ledger-child.js'), 'write', dbFile, String(TRANSACTIONS), path.join(dir, 'ledger.xml')], { maxBuffer: 1 << 20 });
+    const ledger = JSON.parse(fromLedger.stdout) as { ms: number; cpuMs: number; maxRssBytes: number; bytes: number };
+    figures.push(
+      { name: 'XML v3 report from the SQLite ledger: write', value: Math.round(ledger.ms), unit: 'ms', baseline: { name: 'xmllint --stream: parse the generated file', value: Math.round(parse.ms) }, ratio: ledger.ms / parse.ms },
+      { name: 'XML v3 report from the SQLite ledger: CPU time', value: Math.round(ledger.cpuMs), unit: 'ms' },
+      { name: 'XML v3 report from the SQLite ledger: peak RSS', value: Math.round(ledger.maxRssBytes / 1024 / 1024), unit: 'MB' },
+    );
     if (existsSync(XSD)) {
       progress('validating it with xmllint --stream --schema');
       const valid = await timed('xmllint', ['--noout', '--stream', '--schema', XSD, file]).catch((e: { stderr?: string }) => {
