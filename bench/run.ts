@@ -25,6 +25,7 @@ const MODULES: BenchModule[] = [
   { name: 'recurring', load: () => import('./recurring.js') },
   { name: 'login', load: () => import('./login.js') },
   { name: 'settlement-report', load: () => import('./settlement-report.js') },
+  { name: 'testdata', load: () => import('./testdata.js') },
 ];
 
 interface ModuleResult {

@@ -7,7 +7,7 @@ import { isBankAccount, isOrganizationNumber } from './domain/identifiers.js';
 import type { SalesUnit } from './domain/types.js';
 import { ListQuery, MovementRequest, MsnParams, SalesUnitPatch, SalesUnitSchema, SettlementList, SettlementParams, SettlementSchema, TransactionSchema } from './schemas.js';
 import type { SettlementService } from './service.js';
-import { settlementStore as store } from './store.js';
+import { settlementStore as store, type Db } from './store.js';
 
 const LedgerStateView = Type.Object({
   ledgerId: Type.String(),
@@ -26,7 +26,7 @@ const WaitingQuery = Type.Object({ waiting: Type.Optional(Type.Union([Type.Liter
  * a sales unit's settlement profile (organization, account, net/gross, frequency, fee model,
  * cut-off hour), book a capture or refund directly, and close the ended ledger dates now.
  */
-export const settlementControl = (service: SettlementService, deps: { database: Parameters<typeof store.units>[0]; merchants: MerchantDirectory; ids: IdSource }): FastifyPluginAsyncTypebox => async (app) => {
+export const settlementControl = (service: SettlementService, deps: { database: Db; merchants: MerchantDirectory; ids: IdSource }): FastifyPluginAsyncTypebox => async (app) => {
   const db = deps.database;
   const knownMsn = (msn: string) => {
     if (!deps.merchants.get(msn)) throw new ProblemError(problem(404, 'Not Found', `No merchant with MSN ${msn}.`));

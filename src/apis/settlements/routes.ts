@@ -14,7 +14,7 @@ import type { Topic } from './domain/types.js';
 import { ErrorCodeBody, reportErrors, UnauthorizedBody } from './errors.js';
 import { CursorQuery, DatesParams, FeedParams, LedgersQuery, LedgersResponse, ReportPage, V1Query, V1Response, type V1Item } from './schemas.js';
 import type { SettlementService } from './service.js';
-import { settlementStore as store, type StoredUnit } from './store.js';
+import { settlementStore as store, type Db, type StoredUnit } from './store.js';
 import { apiHandleOf, decodeCursor, encodeCursor, entryView, ledgerView, seqCursor, v1PayoutView, v1TransactionView } from './views.js';
 
 /** Entries per page (reference §6.4: at most 1000). */
@@ -43,7 +43,7 @@ const documented = (schema: FastifySchema | undefined): FastifySchema => ({
 export interface ReportRouteDeps {
   credentials: Credentials;
   service: SettlementService;
-  database: Parameters<typeof store.units>[0];
+  database: Db;
 }
 
 export const reportRoutes = (deps: ReportRouteDeps): FastifyPluginAsyncTypebox => async (app) => {

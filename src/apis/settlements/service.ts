@@ -98,23 +98,26 @@ export class SettlementService {
   /** Books movements inside the payment API's command: a transaction line and its Report API entries each. */
   async record(trx: Transaction<Database>, movements: readonly MoneyMovement[]): Promise<void> {
     const byMsn = new Map<string, MoneyMovement[]>();
-    for (const m of movements) byMsn.set(m.msn, [...(byMsn.get(m.msn) ?? []), m]);
+    for (const m of movements) {
+      const list = byMsn.get(m.msn);
+      if (list) list.push(m);
+      else byMsn.set(m.msn, [m]);
+    }
     for (const [msn, list] of byMsn) {
-      const earliest = new Date(Math.min(...list.map((m) => Date.parse(m.at))));
+      const earliest = new Date(list.reduce((min, m) => Math.min(min, Date.parse(m.at)), Infinity));
       const stored = await this.ensureUnit(trx, msn, earliest);
-      let { balances } = stored.state;
       let seq = stored.transactionSeq;
-      for (const m of list) {
+      const booked = list.map((m) => {
         const currency = (['NOK', 'DKK', 'EUR'] as const).find((c) => c === m.currency) ?? stored.unit.currency;
-        const transactionId = String(stored.transactionBase + seq + 1);
-        const { transaction, drafts } = book(stored.unit, stored.state.lastClosed, { ...m, currency }, transactionId);
-        if (!(await store.insertTransaction(trx, transaction, m.sourceId))) continue;
         seq += 1;
-        const posted = post(stored.unit.ledgerId, balances, drafts);
-        await store.insertEntries(trx, msn, posted.entries);
-        balances = posted.balances;
-      }
-      if (seq !== stored.transactionSeq) await store.saveState(trx, msn, { ...stored.state, balances }, seq);
+        return { ...book(stored.unit, stored.state.lastClosed, { ...m, currency }, String(stored.transactionBase + seq)), sourceId: m.sourceId };
+      });
+      // One statement for the lines, one for their entries; a movement booked before is left out of both.
+      const inserted = await store.insertTransactions(trx, booked);
+      const posted = post(stored.unit.ledgerId, stored.state.balances, booked.filter((b) => inserted.has(b.transaction.transactionId)).flatMap((b) => b.drafts));
+      await store.insertEntries(trx, msn, posted.entries);
+      const balances = posted.balances;
+      if (inserted.size > 0) await store.saveState(trx, msn, { ...stored.state, balances }, seq);
     }
   }
 

@@ -72,7 +72,7 @@ declare module '../../db/schema.js' {
   }
 }
 
-type Db = Kysely<Database> | Transaction<Database>;
+export type Db = Kysely<Database> | Transaction<Database>;
 
 /** A unit's row: its profile, its ledger's state and its transaction-ID counter. */
 export interface StoredUnit {
@@ -205,11 +205,14 @@ export const settlementStore = {
       .execute();
   },
 
-  /** False when the movement (source, sourceId) was booked before: nothing is booked twice. */
-  async insertTransaction(trx: Transaction<Database>, t: LedgerTransaction, sourceId: string): Promise<boolean> {
-    const result = await trx
-      .insertInto('settlement_transactions')
-      .values({
+  /**
+   * Inserts transactions, several rows a statement; returns the IDs of those inserted. A movement
+   * (source, sourceId) booked before is skipped: nothing is booked twice.
+   */
+  async insertTransactions(trx: Transaction<Database>, rows: ReadonlyArray<{ transaction: LedgerTransaction; sourceId: string }>): Promise<Set<string>> {
+    const inserted = new Set<string>();
+    for (let i = 0; i < rows.length; i += 500) {
+      const values = rows.slice(i, i + 500).map(({ transaction: t, sourceId }) => ({
         msn: t.msn,
         transaction_id: t.transactionId,
         kind: t.kind,
@@ -222,10 +225,11 @@ export const settlementStore = {
         source: t.source,
         source_id: sourceId,
         settlement_id: null,
-      })
-      .onConflict((oc) => oc.columns(['source', 'source_id']).doNothing())
-      .executeTakeFirst();
-    return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
+      }));
+      const result = await trx.insertInto('settlement_transactions').values(values).onConflict((oc) => oc.columns(['source', 'source_id']).doNothing()).returning('transaction_id').execute();
+      for (const r of result) inserted.add(r.transaction_id);
+    }
+    return inserted;
   },
 
   async insertEntries(trx: Transaction<Database>, msn: string, entries: readonly ReportEntry[]): Promise<void> {

@@ -1,34 +1,28 @@
 /**
- * Identifier formats of settlements (reference §1.6), pure: check digits are computed the way
- * Norwegian organization numbers and bank accounts carry them (modulus 11), so that accounting
- * systems that validate them accept ours.
+ * Identifier formats of settlements (reference §1.6), pure. Organization numbers and accounts carry
+ * valid modulus-11 check digits (the platform's rules, src/platform/norwegian-ids.ts), so that
+ * accounting systems that validate them accept ours.
  */
+import { accountNumberCheckDigit, isValidAccountNumber, isValidOrgNumber, orgNumberCheckDigit } from '../../../platform/norwegian-ids.js';
 
-function mod11(digits: string, weights: readonly number[]): number | undefined {
-  const sum = [...digits].reduce((s, d, i) => s + Number(d) * weights[i]!, 0);
-  const check = 11 - (sum % 11);
-  if (check === 11) return 0;
-  return check === 10 ? undefined : check;
-}
-
-/** Derives a valid number from a seed of digits: the first base (stepping the last digit) whose check digit exists. */
-function withCheckDigit(base: string, weights: readonly number[]): string {
+/** Derives a valid number from a seed of digits: the first base (stepping its last digit) that has a check digit. */
+function withCheckDigit(base: string, checkDigit: (digits: string) => string | undefined): string {
   for (let step = 0; step < 10; step++) {
     const b = base.slice(0, -1) + String((Number(base.slice(-1)) + step) % 10);
-    const c = mod11(b, weights);
-    if (c !== undefined) return b + String(c);
+    const c = checkDigit(b);
+    if (c !== undefined) return b + c;
   }
   throw new Error('unreachable: one of ten last digits always has a check digit');
 }
 
-/** A 9-digit organization number (weights 3 2 7 6 5 4 3 2), seeded by the MSN: "9" + MSN digits. */
-export const organizationNumberFor = (msn: string): string => withCheckDigit(`9${msn.padStart(7, '0').slice(-7)}`, [3, 2, 7, 6, 5, 4, 3, 2]);
+/** A 9-digit organization number seeded by the MSN: "9" + MSN digits. */
+export const organizationNumberFor = (msn: string): string => withCheckDigit(`9${msn.padStart(7, '0').slice(-7)}`, orgNumberCheckDigit);
 
-/** An 11-digit BBAN (weights 5 4 3 2 7 6 5 4 3 2), seeded by the MSN: bank 1503, then MSN digits. */
-export const settlementAccountFor = (msn: string): string => withCheckDigit(`1503${msn.padStart(6, '0').slice(-6)}`, [5, 4, 3, 2, 7, 6, 5, 4, 3, 2]);
+/** An 11-digit BBAN seeded by the MSN: bank 1503, then MSN digits. */
+export const settlementAccountFor = (msn: string): string => withCheckDigit(`1503${msn.padStart(6, '0').slice(-6)}`, accountNumberCheckDigit);
 
-export const isOrganizationNumber = (s: string): boolean => /^\d{9}$/.test(s) && mod11(s.slice(0, 8), [3, 2, 7, 6, 5, 4, 3, 2]) === Number(s[8]);
-export const isBankAccount = (s: string): boolean => /^\d{11}$/.test(s) && mod11(s.slice(0, 10), [5, 4, 3, 2, 7, 6, 5, 4, 3, 2]) === Number(s[10]);
+export const isOrganizationNumber = (s: string): boolean => /^\d{9}$/.test(s) && isValidOrgNumber(s);
+export const isBankAccount = (s: string): boolean => /^\d{11}$/.test(s) && isValidAccountNumber(s);
 
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 
