@@ -89,7 +89,7 @@ describe('SFTP report service', () => {
     const { msn, org } = units[0]!;
     const folder = `/settlements/inbox/xml/${org}/${msn}`;
     const local = path.join(dir, 'downloaded.xml');
-    const res = await sftp('shop-a', ['ls /', 'ls /settlements', 'ls /settlements/inbox', 'ls /settlements/inbox/xml', `ls ${folder}`, `get ${folder}/${msn}-2000001.xml ${local}`], { key: keyA.file });
+    const res = await sftp('shop-a', ['ls /', 'ls /settlements', 'ls /settlements/inbox', 'ls /settlements/inbox/xml', `ls ${folder}`, `get ${folder}/${msn}-2000001.xml ${local}`, `get /settlements/inbox/xml.zip/${org}/${msn}/${msn}-2000001.xml.zip ${local}.zip`, `get /settlements/inbox/pdf/${org}/${msn}/${msn}-2000001.pdf ${local}.pdf`], { key: keyA.file });
     expect(res.code, res.out).toBe(0);
     expect(res.out).toMatch(/\/settlements\/archive\s+\/settlements\/inbox/);
     for (const ext of ['csv', 'pdf', 'xlsx', 'xml', 'xml.zip']) expect(res.out).toMatch(new RegExp(`/settlements/inbox/${ext.replace('.', '\\.')}\\s`));
@@ -100,6 +100,8 @@ describe('SFTP report service', () => {
     const direct = await (await fetch(`${emu.url}/devkit/v1/settlements/units/${msn}/settlements/2000001/report.xml`)).text();
     expect(downloaded).toBe(direct);
     expect(downloaded).toContain('<SettledAmount>');
+    expect(readFileSync(`${local}.zip`).subarray(0, 4).toString('latin1')).toBe('PK\x03\x04');
+    expect(readFileSync(`${local}.pdf`).subarray(0, 5).toString('latin1')).toBe('%PDF-');
   });
 
   it.skipIf(noClient !== undefined)(`refuses another merchant's key, and hides other organizations' folders${skipNote(noClient)}`, async () => {
