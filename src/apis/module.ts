@@ -121,6 +121,8 @@ export interface Platform {
 export interface PlatformOptions {
   /** eCom callbacks get one attempt, as real Vipps makes; this adds retries (`serve --callback-retries`). */
   callbackRetries: number;
+  /** Port of the settlements' SFTP report service on 127.0.0.1 (0 picks one); not started when undefined (`serve --sftp-port`). */
+  sftpPort?: number;
 }
 
 /** What a started module gives the server. Every part is optional. */

@@ -72,6 +72,8 @@ export interface EmulatorOptions {
   deliveryTimeoutMs?: number;
   /** eCom callbacks get one attempt, as real Vipps makes; this adds retries (`serve --callback-retries`). */
   callbackRetries?: number;
+  /** Port of the settlements' SFTP report service on 127.0.0.1 (0 picks one); not started when undefined. */
+  sftpPort?: number;
   /** Apply the modules' documented rate limits (429 over the limit); default true. `serve --rate-limits off` for load tests. */
   rateLimits?: boolean;
   /** The modules to serve; default the registry (src/apis/index.ts). Tests add their own. */
@@ -206,7 +208,7 @@ async function start(database: DatabaseHandle, modules: readonly ApiModule[], op
     activity: new ActivityPort(),
     publicUrl: () => publicUrl,
     modules: () => modules,
-    options: { callbackRetries: options.callbackRetries ?? 0 },
+    options: { callbackRetries: options.callbackRetries ?? 0, ...(options.sftpPort !== undefined ? { sftpPort: options.sftpPort } : {}) },
     log,
   };
   for (const module of modules) instances.set(module.name, await module.start(platform));
