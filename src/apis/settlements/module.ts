@@ -6,6 +6,7 @@ import { reportRoutes } from './routes.js';
 import { SettlementService } from './service.js';
 import { startReportChannels } from './reports/channels.js';
 import { sftpMigrations } from './sftp/store.js';
+import { portalSettlementFiles } from './portal-files.js';
 
 /**
  * Settlements and the Report API: every capture and refund of every payment API becomes a ledger
@@ -34,6 +35,7 @@ export const settlementsModule: ApiModule = {
       merchant: (msn) => platform.merchants.get(msn),
     });
     platform.movements.recordWith((trx, movements) => service.record(trx, movements));
+    platform.salesUnits.provideSettlements(portalSettlementFiles(platform.database.db));
     // Report files: downloads on the control API, the SFTP service (settle-reports).
     const channels = await startReportChannels(platform);
     const control = settlementControl(service, { database: platform.database.db, merchants: platform.merchants, ids: platform.ids });
