@@ -1,6 +1,6 @@
 // Runs the shop against the emulator (or Vipps' test environment), configured as `vipps-devkit env` prints it:
 //   npx vipps-devkit serve &
-//   npx vipps-devkit env > .env
+//   npx vipps-devkit env > .env              # keys, the URL and its DNS server (VIPPS_DNS)
 //   node --env-file=.env examples/shop/start.js
 import { startShop } from './shop.js';
 

@@ -11,6 +11,16 @@ import { explainStartupFailure } from './startup-failure.js';
 
 export const DEFAULT_PORT = 8765;
 
+/**
+ * The built-in DNS server's port when --dns-port is not given: derived from the HTTP port, so two
+ * emulators on different ports never ask for the same one (8765 → 8053, the long-standing default;
+ * 28765 → 28053). Where that would be a privileged port (or --port 0), a free one is picked.
+ */
+export function derivedDnsPort(httpPort: number): number {
+  const dns = httpPort - 712;
+  return dns >= 1024 ? dns : 0;
+}
+
 const port = (value: string) => {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('must be a port number (0-65535; 0 picks a free one)');
@@ -72,7 +82,7 @@ export function serveCommand(): Command {
     .addOption(new Option('--max-connections <n>', 'connections open at once, all clients together').default(DEFAULT_CONNECTION_LIMITS.maxConnections).argParser(count))
     .addOption(new Option('--log-level <level>', 'log level (debug: one line per request)').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'))
     .addOption(new Option('--log-format <format>', 'pretty: a line per event, coloured on a terminal; json: JSON lines for log tools').choices(['pretty', 'json']).default('pretty').env('VIPPS_DEVKIT_LOG_FORMAT'))
-    .addOption(new Option('--dns-port <port>', 'port of the built-in DNS server on 127.0.0.1 (request-server names, apitest.vipps.no)').default(8053).env('VIPPS_DEVKIT_DNS_PORT').argParser(port))
+    .addOption(new Option('--dns-port <port>', 'port of the built-in DNS server on 127.0.0.1 (request-server names, apitest.vipps.no); default: the HTTP port - 712 (8765 → 8053), a free one if that is taken').env('VIPPS_DEVKIT_DNS_PORT').argParser(port))
     .option('--no-dns', 'do not start the built-in DNS server')
     .addOption(new Option('--environment <env>', 'environment the emulator plays; webhooks come from its request servers').choices(['mt', 'prod']).default('mt'))
     .addOption(new Option('--retry-compression <factor>', 'divide webhook retry delays by this factor (demos, tests)').default(1).argParser(positiveNumber))
@@ -82,7 +92,7 @@ export function serveCommand(): Command {
     .option('--json', 'print the start-up banner (URL, credentials) as one JSON line')
     .action(async (opts: {
       port: number; host: string; dataDir: string; ephemeral?: boolean; databaseUrl?: string; databaseSchema?: string; adminToken?: string; logLevel: string; logFormat: 'pretty' | 'json'; json?: boolean;
-      dnsPort: number; dns: boolean; environment: 'mt' | 'prod'; retryCompression: number; deliveryTimeout: number; callbackRetries: number;
+      dnsPort?: number; dns: boolean; environment: 'mt' | 'prod'; retryCompression: number; deliveryTimeout: number; callbackRetries: number;
       allowedHost?: string[]; headersTimeout: number; bodyTimeout: number; requestTimeout: number; keepAliveTimeout: number;
       maxConnectionsPerClient: number; maxConnections: number;
       rateLimits: 'on' | 'off';
@@ -101,7 +111,7 @@ export function serveCommand(): Command {
           logFormat: opts.logFormat,
           ...(adminToken ? { adminToken } : {}),
           ...(opts.allowedHost ? { allowedHosts: opts.allowedHost } : {}),
-          ...(opts.dns ? { dnsPort: opts.dnsPort } : {}),
+          ...(opts.dns ? { dnsPort: opts.dnsPort ?? derivedDnsPort(opts.port) } : {}),
           environment: opts.environment,
           retryCompression: opts.retryCompression,
           deliveryTimeoutMs: opts.deliveryTimeout,
