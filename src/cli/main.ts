@@ -8,6 +8,7 @@ import { postmanCommand } from './postman.js';
 import { serveCommand } from './serve.js';
 import { serversCommand } from './servers.js';
 import { statusCommand } from './status.js';
+import { triggerCommand } from './trigger.js';
 
 /** Builds the `vipps-devkit` program. Each sub-command lives in its own file under src/cli/. */
 export function buildProgram(): Command {
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   program.addCommand(postmanCommand());
   program.addCommand(paymentsCommand());
   program.addCommand(envCommand());
+  program.addCommand(triggerCommand());
   return program;
 }
 
