@@ -109,4 +109,15 @@ describe('the examples in docs/testing.md', () => {
     expect({ code, out }).toMatchObject({ code: 0 });
     expect(out).toContain('# pass 2');
   });
+
+  it('Jest: examples/testing/jest.test.mjs passes as a user runs it (ES modules, no transform)', { timeout: 120_000 }, async () => {
+    const jest = path.join(repoRoot, 'node_modules/jest/bin/jest.js');
+    const child = spawn(process.execPath, ['--experimental-vm-modules', jest, '--config', 'examples/testing/jest.config.json', '--ci'], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d)); // Jest reports on stderr
+    const [code] = await once(child, 'exit');
+    expect({ code, out }).toMatchObject({ code: 0 });
+    expect(out).toMatch(/Tests:\s+2 passed, 2 total/);
+  });
 });
