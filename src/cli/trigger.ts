@@ -16,6 +16,12 @@ const amount = (value: string) => {
   return n;
 };
 
+const waitMs = (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 600_000) throw new InvalidArgumentError('must be a whole number of milliseconds from 0 to 600000');
+  return n;
+};
+
 interface Options {
   url: string;
   adminToken?: string;
@@ -38,7 +44,7 @@ export function triggerCommand(): Command {
     .option('--msn <msn>', 'the merchant whose payment it is (default: the first)')
     .option('--reference <reference>', 'the payment reference (default: trigger-<random>)')
     .option('--amount <øre>', 'the amount in øre', amount, 1000)
-    .option('--wait <ms>', 'how long to wait for the webhooks to be answered (0: do not wait)', (v) => Number(v), 10_000)
+    .option('--wait <ms>', 'how long to wait for the webhooks to be answered (0: do not wait)', waitMs, 10_000)
     .option('--json', 'print the steps and deliveries as JSON')
     .addHelpText('after', `\nEvents:\n${Object.entries(TRIGGER_RECIPES).map(([e, r]) => `  ${e.padEnd(width)}  ${r.how}`).join('\n')}\n`)
     .action(async (event: string, o: Options) => {
