@@ -23,6 +23,7 @@ const WEBHOOK_EVENTS = ['authorized', 'aborted', 'expired', 'cancelled', 'captur
 export async function startShop({ vipps: keys, requestServers = {}, port = 3000, host = '127.0.0.1', publicUrl }) {
   const vipps = vippsClient(keys);
   const orders = new Map();
+  let shopUrl = publicUrl; // known once listening, when not given
   let webhookSecret = '';
 
   // Webhooks are accepted only from Vipps' request servers (resolved from their host names).
@@ -57,7 +58,7 @@ export async function startShop({ vipps: keys, requestServers = {}, port = 3000,
   app.post('/buy', async (_request, reply) => {
     const order = { id: `shop-${randomBytes(6).toString('hex')}`, amount: PRODUCT.price, status: 'awaiting payment', webhooks: [] };
     orders.set(order.id, order);
-    const payment = await vipps.createPayment({ reference: order.id, amount: order.amount, description: PRODUCT.name, returnUrl: `${shop.url}/orders/${order.id}` });
+    const payment = await vipps.createPayment({ reference: order.id, amount: order.amount, description: PRODUCT.name, returnUrl: `${shopUrl}/orders/${order.id}` });
     return reply.redirect(payment.redirectUrl, 303); // to Vipps, which sends the user back to returnUrl
   });
 
@@ -110,14 +111,14 @@ export async function startShop({ vipps: keys, requestServers = {}, port = 3000,
   });
 
   await app.listen({ port, host });
-  const shop = {
-    url: publicUrl ?? `http://${host.includes(':') ? `[${host}]` : host}:${app.server.address().port}`,
+  shopUrl ??= `http://${host.includes(':') ? `[${host}]` : host}:${app.server.address().port}`;
+  ({ secret: webhookSecret } = await vipps.registerWebhook(`${shopUrl}/vipps/webhooks`, WEBHOOK_EVENTS));
+  return {
+    url: shopUrl,
     orders,
     async close() {
       guard.close();
       await app.close();
     },
   };
-  ({ secret: webhookSecret } = await vipps.registerWebhook(`${shop.url}/vipps/webhooks`, WEBHOOK_EVENTS));
-  return shop;
 }
