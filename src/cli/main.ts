@@ -9,6 +9,7 @@ import { serveCommand } from './serve.js';
 import { serversCommand } from './servers.js';
 import { statusCommand } from './status.js';
 import { triggerCommand } from './trigger.js';
+import { trustCommand } from './trust.js';
 
 /** Builds the `vipps-devkit` program. Each sub-command lives in its own file under src/cli/. */
 export function buildProgram(): Command {
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   program.addCommand(paymentsCommand());
   program.addCommand(envCommand());
   program.addCommand(triggerCommand());
+  program.addCommand(trustCommand());
   return program;
 }
 

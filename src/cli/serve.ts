@@ -84,6 +84,7 @@ export function serveCommand(): Command {
     .addOption(new Option('--log-format <format>', 'pretty: a line per event, coloured on a terminal; json: JSON lines for log tools').choices(['pretty', 'json']).default('pretty').env('VIPPS_DEVKIT_LOG_FORMAT'))
     .addOption(new Option('--dns-port <port>', 'port of the built-in DNS server on 127.0.0.1 (request-server names, apitest.vipps.no); default: the HTTP port - 712 (8765 → 8053), a free one if that is taken').env('VIPPS_DEVKIT_DNS_PORT').argParser(port))
     .option('--no-dns', 'do not start the built-in DNS server')
+    .addOption(new Option('--https-port <port>', 'also serve every API over HTTPS on this port (443 for unmodified programs), with a certificate for apitest.vipps.no and api.vipps.no from the data directory\'s CA (vipps-devkit trust)').env('VIPPS_DEVKIT_HTTPS_PORT').argParser(port))
     .addOption(new Option('--environment <env>', 'environment the emulator plays; webhooks come from its request servers').choices(['mt', 'prod']).default('mt'))
     .addOption(new Option('--retry-compression <factor>', 'divide webhook retry delays by this factor (demos, tests)').default(1).argParser(positiveNumber))
     .addOption(new Option('--delivery-timeout <ms>', 'how long a webhook receiver may take to answer').default(10_000).argParser(positiveNumber))
@@ -92,7 +93,7 @@ export function serveCommand(): Command {
     .option('--json', 'print the start-up banner (URL, credentials) as one JSON line')
     .action(async (opts: {
       port: number; host: string; dataDir: string; ephemeral?: boolean; databaseUrl?: string; databaseSchema?: string; adminToken?: string; logLevel: string; logFormat: 'pretty' | 'json'; json?: boolean;
-      dnsPort?: number; dns: boolean; environment: 'mt' | 'prod'; retryCompression: number; deliveryTimeout: number; callbackRetries: number;
+      dnsPort?: number; dns: boolean; httpsPort?: number; environment: 'mt' | 'prod'; retryCompression: number; deliveryTimeout: number; callbackRetries: number;
       allowedHost?: string[]; headersTimeout: number; bodyTimeout: number; requestTimeout: number; keepAliveTimeout: number;
       maxConnectionsPerClient: number; maxConnections: number;
       rateLimits: 'on' | 'off';
@@ -112,6 +113,8 @@ export function serveCommand(): Command {
           ...(adminToken ? { adminToken } : {}),
           ...(opts.allowedHost ? { allowedHosts: opts.allowedHost } : {}),
           ...(opts.dns ? { dnsPort: opts.dnsPort ?? derivedDnsPort(opts.port) } : {}),
+          // The CA lives in the data directory (trusted once, kept); --ephemeral keeps it in memory.
+          ...(opts.httpsPort !== undefined ? { https: { port: opts.httpsPort, ...(opts.ephemeral ? {} : { caDir: opts.dataDir }) } } : {}),
           environment: opts.environment,
           retryCompression: opts.retryCompression,
           deliveryTimeoutMs: opts.deliveryTimeout,
@@ -145,6 +148,7 @@ export function serveCommand(): Command {
         subscriptionKey: merchant.subscriptionKey,
         testUserPhoneNumber: user?.phoneNumber,
         dns: emulator.ctx.dns ? `${emulator.ctx.dns.host}:${emulator.ctx.dns.port}` : null,
+        ...(emulator.https ? { httpsUrl: emulator.https.url, caFile: emulator.https.ca.certFile ?? null } : {}),
         ...(adminToken ? { adminToken } : {}),
       };
       // Where the other commands find this emulator without --url (src/cli/emulator-state.ts);
@@ -153,6 +157,7 @@ export function serveCommand(): Command {
         url: banner.url,
         port: Number(new URL(banner.url).port),
         dns: banner.dns,
+        ...(emulator.https ? { httpsUrl: emulator.https.url, ...(emulator.https.ca.certFile ? { caFile: emulator.https.ca.certFile } : {}) } : {}),
         ...(adminToken ? { adminToken } : {}),
         pid: process.pid,
         storage: banner.storage,
@@ -171,6 +176,9 @@ export function serveCommand(): Command {
           `  Ocp-Apim-Subscription-Key    ${banner.subscriptionKey}`,
           `Test user phone number:        ${banner.testUserPhoneNumber ?? '(none)'}`,
           ...(banner.dns ? [`Built-in DNS (request servers): ${banner.dns}`] : []),
+          ...(emulator.https
+            ? [`HTTPS (apitest.vipps.no):       ${emulator.https.url}  CA: ${emulator.https.ca.certFile ?? '(in memory: --ephemeral)'}`, '  trust the CA with: vipps-devkit trust (docs/any-language.md)']
+            : []),
           ...(adminToken ? ['', `Control API admin token:       ${adminToken}`] : []),
           '',
           `Simulated Vipps app: ${banner.url}/app   Control API: ${banner.url}/devkit/v1/merchants`,
