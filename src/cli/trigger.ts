@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Command, InvalidArgumentError } from 'commander';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { connectEmulator, type DeliveryAttemptView } from '../testing/devkit-client.js';
+import { connectEmulator, type DeliveryAttemptView, type MerchantCredentials } from '../testing/devkit-client.js';
 import { controlGet, withEmulatorTarget, type EmulatorTarget } from './emulator-client.js';
 import { TRIGGER_RECIPES, type TriggerContext, type TriggerStep } from './trigger-recipes.js';
 
@@ -48,8 +48,10 @@ export function triggerCommand(): Command {
     .option('--json', 'print the steps and deliveries as JSON')
     .addHelpText('after', `\nEvents:\n${Object.entries(TRIGGER_RECIPES).map(([e, r]) => `  ${e.padEnd(width)}  ${r.how}`).join('\n')}\n`)
     .action(async (event: string, o: Options) => {
+      const target: EmulatorTarget = { url: o.url, ...(o.adminToken ? { adminToken: o.adminToken } : {}) };
+      // Through controlGet first: an emulator that is not there gets its clear error.
+      const { merchants } = await controlGet<{ merchants: MerchantCredentials[] }>(target, '/devkit/v1/merchants');
       const emulator = connectEmulator(o.url, o.adminToken ? { adminToken: o.adminToken } : {});
-      const merchants = await emulator.merchants();
       const merchant = o.msn ? merchants.find((m) => m.msn === o.msn) : merchants[0];
       if (!merchant) throw new Error(o.msn ? `--msn ${o.msn}: the emulator at ${o.url} has merchants ${merchants.map((m) => m.msn).join(', ')}` : `the emulator at ${o.url} has no merchant`);
       const reference = o.reference ?? `trigger-${randomBytes(4).toString('hex')}`;
@@ -82,7 +84,7 @@ export function triggerCommand(): Command {
       // Who hears of it: the merchant's webhooks registered for this event.
       const hooks = await fetch(`${o.url}/webhooks/v1/webhooks`, { headers }).then((r) => r.json() as Promise<{ webhooks: Array<{ url: string; events: string[] }> }>);
       const subscribed = hooks.webhooks.filter((w) => w.events.includes(event));
-      const attempts = o.wait > 0 && subscribed.length > 0 ? await deliveriesOf({ url: o.url, ...(o.adminToken ? { adminToken: o.adminToken } : {}) }, reference, event, subscribed.map((w) => w.url), o.wait) : [];
+      const attempts = o.wait > 0 && subscribed.length > 0 ? await deliveriesOf(target, reference, event, subscribed.map((w) => w.url), o.wait) : [];
       const deliveries = attempts.map((a) => ({ url: a.request.url, attempt: a.attempt, status: a.response?.status ?? null, error: a.error }));
       if (o.json) {
         process.stdout.write(`${JSON.stringify({ event, reference, msn: merchant.msn, steps, webhooks: subscribed.map((w) => w.url), deliveries }, null, 2)}\n`);

@@ -68,5 +68,7 @@ describe('vipps-devkit trigger', () => {
     const bad = await trigger('epayments.payment.exploded.v1');
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toContain('epayments.payment.authorized.v1');
+    const nobody = await runCli(['trigger', 'epayments.payment.created.v1', '--url', '127.0.0.1:1']);
+    expect({ code: nobody.code, stderr: nobody.stderr }).toMatchObject({ code: 1, stderr: expect.stringContaining('cannot reach the emulator at http://127.0.0.1:1') });
   });
 });
