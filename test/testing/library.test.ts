@@ -101,7 +101,8 @@ describe('connectEmulator', () => {
 
 describe('the examples in docs/testing.md', () => {
   it('node:test: examples/testing/node-test.test.mjs passes as a user runs it', { timeout: 60_000 }, async () => {
-    const child = spawn(process.execPath, ['--test', path.join(repoRoot, 'examples/testing/node-test.test.mjs')], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    // TAP named: Node 24 prints its spec report by default, where 20 and 22 printed TAP into a pipe.
+    const child = spawn(process.execPath, ['--test', '--test-reporter=tap', path.join(repoRoot, 'examples/testing/node-test.test.mjs')], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));
