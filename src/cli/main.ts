@@ -9,6 +9,7 @@ import { serveCommand } from './serve.js';
 import { serversCommand } from './servers.js';
 import { statusCommand } from './status.js';
 import { triggerCommand } from './trigger.js';
+import { testdataCommand } from './testdata.js';
 import { trustCommand } from './trust.js';
 
 /** Builds the `vipps-devkit` program. Each sub-command lives in its own file under src/cli/. */
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   program.addCommand(envCommand());
   program.addCommand(triggerCommand());
   program.addCommand(trustCommand());
+  program.addCommand(testdataCommand());
   return program;
 }
 

@@ -1,10 +1,8 @@
 import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { MODULES } from '../apis/index.js';
 import type { DatabaseConfig } from '../db/open.js';
 import { ids } from '../platform/ids.js';
 import { DEFAULT_CONNECTION_LIMITS } from '../server/connections.js';
-import { startEmulator } from '../server/emulator.js';
 import { isLoopbackHost } from '../platform/url-policy.js';
 import { dataDirStateFile, removeEmulatorState, userStateFile, writeEmulatorState } from './emulator-state.js';
 import { explainStartupFailure } from './startup-failure.js';
@@ -65,7 +63,7 @@ export function adminTokenFor(given: string | undefined, host: string): string |
 
 export function serveCommand(): Command {
   return new Command('serve')
-    .description(`start the emulator on one port: ${MODULES.filter((m) => m.statusComponent !== false).map((m) => m.title).join(', ')}, the status page and the control API`)
+    .description('start the emulator on one port: every emulated Vipps API, the simulated app, the portal, the status page and the control API')
     .addOption(new Option('-p, --port <port>', 'port to listen on (0 picks a free one)').default(DEFAULT_PORT).env('VIPPS_DEVKIT_PORT').argParser(port))
     .addOption(new Option('-H, --host <address>', 'address to listen on; beyond loopback the control API needs the admin token').default('127.0.0.1').env('VIPPS_DEVKIT_HOST'))
     .addOption(new Option('-d, --data-dir <dir>', 'where the embedded SQLite database and keys live').default('./.vipps-devkit').env('VIPPS_DEVKIT_DATA_DIR'))
@@ -104,6 +102,8 @@ export function serveCommand(): Command {
       const adminToken = adminTokenFor(opts.adminToken, opts.host);
       let emulator;
       try {
+        // Loaded here, not at the top: the other commands start without the whole emulator.
+        const { startEmulator } = await import('../server/emulator.js');
         emulator = await startEmulator({
           database,
           host: opts.host,

@@ -1,6 +1,7 @@
 import type { Transaction } from 'kysely';
 import type { DatabaseHandle } from '../../db/open.js';
 import type { Database } from '../../db/schema.js';
+import type { MoneyMovement, MoneyMovements } from '../../platform/money-movements.js';
 import type { Clock } from '../../platform/clock.js';
 import { isConcurrentUpdate } from '../../platform/concurrency.js';
 import type { ConsentStore } from '../../platform/consents.js';
@@ -35,6 +36,7 @@ import {
 } from './domain.js';
 import { recurringErrors as E, type RecurringProblem } from './errors.js';
 import { published } from './events.js';
+import { chargeMovements } from './movements.js';
 import type { CreateChargeRequest, DraftAgreementRequest, ModifyChargeRequest, PatchAgreementRequest } from './schemas.js';
 import { agreementStore, chargeStore, fundsStore, tokenStore, type Stored } from './store.js';
 import { agreementView, chargeView } from './views.js';
@@ -52,6 +54,8 @@ export interface RecurringDeps {
   publicUrl: () => string;
   /** Called in the command that accepts, rejects or stops an agreement (the user inbox). */
   onAgreement?: (trx: Transaction<Database>, a: Agreement) => Promise<void>;
+  /** Captures and refunds of charges, told in the command that made them (the settlement ledger). */
+  movements?: MoneyMovements;
 }
 
 const fromProblem = (problem: RecurringProblem): Reply => ({ status: problem.status, problem });
@@ -155,10 +159,16 @@ export class RecurringService {
     return this.writeAgreement(trx, stored, outcome.agreement, initial, outcome.initialCharge, outcome.events);
   }
 
+  /** Writes a charge's change and tells the settlement ledger what money it moved. */
+  private async saveCharge(trx: Transaction<Database>, before: Stored<Charge>, after: Charge): Promise<void> {
+    await chargeStore.update(trx, before, after);
+    await this.deps.movements?.record(trx, chargeMovements(before.value, after, this.now().toISOString()));
+  }
+
   private async writeAgreement(trx: Transaction<Database>, before: Stored<Agreement>, a: Agreement, initialBefore: Stored<Charge> | undefined, initial: Charge | undefined, events: DomainEvent[]): Promise<Stored<Agreement>> {
     const own = events.filter((e) => !e.charge).length;
     const next = await agreementStore.update(trx, before, a, own);
-    if (initialBefore && initial && initial !== initialBefore.value) await chargeStore.update(trx, initialBefore, initial);
+    if (initialBefore && initial && initial !== initialBefore.value) await this.saveCharge(trx, initialBefore, initial);
     await this.publish(trx, a, events, before.version + 1);
     if (a.status !== before.value.status) await this.deps.onAgreement?.(trx, a);
     return next;
@@ -271,7 +281,7 @@ export class RecurringService {
     for (const c of charges) {
       const cancelled = cancelOpen(c.value, at, actor, processKey(c.value));
       if (cancelled.events.length === 0) continue;
-      await chargeStore.update(trx, c, cancelled.charge);
+      await this.saveCharge(trx, c, cancelled.charge);
       chargeEvents.push(...cancelled.events);
     }
     await this.writeAgreement(trx, stored, outcome.agreement, undefined, undefined, [...chargeEvents, ...outcome.events]);
@@ -458,7 +468,7 @@ export class RecurringService {
         : operation === 'capture' ? captureCharge(c.value, body!.amount, key, this.transactionId(), now)
         : refundCharge(c.value, body!.amount, key, now);
       if (!outcome.ok) return fromProblem(outcome.problem);
-      await chargeStore.update(trx, c, outcome.charge);
+      await this.saveCharge(trx, c, outcome.charge);
       await this.publish(trx, stored.value, outcome.events, 0);
       return { status: 204 };
     });
@@ -506,14 +516,18 @@ export class RecurringService {
     const insufficient = await fundsStore.insufficient(trx);
     const users = new Set((await this.deps.users.list(trx)).map((u) => u.phoneNumber));
     const events: Array<{ a: Agreement; e: DomainEvent }> = [];
+    const moved: MoneyMovement[] = [];
     for (const stored of due) {
       const c = stored.value;
       const a = agreements.get(`${c.msn}\u0000${c.agreementId}`);
       const phone = a?.userPhoneNumber;
       const step = processStep(c, a, { exists: phone !== undefined && users.has(phone), insufficientFunds: phone !== undefined && insufficient.has(phone) }, this.transactionId());
       await chargeStore.update(trx, stored, step.charge);
+      // Stamped with the instant the calendar owed the step: a jump over days books each day's captures on it.
+      moved.push(...chargeMovements(c, step.charge, at));
       if (a) for (const e of step.events) events.push({ a, e });
     }
+    await this.deps.movements?.record(trx, moved);
     // One publish per batch: the subscribers (webhooks) see the batch's events in order.
     if (events.length > 0) await this.deps.events.publish(trx, events.flatMap(({ a, e }) => published(a, [e], 0)));
     return due.length;
