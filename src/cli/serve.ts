@@ -181,7 +181,7 @@ export function serveCommand(): Command {
             : []),
           ...(adminToken ? ['', `Control API admin token:       ${adminToken}`] : []),
           '',
-          `Simulated Vipps app: ${banner.url}/app   Control API: ${banner.url}/devkit/v1/merchants`,
+          `Dashboard: ${banner.url}/   Simulated Vipps app: ${banner.url}/app   Control API: ${banner.url}/devkit/v1/merchants`,
           'Stop with Ctrl+C.',
         ];
         process.stdout.write(`${lines.join('\n')}\n`);

@@ -25,6 +25,7 @@ import { MoneyMovements } from '../platform/money-movements.js';
 import { PaymentPort } from '../platform/payment-port.js';
 import { SalesUnitSettings } from '../platform/sales-unit-settings.js';
 import { OrderDetailsPort } from '../platform/order-details.js';
+import { ActivityPort } from '../platform/activity.js';
 import { MAX_SIMULATED_TIME_MS } from '../platform/limits.js';
 import { buildApp, type ServedRoute } from './app.js';
 import { closeHttps } from './https-listener.js';
@@ -202,6 +203,7 @@ async function start(database: DatabaseHandle, modules: readonly ApiModule[], op
     orderDetails: new OrderDetailsPort(),
     salesUnits: new SalesUnitSettings(),
     movements: new MoneyMovements(),
+    activity: new ActivityPort(),
     publicUrl: () => publicUrl,
     modules: () => modules,
     options: { callbackRetries: options.callbackRetries ?? 0 },
