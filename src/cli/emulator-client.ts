@@ -62,6 +62,20 @@ export function resolveEmulator(o: { url?: string; adminToken?: string; dataDir?
   return { url: DEFAULT_URL, ...token, origin: `the default; no running emulator recorded (${looked.join('; ')}); pass --url` };
 }
 
+/**
+ * The built-in DNS server of the emulator `serve` recorded (data directory, else the per-user
+ * file): what `--resolver emulator` means. Throws, saying what it looked at, when there is none.
+ */
+export function recordedEmulatorDns(dataDir = process.env.VIPPS_DEVKIT_DATA_DIR ?? './.vipps-devkit', env: NodeJS.ProcessEnv = process.env): string {
+  const looked: string[] = [];
+  for (const file of [dataDirStateFile(dataDir), userStateFile(env)]) {
+    const found = readEmulatorState(file);
+    if (found.kind === 'running' && found.state.dns) return found.state.dns;
+    looked.push(found.kind === 'running' ? `${file}: that emulator runs without DNS (--no-dns)` : describe(found));
+  }
+  throw new Error(`no running emulator with a DNS server is recorded (${looked.join('; ')}); start one with \`vipps-devkit serve\` or pass --resolver IP:PORT`);
+}
+
 function describe(found: StateLookup): string {
   switch (found.kind) {
     case 'missing':

@@ -21,7 +21,10 @@ export function envCommand(): Command {
     .option('--prefix <prefix>', 'prefix of the variable names', 'VIPPS_')
     .option('--json', 'print as JSON')
     .action(async (o: { url: string; adminToken?: string; msn?: string; prefix: string; json?: boolean }) => {
-      const { merchants } = await controlGet<{ merchants: MerchantView[] }>({ url: o.url, ...(o.adminToken ? { adminToken: o.adminToken } : {}) }, '/devkit/v1/merchants');
+      const target = { url: o.url, ...(o.adminToken ? { adminToken: o.adminToken } : {}) };
+      const { merchants } = await controlGet<{ merchants: MerchantView[] }>(target, '/devkit/v1/merchants');
+      // Its DNS server, where the request servers' names resolve (for an allowlist guard, like examples/shop's).
+      const { dns } = await controlGet<{ dns: { host: string; port: number } | null }>(target, '/devkit/v1/request-servers');
       const m = o.msn ? merchants.find((x) => x.msn === o.msn) : merchants[0];
       if (!m) throw new Error(o.msn ? `the emulator at ${o.url} has no merchant ${o.msn} (it has ${merchants.map((x) => x.msn).join(', ')})` : `the emulator at ${o.url} has no merchant`);
       const vars: Record<string, string> = {
@@ -31,6 +34,7 @@ export function envCommand(): Command {
         CLIENT_SECRET: m.clientSecret,
         SUBSCRIPTION_KEY: m.subscriptionKey,
         ...(m.testUsers[0] ? { TEST_USER_PHONE_NUMBER: m.testUsers[0].phoneNumber } : {}),
+        ...(dns ? { DNS: `${dns.host}:${dns.port}` } : {}),
       };
       const named = Object.fromEntries(Object.entries(vars).map(([k, v]) => [`${o.prefix}${k}`, v]));
       process.stdout.write(o.json ? `${JSON.stringify(named, null, 2)}\n` : `# Vipps Devkit: merchant ${m.msn} (${m.name}) at ${o.url}\n${Object.entries(named).map(([k, v]) => `${k}=${value(v)}`).join('\n')}\n`);

@@ -8,6 +8,7 @@ import { postmanCommand } from './postman.js';
 import { serveCommand } from './serve.js';
 import { serversCommand } from './servers.js';
 import { statusCommand } from './status.js';
+import { triggerCommand } from './trigger.js';
 import { testdataCommand } from './testdata.js';
 import { trustCommand } from './trust.js';
 
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   program.addCommand(postmanCommand());
   program.addCommand(paymentsCommand());
   program.addCommand(envCommand());
+  program.addCommand(triggerCommand());
   program.addCommand(trustCommand());
   program.addCommand(testdataCommand());
   return program;

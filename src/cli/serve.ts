@@ -9,6 +9,16 @@ import { explainStartupFailure } from './startup-failure.js';
 
 export const DEFAULT_PORT = 8765;
 
+/**
+ * The built-in DNS server's port when --dns-port is not given: derived from the HTTP port, so two
+ * emulators on different ports never ask for the same one (8765 → 8053, the long-standing default;
+ * 28765 → 28053). Where that would be a privileged port (or --port 0), a free one is picked.
+ */
+export function derivedDnsPort(httpPort: number): number {
+  const dns = httpPort - 712;
+  return dns >= 1024 ? dns : 0;
+}
+
 const port = (value: string) => {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('must be a port number (0-65535; 0 picks a free one)');
@@ -70,7 +80,7 @@ export function serveCommand(): Command {
     .addOption(new Option('--max-connections <n>', 'connections open at once, all clients together').default(DEFAULT_CONNECTION_LIMITS.maxConnections).argParser(count))
     .addOption(new Option('--log-level <level>', 'log level (debug: one line per request)').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'))
     .addOption(new Option('--log-format <format>', 'pretty: a line per event, coloured on a terminal; json: JSON lines for log tools').choices(['pretty', 'json']).default('pretty').env('VIPPS_DEVKIT_LOG_FORMAT'))
-    .addOption(new Option('--dns-port <port>', 'port of the built-in DNS server on 127.0.0.1 (request-server names, apitest.vipps.no)').default(8053).env('VIPPS_DEVKIT_DNS_PORT').argParser(port))
+    .addOption(new Option('--dns-port <port>', 'port of the built-in DNS server on 127.0.0.1 (request-server names, apitest.vipps.no); default: the HTTP port - 712 (8765 → 8053), a free one if that is taken').env('VIPPS_DEVKIT_DNS_PORT').argParser(port))
     .option('--no-dns', 'do not start the built-in DNS server')
     .addOption(new Option('--https-port <port>', 'also serve every API over HTTPS on this port (443 for unmodified programs), with a certificate for apitest.vipps.no and api.vipps.no from the data directory\'s CA (vipps-devkit trust)').env('VIPPS_DEVKIT_HTTPS_PORT').argParser(port))
     .addOption(new Option('--environment <env>', 'environment the emulator plays; webhooks come from its request servers').choices(['mt', 'prod']).default('mt'))
@@ -82,7 +92,7 @@ export function serveCommand(): Command {
     .option('--json', 'print the start-up banner (URL, credentials) as one JSON line')
     .action(async (opts: {
       port: number; host: string; dataDir: string; ephemeral?: boolean; databaseUrl?: string; databaseSchema?: string; adminToken?: string; logLevel: string; logFormat: 'pretty' | 'json'; json?: boolean;
-      dnsPort: number; dns: boolean; httpsPort?: number; environment: 'mt' | 'prod'; retryCompression: number; deliveryTimeout: number; callbackRetries: number;
+      dnsPort?: number; dns: boolean; httpsPort?: number; environment: 'mt' | 'prod'; retryCompression: number; deliveryTimeout: number; callbackRetries: number;
       allowedHost?: string[]; headersTimeout: number; bodyTimeout: number; requestTimeout: number; keepAliveTimeout: number;
       maxConnectionsPerClient: number; maxConnections: number;
       rateLimits: 'on' | 'off'; sftpPort?: number;
@@ -103,7 +113,7 @@ export function serveCommand(): Command {
           logFormat: opts.logFormat,
           ...(adminToken ? { adminToken } : {}),
           ...(opts.allowedHost ? { allowedHosts: opts.allowedHost } : {}),
-          ...(opts.dns ? { dnsPort: opts.dnsPort } : {}),
+          ...(opts.dns ? { dnsPort: opts.dnsPort ?? derivedDnsPort(opts.port) } : {}),
           // The CA lives in the data directory (trusted once, kept); --ephemeral keeps it in memory.
           ...(opts.httpsPort !== undefined ? { https: { port: opts.httpsPort, ...(opts.ephemeral ? {} : { caDir: opts.dataDir }) } } : {}),
           environment: opts.environment,

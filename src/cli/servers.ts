@@ -19,6 +19,7 @@ import { FORMATS, rendererFor, type RenderOptions } from '../tools/allowlist/ren
 import { resolveRequestServers, type ResolveReport } from '../tools/allowlist/resolver.js';
 import { EXIT_CODES, isStale, readStatus } from '../tools/allowlist/status.js';
 import { createWatcher } from '../tools/allowlist/watcher.js';
+import { recordedEmulatorDns } from './emulator-client.js';
 import { activeServersCommand } from './servers-emulator.js';
 
 const DEFAULT_NAME = 'vipps-request-servers';
@@ -52,12 +53,13 @@ function parseSelector(value: string): Record<string, string> {
 
 const envOption = () =>
   new Option('-e, --env <env>', 'environments: prod, dr, mt, production (prod+dr) or all; comma-separated').default('production');
-const resolverOption = () => new Option('-r, --resolver <ip[:port]>', 'DNS server to ask (default: first nameserver in /etc/resolv.conf)');
+const resolverOption = () => new Option('-r, --resolver <ip[:port]>', 'DNS server to ask; "emulator": the built-in one of the emulator serve recorded (default: first nameserver in /etc/resolv.conf)');
 const timeoutOption = () => new Option('--timeout <ms>', 'per-query timeout in milliseconds').default(2000).argParser(positiveNumber);
 
 type CommonOptions = { env: string; resolver?: string; timeout: number };
 
 function resolverOf(options: CommonOptions): DnsServerAddress {
+  if (options.resolver === 'emulator') return parseServerAddress(recordedEmulatorDns());
   return options.resolver ? parseServerAddress(options.resolver) : systemResolver();
 }
 

@@ -323,11 +323,19 @@ async function start(database: DatabaseHandle, modules: readonly ApiModule[], op
       // A short TTL: a rotation reaches resolvers within seconds.
       return address ? { addresses: [address], ttl: 5 } : undefined;
     };
+    const startDns = (port: number) => startDnsServer({ lookup, host: '127.0.0.1', port, onError: (err) => app.log.warn({ err }, 'dns') });
     try {
-      dns = await startDnsServer({ lookup, host: '127.0.0.1', port: options.dnsPort, onError: (err) => app.log.warn({ err }, 'dns') });
+      dns = await startDns(options.dnsPort).catch(async (err: NodeJS.ErrnoException) => {
+        if (err.code !== 'EADDRINUSE' || options.dnsPort === 0) throw err;
+        // Taken, most likely by another emulator: a port of its own, said out loud (banner, state
+        // file), so that nobody asks the other emulator's DNS thinking it is this one's.
+        const own = await startDns(0);
+        app.log.warn(`DNS port ${options.dnsPort} is taken (another emulator?): this emulator's DNS server is 127.0.0.1:${own.port}`);
+        return own;
+      });
       ctx.dns = dns;
     } catch (err) {
-      // The DNS server is an extra: a taken port must not keep the APIs from starting.
+      // The DNS server is an extra: a port it cannot have must not keep the APIs from starting.
       app.log.warn(`built-in DNS server not started: ${(err as Error).message} (choose another with --dns-port, or --no-dns)`);
     }
   }

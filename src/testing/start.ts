@@ -4,6 +4,8 @@ import { connectEmulator, type DevkitClient } from './devkit-client.js';
 
 export interface TestEmulator extends Emulator, DevkitClient {
   readonly url: string;
+  /** `127.0.0.1:PORT` of the built-in DNS server (request-server names), when started with `dnsPort`. */
+  readonly dns: string | undefined;
   /** Sends this process' fetch calls for apitest.vipps.no / api.vipps.no here; returns the undo. */
   routeVippsApis(): () => void;
 }
@@ -16,5 +18,6 @@ export interface TestEmulator extends Emulator, DevkitClient {
 export async function startEmulator(options: Partial<EmulatorOptions> = {}): Promise<TestEmulator> {
   const emulator = await startServer({ database: { kind: 'sqlite', file: ':memory:' }, host: '127.0.0.1', port: 0, logLevel: 'warn', ...options });
   const client = connectEmulator(emulator.url, options.adminToken ? { adminToken: options.adminToken } : {});
-  return Object.assign(emulator, client, { url: emulator.url, routeVippsApis: () => routeVippsApisTo(emulator.url) });
+  const dns = emulator.ctx.dns ? `${emulator.ctx.dns.host}:${emulator.ctx.dns.port}` : undefined;
+  return Object.assign(emulator, client, { url: emulator.url, dns, routeVippsApis: () => routeVippsApisTo(emulator.url) });
 }

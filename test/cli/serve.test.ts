@@ -108,14 +108,15 @@ describe('vipps-devkit serve', () => {
     expect(a.banner.clientId).not.toBe(b.banner.clientId);
   });
 
-  it('still serves the APIs when the DNS port is taken, and says why DNS is off', async () => {
+  it('when the DNS port is taken, serves DNS on a free port of its own and says which (test/cli/dns-port.test.ts has more)', async () => {
     const taken = createSocket('udp4');
     await new Promise<void>((resolve) => taken.bind(0, '127.0.0.1', resolve));
     const { child, banner, stderr } = await startServeProcess(['--ephemeral', '--dns-port', String(taken.address().port)]);
     try {
-      expect(banner.dns).toBeNull();
+      expect(banner.dns).toMatch(/^127\.0\.0\.1:\d+$/);
+      expect(banner.dns).not.toBe(`127.0.0.1:${taken.address().port}`);
       expect((await http(`${banner.url}/devkit/v1/merchants`, { method: 'GET' })).status).toBe(200);
-      expect(stderr()).toContain('built-in DNS server not started');
+      expect(stderr()).toContain(`DNS port ${taken.address().port} is taken`);
     } finally {
       await stopProcess(child);
       taken.close();

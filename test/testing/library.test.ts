@@ -101,12 +101,24 @@ describe('connectEmulator', () => {
 
 describe('the examples in docs/testing.md', () => {
   it('node:test: examples/testing/node-test.test.mjs passes as a user runs it', { timeout: 60_000 }, async () => {
-    const child = spawn(process.execPath, ['--test', path.join(repoRoot, 'examples/testing/node-test.test.mjs')], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    // TAP named: Node 24 prints its spec report by default, where 20 and 22 printed TAP into a pipe.
+    const child = spawn(process.execPath, ['--test', '--test-reporter=tap', path.join(repoRoot, 'examples/testing/node-test.test.mjs')], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));
     const [code] = await once(child, 'exit');
     expect({ code, out }).toMatchObject({ code: 0 });
     expect(out).toContain('# pass 2');
+  });
+
+  it('Jest: examples/testing/jest.test.mjs passes as a user runs it (ES modules, no transform)', { timeout: 120_000 }, async () => {
+    const jest = path.join(repoRoot, 'node_modules/jest/bin/jest.js');
+    const child = spawn(process.execPath, ['--experimental-vm-modules', jest, '--config', 'examples/testing/jest.config.json', '--ci'], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d)); // Jest reports on stderr
+    const [code] = await once(child, 'exit');
+    expect({ code, out }).toMatchObject({ code: 0 });
+    expect(out).toMatch(/Tests:\s+2 passed, 2 total/);
   });
 });

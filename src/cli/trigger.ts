@@ -1,0 +1,110 @@
+import { randomBytes } from 'node:crypto';
+import { Command, InvalidArgumentError } from 'commander';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { connectEmulator, type DeliveryAttemptView, type MerchantCredentials } from '../testing/devkit-client.js';
+import { controlGet, withEmulatorTarget, type EmulatorTarget } from './emulator-client.js';
+import { TRIGGER_RECIPES, type TriggerContext, type TriggerStep } from './trigger-recipes.js';
+
+const eventName = (value: string) => {
+  if (!(value in TRIGGER_RECIPES)) throw new InvalidArgumentError(`not an event trigger knows; one of:\n  ${Object.keys(TRIGGER_RECIPES).join('\n  ')}`);
+  return value;
+};
+
+const amount = (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 100) throw new InvalidArgumentError('must be a whole number of øre, at least 100');
+  return n;
+};
+
+const waitMs = (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 600_000) throw new InvalidArgumentError('must be a whole number of milliseconds from 0 to 600000');
+  return n;
+};
+
+interface Options {
+  url: string;
+  adminToken?: string;
+  msn?: string;
+  reference?: string;
+  amount: number;
+  wait: number;
+  json?: boolean;
+}
+
+/**
+ * `vipps-devkit trigger EVENT` (as in the Stripe CLI): creates what makes the emulator send that
+ * webhook event, then shows where it went (the delivery log) or that nobody subscribes to it.
+ */
+export function triggerCommand(): Command {
+  const width = Math.max(...Object.keys(TRIGGER_RECIPES).map((e) => e.length));
+  return withEmulatorTarget(new Command('trigger'))
+    .description('make the emulator send a webhook event, by doing what causes it (create, approve, capture …)')
+    .argument('<event>', 'the event type', eventName)
+    .option('--msn <msn>', 'the merchant whose payment it is (default: the first)')
+    .option('--reference <reference>', 'the payment reference (default: trigger-<random>)')
+    .option('--amount <øre>', 'the amount in øre', amount, 1000)
+    .option('--wait <ms>', 'how long to wait for the webhooks to be answered (0: do not wait)', waitMs, 10_000)
+    .option('--json', 'print the steps and deliveries as JSON')
+    .addHelpText('after', `\nEvents:\n${Object.entries(TRIGGER_RECIPES).map(([e, r]) => `  ${e.padEnd(width)}  ${r.how}`).join('\n')}\n`)
+    .action(async (event: string, o: Options) => {
+      const target: EmulatorTarget = { url: o.url, ...(o.adminToken ? { adminToken: o.adminToken } : {}) };
+      // Through controlGet first: an emulator that is not there gets its clear error.
+      const { merchants } = await controlGet<{ merchants: MerchantCredentials[] }>(target, '/devkit/v1/merchants');
+      const emulator = connectEmulator(o.url, o.adminToken ? { adminToken: o.adminToken } : {});
+      const merchant = o.msn ? merchants.find((m) => m.msn === o.msn) : merchants[0];
+      if (!merchant) throw new Error(o.msn ? `--msn ${o.msn}: the emulator at ${o.url} has merchants ${merchants.map((m) => m.msn).join(', ')}` : `the emulator at ${o.url} has no merchant`);
+      const reference = o.reference ?? `trigger-${randomBytes(4).toString('hex')}`;
+      const steps: TriggerStep[] = [];
+      const headers = await emulator.apiHeaders(merchant);
+
+      const context: TriggerContext = {
+        emulator,
+        merchant,
+        reference,
+        amount: o.amount,
+        async epayment(action, method, path, body) {
+          const res = await fetch(`${o.url}/epayment/v1/payments${path ? `/${encodeURIComponent(reference)}${path}` : ''}`, {
+            method,
+            headers: { ...headers, 'content-type': 'application/json', 'idempotency-key': `${reference}-${action.replace(/\W+/g, '-')}` },
+            ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+          });
+          steps.push({ action, status: res.status });
+          const text = await res.text();
+          if (!res.ok) throw new Error(`${action} ${reference}: HTTP ${res.status} ${text.slice(0, 300)}`);
+          return JSON.parse(text) as unknown;
+        },
+        async step(action, run) {
+          await run();
+          steps.push({ action, status: 'done' });
+        },
+      };
+      await TRIGGER_RECIPES[event]!.run(context);
+
+      // Who hears of it: the merchant's webhooks registered for this event.
+      const hooks = await fetch(`${o.url}/webhooks/v1/webhooks`, { headers }).then((r) => r.json() as Promise<{ webhooks: Array<{ url: string; events: string[] }> }>);
+      const subscribed = hooks.webhooks.filter((w) => w.events.includes(event));
+      const attempts = o.wait > 0 && subscribed.length > 0 ? await deliveriesOf(target, reference, event, subscribed.map((w) => w.url), o.wait) : [];
+      const deliveries = attempts.map((a) => ({ url: a.request.url, attempt: a.attempt, status: a.response?.status ?? null, error: a.error }));
+      if (o.json) {
+        process.stdout.write(`${JSON.stringify({ event, reference, msn: merchant.msn, steps, webhooks: subscribed.map((w) => w.url), deliveries }, null, 2)}\n`);
+        return;
+      }
+      const lines = [...steps.map((s) => `${s.action.padEnd(20)} ${reference}: ${s.status}`)];
+      if (subscribed.length === 0) lines.push(`No webhook of merchant ${merchant.msn} subscribes to ${event}; register one (POST /webhooks/v1/webhooks) to receive it.`);
+      for (const d of deliveries) lines.push(`${event} → ${d.url}: ${d.status === null ? `no answer (${d.error})` : `HTTP ${d.status}`}`);
+      if (subscribed.length > deliveries.length) lines.push(`${subscribed.length - deliveries.length} webhook(s) not answered yet; see: vipps-devkit deliveries tail`);
+      process.stdout.write(`${lines.join('\n')}\n`);
+    });
+}
+
+/** The latest delivery attempt of the event to each URL, waiting up to `waitMs` for all of them. */
+async function deliveriesOf(target: EmulatorTarget, reference: string, event: string, urls: string[], waitMs: number): Promise<DeliveryAttemptView[]> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const { attempts } = await controlGet<{ attempts: DeliveryAttemptView[] }>(target, `/devkit/v1/deliveries?reference=${encodeURIComponent(reference)}&limit=1000`);
+    const latest = urls.map((url) => attempts.filter((a) => a.eventType === event && a.request.url === url).at(-1)).filter((a) => a !== undefined);
+    if (latest.length === urls.length || Date.now() > deadline) return latest;
+    await sleep(100);
+  }
+}
