@@ -155,7 +155,7 @@ describe('settlements in the portal, once a module provides them', () => {
     const booked = await http(`${emu.url}/devkit/v1/settlements/units/${msn}/transactions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'capture', amount: 123_400 }) });
     expect(booked.status, booked.text).toBe(201);
     expect((await http(`${emu.url}/devkit/v1/clock/advance`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ duration: '3d' }) })).status).toBe(200);
-    await expect.poll(async () => (await http(`${emu.url}/devkit/v1/settlements/units/${msn}/settlements`)).body.settlements?.length ?? 0).toBeGreaterThan(0);
+    await expect.poll(async () => (await http(`${emu.url}/devkit/v1/settlements/units/${msn}/settlements`, {})).body.settlements?.length ?? 0).toBeGreaterThan(0);
     const page = await (await fetch(`${emu.url}/portal/settlements`, { headers: { cookie: kari } })).text();
     const href = /href="(\/devkit\/v1\/settlements\/units\/\d+\/settlements\/\d+\/report\.xml)"/.exec(page)?.[1];
     expect(href, page).toBeTruthy();
