@@ -13,13 +13,14 @@ import {
   accept,
   cancelCharge,
   cancelOpen,
+  chargeCreationFailed,
   captureCharge,
   createCharge,
   draft,
   expire,
   isOverdue,
   processKey,
-  processStep,
+  processUntil,
   refundCharge,
   reject,
   setMaxAmount,
@@ -399,27 +400,35 @@ export class RecurringService {
   }
 
   /**
-   * `POST /recurring/v3/agreements/charges` (SDK 2024): every item is checked and created on its
-   * own; the valid ones are listed by chargeId, the others come back with their errors. One transaction.
+   * `POST /recurring/v3/agreements/charges` (SDK 2024), asynchronous as documented: an item that
+   * fails validation (its fields, due date, amount limit) comes back in `invalidCharges` with its
+   * errors; the others are listed in `validCharges` and created — or, when the agreement is missing
+   * or not ACTIVE or the orderId is taken, announced by a `charge-creation-failed` event. One transaction.
    */
   createCharges(merchant: Merchant, items: readonly unknown[], key: string, check: (item: unknown) => string[]): Promise<Reply> {
     return this.idempotent({ msn: merchant.msn, operation: 'recurring.charges', reference: '', key }, items, async (trx) => {
       const validCharges: string[] = [];
       const invalidCharges: Array<{ chargeBatchItemDto: unknown; errors: string[] }> = [];
+      const failed: Array<{ a: Pick<Agreement, 'msn' | 'id' | 'externalId'>; e: DomainEvent }> = [];
       for (const [i, item] of items.entries()) {
         const errors = check(item);
-        const o = item as CreateChargeRequest & { agreementId?: string };
-        if (errors.length === 0 && typeof o.agreementId !== 'string') errors.push('agreementId: is required');
-        if (errors.length === 0 && typeof o.orderId !== 'string') errors.push('orderId: is required');
         if (errors.length > 0) {
           invalidCharges.push({ chargeBatchItemDto: item, errors });
           continue;
         }
-        const { agreementId, ...body } = o;
-        const r = await this.createChargeIn(trx, merchant.msn, agreementId!, body, `${key}-${i}`);
-        if (r.problem) invalidCharges.push({ chargeBatchItemDto: item, errors: [r.problem.detail] });
-        else validCharges.push((r.body as { chargeId: string }).chargeId);
+        const { agreementId, ...body } = item as CreateChargeRequest & { agreementId: string; orderId: string };
+        const r = await this.createChargeIn(trx, merchant.msn, agreementId, body, `${key}-${i}`);
+        if (r.problem && r.problem.status === 400) {
+          invalidCharges.push({ chargeBatchItemDto: item, errors: [r.problem.detail] });
+          continue;
+        }
+        validCharges.push(body.orderId);
+        if (r.problem) {
+          const a = (await agreementStore.load(trx, merchant.msn, agreementId))?.value;
+          failed.push({ a: { msn: merchant.msn, id: agreementId, ...(a?.externalId === undefined ? {} : { externalId: a.externalId }) }, e: chargeCreationFailed(merchant.msn, agreementId, a?.externalId, body, r.problem.detail, this.now()) });
+        }
       }
+      if (failed.length > 0) await this.deps.events.publish(trx, failed.flatMap(({ a, e }) => published(a, [e], 0)));
       return { status: 202, body: { validCharges, invalidCharges } };
     });
   }
@@ -485,7 +494,7 @@ export class RecurringService {
       const at = await chargeStore.firstDue(db, now);
       if (at === undefined) return total;
       try {
-        total += await this.deps.database.commands.run((trx) => this.processBatch(trx, at, batchSize));
+        total += await this.deps.database.commands.run((trx) => this.processBatch(trx, at, batchSize, now.toISOString()));
         conflicts = 0;
       } catch (err) {
         // Another instance took this batch first (shared PostgreSQL): look again.
@@ -494,7 +503,7 @@ export class RecurringService {
     }
   }
 
-  private async processBatch(trx: Transaction<Database>, at: string, batchSize: number): Promise<number> {
+  private async processBatch(trx: Transaction<Database>, at: string, batchSize: number, now: string): Promise<number> {
     const due = await chargeStore.dueAt(trx, at, batchSize);
     if (due.length === 0) return 0;
     const agreements = new Map<string, Agreement | undefined>();
@@ -510,7 +519,7 @@ export class RecurringService {
       const c = stored.value;
       const a = agreements.get(`${c.msn}\u0000${c.agreementId}`);
       const phone = a?.userPhoneNumber;
-      const step = processStep(c, a, { exists: phone !== undefined && users.has(phone), insufficientFunds: phone !== undefined && insufficient.has(phone) }, this.transactionId());
+      const step = processUntil(c, a, { exists: phone !== undefined && users.has(phone), insufficientFunds: phone !== undefined && insufficient.has(phone) }, this.transactionId(), now);
       await chargeStore.update(trx, stored, step.charge);
       if (a) for (const e of step.events) events.push({ a, e });
     }
