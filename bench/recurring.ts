@@ -41,6 +41,7 @@ async function pool(count: number, concurrency: number, work: (i: number) => Pro
 
 /** Peak resident memory of a process since the last reset, in MB (Linux). */
 const peakRssMb = (pid: number) => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
+const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
 const resetPeak = (pid: number) => {
   try {
     writeFileSync(`/proc/${pid}/clear_refs`, '5');
@@ -158,7 +159,8 @@ export default async function recurringBench(): Promise<BenchFigure[]> {
     let serial = 0;
     const drafts = (): Requests => [{ method: 'POST', path: '/recurring/v3/agreements', setupRequest: (req) => ({ ...req, headers: { ...req.headers, 'idempotency-key': `d${(serial += 1)}` }, body: draftBody(serial) }) }];
     progress(`agreement drafts: bare node:http at ${bare.url}, the emulator at ${emulator.url}, ${CONNECTIONS} connections, ${MEASURE_S} s a run, ${ROUNDS} alternating rounds`);
-    figures.push(await paired('agreement draft', bare, emulator, headers, drafts, figures));
+    // BENCH_RECURRING_ROUNDS=0: the calendar figures alone.
+    if (ROUNDS > 0) figures.push(await paired('agreement draft', bare, emulator, headers, drafts, figures));
 
     const agreementId = (JSON.parse(await call(emulator.url, 'POST', '/recurring/v3/agreements', { ...headers, 'idempotency-key': 'bench-agreement' }, draftBody(0), 201)) as { agreementId: string }).agreementId;
     await call(emulator.url, 'PATCH', `/recurring/v3/agreements/${agreementId}/accept`, { ...headers, 'idempotency-key': 'bench-accept' }, JSON.stringify({ phoneNumber: '4791234567' }), 204);
@@ -172,7 +174,7 @@ export default async function recurringBench(): Promise<BenchFigure[]> {
         return { ...req, headers: { ...req.headers, 'idempotency-key': `c${i}` }, body: JSON.stringify({ amount: 1000, transactionType: 'DIRECT_CAPTURE', description: `Bench ${i}`, due: dateIn(1 + (i % 28), now), retryDays: 2 }) };
       },
     }];
-    figures.push(await paired('charge create', bare, emulator, headers, charges, figures));
+    if (ROUNDS > 0) figures.push(await paired('charge create', bare, emulator, headers, charges, figures));
 
     // The calendar, on a `serve` of its own: DUE_CHARGES charges due over the next 28 days, then one jump of 40 days.
     const { banner, child: server } = await serve(path.join(dir, 'calendar'), children);
@@ -189,14 +191,22 @@ export default async function recurringBench(): Promise<BenchFigure[]> {
       const r = JSON.parse(await call(banner.url, 'POST', '/recurring/v3/agreements/charges', { ...auth, 'idempotency-key': `batch-${b}` }, JSON.stringify(items), 202)) as { validCharges: string[] };
       if (r.validCharges.length !== items.length) throw new BenchFailure(`batch ${b}: only ${r.validCharges.length} of ${items.length} valid`, figures);
     });
+    const before = rssMb(server.pid!);
     resetPeak(server.pid!);
+    // What the resident memory is made of at its largest (sampled): the heap and SQLite (anonymous) or mapped files.
+    const parts = { anon: 0, file: 0 };
+    const sampler = setInterval(() => {
+      const status = readFileSync(`/proc/${server.pid}/status`, 'utf8');
+      parts.anon = Math.max(parts.anon, Number(/RssAnon:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
+      parts.file = Math.max(parts.file, Number(/RssFile:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
+    }, 50);
     const t0 = performance.now();
-    const advanced = await call(banner.url, 'POST', '/devkit/v1/clock/advance', { 'content-type': 'application/json' }, JSON.stringify({ duration: '40d' }), 200);
+    const advanced = await call(banner.url, 'POST', '/devkit/v1/clock/advance', { 'content-type': 'application/json' }, JSON.stringify({ duration: '40d' }), 200).finally(() => clearInterval(sampler));
     const seconds = (performance.now() - t0) / 1000;
     const peak = peakRssMb(server.pid!);
     const last = JSON.parse(await call(banner.url, 'GET', `/recurring/v3/charges/due-${DUE_CHARGES - 1}`, { ...auth, authorization: `Bearer ${await token()}` }, undefined, 200)) as { status: string };
     if (last.status !== 'RESERVED' && last.status !== 'CHARGED') throw new BenchFailure(`after the jump the last charge is ${last.status}: ${advanced}`, figures);
-    progress(`${DUE_CHARGES} due charges processed in ${seconds.toFixed(2)} s, peak RSS ${peak.toFixed(0)} MB`);
+    progress(`${DUE_CHARGES} due charges processed in ${seconds.toFixed(2)} s, peak RSS ${peak.toFixed(0)} MB (${before.toFixed(0)} MB when the jump began; largest samples: anonymous ${parts.anon.toFixed(0)} MB, files ${parts.file.toFixed(0)} MB)`);
     figures.push({ name: `${DUE_CHARGES} due charges after a 40-day clock jump`, value: seconds, unit: 's' });
     figures.push({ name: 'peak server memory during that jump', value: peak, unit: 'MB' });
     await client.close();

@@ -36,6 +36,18 @@ describe('Recurring charges', () => {
     expect((await emu.call('GET', `${base('agr_nosuch1')}`)).status).toBe(404);
   });
 
+  it('generates ids as the real ones look (chr- and agr_ + 7 alphanumerics) that sort in the order they were made', async () => {
+    const a = await activeAgreement(emu);
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i += 1) {
+      ids.push((await createCharge(emu, a, {})).body.chargeId);
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    for (const id of ids) expect(id).toMatch(/^chr-[0-9A-Za-z]{7}$/);
+    expect([...ids].sort()).toEqual(ids);
+    expect(a).toMatch(/^agr_[0-9A-Za-z]{7}$/);
+  });
+
   it('is PENDING until 35 days before its due date', async () => {
     const a = await activeAgreement(emu);
     const far = await createCharge(emu, a, { due: dateIn(emu, 60) });
