@@ -542,6 +542,12 @@ export function processStep(c: Charge, a: Agreement | undefined, payer: Payer, t
     return { charge: { ...c, status: 'PROCESSING', nextAt: later(at, processingTime(c)) }, events: [] };
   }
   if (c.status !== 'PROCESSING') return { charge: { ...c, nextAt: null }, events: [] };
+  return settle(c, a, payer, transactionId, at);
+}
+
+/** The result of an attempt at `at`: taken, or a failed attempt (then the afternoon run, the next day, or FAILED). */
+function settle(c: Charge, a: Agreement | undefined, payer: Payer, transactionId: string, at: string): { charge: Charge; events: DomainEvent[] } {
+  const day = daysBetween(c.due, at.slice(0, 10));
   const key = processKey(c);
   const failure = chargeFailure(c, a, payer) ?? (c.amount === UNKNOWN_RESULT_AMOUNT ? 'technical_error' : undefined);
   if (failure === undefined) {
@@ -566,12 +572,12 @@ export function processStep(c: Charge, a: Agreement | undefined, payer: Payer, t
  * already, and one write does both (the result is what the hour would have given).
  */
 export function processUntil(c: Charge, a: Agreement | undefined, payer: Payer, transactionId: string, now: string): { charge: Charge; events: DomainEvent[] } {
-  let r = processStep(c, a, payer, transactionId);
-  while (r.charge.status === 'PROCESSING' && r.charge.nextAt !== null && r.charge.nextAt <= now) {
-    const next = processStep(r.charge, a, payer, transactionId);
-    r = { charge: next.charge, events: r.events.length === 0 ? next.events : [...r.events, ...next.events] };
+  if (c.status === 'DUE' && c.nextAt !== null) {
+    const resultAt = later(c.nextAt, processingTime(c));
+    // Picked up (the afternoon run only after a fix) and its result owed too: settled from the charge as it is, no PROCESSING copy in between.
+    if (resultAt <= now && (!isAfternoon(c.nextAt) || chargeFailure(c, a, payer) === undefined)) return settle(c, a, payer, transactionId, resultAt);
   }
-  return r;
+  return processStep(c, a, payer, transactionId);
 }
 
 /**
