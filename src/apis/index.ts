@@ -5,8 +5,10 @@ import { epaymentModule } from './epayment/module.js';
 import type { ApiModule } from './module.js';
 import { loginModule } from './login/module.js';
 import { orderManagementModule } from './ordermanagement/module.js';
+import { portalModule } from './portal/module.js';
 import { qrModule } from './qr/module.js';
 import { recurringModule } from './recurring/module.js';
+import { settlementsModule } from './settlements/module.js';
 import { statusModule } from './status/module.js';
 import { userinfoModule } from './userinfo/module.js';
 import { usersideModule } from './userside/module.js';
@@ -28,5 +30,7 @@ export const MODULES: readonly ApiModule[] = [
   orderManagementModule,
   userinfoModule,
   loginModule,
+  settlementsModule,
   statusModule,
+  portalModule,
 ];

@@ -18,9 +18,11 @@ import type { EventBus } from '../platform/event-bus.js';
 import type { IdSource } from '../platform/ids.js';
 import type { MerchantHttp } from '../platform/merchant-http.js';
 import type { MerchantDirectory } from '../platform/merchants.js';
+import type { MoneyMovements } from '../platform/money-movements.js';
 import type { OrderDetailsPort } from '../platform/order-details.js';
 import type { PaymentPort } from '../platform/payment-port.js';
 import type { RateLimit } from '../platform/rate-limits.js';
+import type { SalesUnitSettings } from '../platform/sales-unit-settings.js';
 import type { TestUsers } from '../platform/test-users.js';
 import type { TokenService } from '../platform/tokens.js';
 import type { UserInbox } from '../platform/user-inbox.js';
@@ -101,6 +103,10 @@ export interface Platform {
   payments: PaymentPort;
   /** What a merchant attached to an order (receipt, category, image), shown in the app's history. */
   orderDetails: OrderDetailsPort;
+  /** A sales unit's settings kept by other modules (Login redirect URIs, webhooks, settlements), for the merchant portal. */
+  salesUnits: SalesUnitSettings;
+  /** Captures and refunds of every payment API, told in their commands; the settlements ledger records them. */
+  movements: MoneyMovements;
   /** Base URL that clients reach the emulator at (known once the server listens). */
   publicUrl(): string;
   /** Every registered module, as data (names, titles, prefixes, event types). */

@@ -2,7 +2,6 @@ import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Command, Option } from 'commander';
-import { MODULES } from '../apis/index.js';
 import { migrationProvider } from '../db/migrations.js';
 import { isValidOffset } from '../platform/clock.js';
 import { MAX_SIMULATED_TIME_MS } from '../platform/limits.js';
@@ -75,6 +74,7 @@ export async function examine(target: { dataDir?: string; databaseUrl?: string }
   }
 
   try {
+    const { MODULES } = await import('../apis/index.js'); // only here: the other checks start without every API
     const known = new Set(Object.keys(await migrationProvider(MODULES.flatMap((m) => Object.entries(m.migrations ?? {}))).getMigrations()));
     const applied = await store.migrations();
     if (applied === undefined) findings.push({ check: 'schema', status: 'ok', detail: 'no migrations applied yet: serve applies them' });

@@ -12,6 +12,9 @@ export interface EmulatorState {
   port: number;
   /** The built-in DNS server, `host:port`, when it runs. */
   dns: string | null;
+  /** The HTTPS listener (`serve --https-port`) and the CA file its certificate comes from. */
+  httpsUrl?: string;
+  caFile?: string;
   /** The control API's admin token, when the emulator requires one (the files are private to the user). */
   adminToken?: string;
   pid: number;

@@ -1,5 +1,4 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { MODULES } from '../apis/index.js';
 import { ControlError, controlGet, controlSend, withEmulatorTarget, type EmulatorTarget } from './emulator-client.js';
 
 interface FaultView {
@@ -37,7 +36,7 @@ function addCommand(): Command {
   return withEmulatorTarget(new Command('add'))
     .description('inject a fault; it opens an incident on the emulator\'s status page until cleared')
     .addArgument(new Command().createArgument('<type>', 'latency | errors | outage | callbacks | environment').choices(['latency', 'errors', 'outage', 'callbacks', 'environment']))
-    .option('--api <api>', MODULES.filter((m) => m.statusComponent !== false).map((m) => m.name).join(' | '))
+    .option('--api <api>', 'an API by its name on the status page, e.g. epayment, ecom, recurring, login (`vipps-devkit status` lists them)')
     .option('--endpoint <endpoint>', 'one endpoint instead of the whole API, e.g. "POST /epayment/v1/payments/:reference/capture"')
     .option('--ms <ms>', 'latency (latency, slow callbacks) in milliseconds', number)
     .addOption(new Option('--distribution <d>', 'latency distribution instead of a fixed --ms').choices(['uniform', 'normal']))

@@ -8,6 +8,8 @@ import { postmanCommand } from './postman.js';
 import { serveCommand } from './serve.js';
 import { serversCommand } from './servers.js';
 import { statusCommand } from './status.js';
+import { testdataCommand } from './testdata.js';
+import { trustCommand } from './trust.js';
 
 /** Builds the `vipps-devkit` program. Each sub-command lives in its own file under src/cli/. */
 export function buildProgram(): Command {
@@ -29,6 +31,8 @@ export function buildProgram(): Command {
   program.addCommand(postmanCommand());
   program.addCommand(paymentsCommand());
   program.addCommand(envCommand());
+  program.addCommand(trustCommand());
+  program.addCommand(testdataCommand());
   return program;
 }
 

@@ -1,10 +1,8 @@
 import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { MODULES } from '../apis/index.js';
 import type { DatabaseConfig } from '../db/open.js';
 import { ids } from '../platform/ids.js';
 import { DEFAULT_CONNECTION_LIMITS } from '../server/connections.js';
-import { startEmulator } from '../server/emulator.js';
 import { isLoopbackHost } from '../platform/url-policy.js';
 import { dataDirStateFile, removeEmulatorState, userStateFile, writeEmulatorState } from './emulator-state.js';
 import { explainStartupFailure } from './startup-failure.js';
@@ -55,7 +53,7 @@ export function adminTokenFor(given: string | undefined, host: string): string |
 
 export function serveCommand(): Command {
   return new Command('serve')
-    .description(`start the emulator on one port: ${MODULES.filter((m) => m.statusComponent !== false).map((m) => m.title).join(', ')}, the status page and the control API`)
+    .description('start the emulator on one port: every emulated Vipps API, the simulated app, the portal, the status page and the control API')
     .addOption(new Option('-p, --port <port>', 'port to listen on (0 picks a free one)').default(DEFAULT_PORT).env('VIPPS_DEVKIT_PORT').argParser(port))
     .addOption(new Option('-H, --host <address>', 'address to listen on; beyond loopback the control API needs the admin token').default('127.0.0.1').env('VIPPS_DEVKIT_HOST'))
     .addOption(new Option('-d, --data-dir <dir>', 'where the embedded SQLite database and keys live').default('./.vipps-devkit').env('VIPPS_DEVKIT_DATA_DIR'))
@@ -74,6 +72,7 @@ export function serveCommand(): Command {
     .addOption(new Option('--log-format <format>', 'pretty: a line per event, coloured on a terminal; json: JSON lines for log tools').choices(['pretty', 'json']).default('pretty').env('VIPPS_DEVKIT_LOG_FORMAT'))
     .addOption(new Option('--dns-port <port>', 'port of the built-in DNS server on 127.0.0.1 (request-server names, apitest.vipps.no)').default(8053).env('VIPPS_DEVKIT_DNS_PORT').argParser(port))
     .option('--no-dns', 'do not start the built-in DNS server')
+    .addOption(new Option('--https-port <port>', 'also serve every API over HTTPS on this port (443 for unmodified programs), with a certificate for apitest.vipps.no and api.vipps.no from the data directory\'s CA (vipps-devkit trust)').env('VIPPS_DEVKIT_HTTPS_PORT').argParser(port))
     .addOption(new Option('--environment <env>', 'environment the emulator plays; webhooks come from its request servers').choices(['mt', 'prod']).default('mt'))
     .addOption(new Option('--retry-compression <factor>', 'divide webhook retry delays by this factor (demos, tests)').default(1).argParser(positiveNumber))
     .addOption(new Option('--delivery-timeout <ms>', 'how long a webhook receiver may take to answer').default(10_000).argParser(positiveNumber))
@@ -82,7 +81,7 @@ export function serveCommand(): Command {
     .option('--json', 'print the start-up banner (URL, credentials) as one JSON line')
     .action(async (opts: {
       port: number; host: string; dataDir: string; ephemeral?: boolean; databaseUrl?: string; databaseSchema?: string; adminToken?: string; logLevel: string; logFormat: 'pretty' | 'json'; json?: boolean;
-      dnsPort: number; dns: boolean; environment: 'mt' | 'prod'; retryCompression: number; deliveryTimeout: number; callbackRetries: number;
+      dnsPort: number; dns: boolean; httpsPort?: number; environment: 'mt' | 'prod'; retryCompression: number; deliveryTimeout: number; callbackRetries: number;
       allowedHost?: string[]; headersTimeout: number; bodyTimeout: number; requestTimeout: number; keepAliveTimeout: number;
       maxConnectionsPerClient: number; maxConnections: number;
       rateLimits: 'on' | 'off';
@@ -93,6 +92,8 @@ export function serveCommand(): Command {
       const adminToken = adminTokenFor(opts.adminToken, opts.host);
       let emulator;
       try {
+        // Loaded here, not at the top: the other commands start without the whole emulator.
+        const { startEmulator } = await import('../server/emulator.js');
         emulator = await startEmulator({
           database,
           host: opts.host,
@@ -102,6 +103,8 @@ export function serveCommand(): Command {
           ...(adminToken ? { adminToken } : {}),
           ...(opts.allowedHost ? { allowedHosts: opts.allowedHost } : {}),
           ...(opts.dns ? { dnsPort: opts.dnsPort } : {}),
+          // The CA lives in the data directory (trusted once, kept); --ephemeral keeps it in memory.
+          ...(opts.httpsPort !== undefined ? { https: { port: opts.httpsPort, ...(opts.ephemeral ? {} : { caDir: opts.dataDir }) } } : {}),
           environment: opts.environment,
           retryCompression: opts.retryCompression,
           deliveryTimeoutMs: opts.deliveryTimeout,
@@ -135,6 +138,7 @@ export function serveCommand(): Command {
         subscriptionKey: merchant.subscriptionKey,
         testUserPhoneNumber: user?.phoneNumber,
         dns: emulator.ctx.dns ? `${emulator.ctx.dns.host}:${emulator.ctx.dns.port}` : null,
+        ...(emulator.https ? { httpsUrl: emulator.https.url, caFile: emulator.https.ca.certFile ?? null } : {}),
         ...(adminToken ? { adminToken } : {}),
       };
       // Where the other commands find this emulator without --url (src/cli/emulator-state.ts);
@@ -143,6 +147,7 @@ export function serveCommand(): Command {
         url: banner.url,
         port: Number(new URL(banner.url).port),
         dns: banner.dns,
+        ...(emulator.https ? { httpsUrl: emulator.https.url, ...(emulator.https.ca.certFile ? { caFile: emulator.https.ca.certFile } : {}) } : {}),
         ...(adminToken ? { adminToken } : {}),
         pid: process.pid,
         storage: banner.storage,
@@ -161,6 +166,9 @@ export function serveCommand(): Command {
           `  Ocp-Apim-Subscription-Key    ${banner.subscriptionKey}`,
           `Test user phone number:        ${banner.testUserPhoneNumber ?? '(none)'}`,
           ...(banner.dns ? [`Built-in DNS (request servers): ${banner.dns}`] : []),
+          ...(emulator.https
+            ? [`HTTPS (apitest.vipps.no):       ${emulator.https.url}  CA: ${emulator.https.ca.certFile ?? '(in memory: --ephemeral)'}`, '  trust the CA with: vipps-devkit trust (docs/any-language.md)']
+            : []),
           ...(adminToken ? ['', `Control API admin token:       ${adminToken}`] : []),
           '',
           `Simulated Vipps app: ${banner.url}/app   Control API: ${banner.url}/devkit/v1/merchants`,

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { PostgresAdapter, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 
 /**
@@ -267,6 +268,18 @@ const migrations: Record<string, Migration> = {
       await db.schema.dropIndex('deliveries_order').execute();
       await db.schema.createIndex('deliveries_pending_due').on('deliveries').column('next_attempt_at').where(sql.ref('status'), '=', sql.lit('pending')).execute();
       await db.schema.createIndex('deliveries_pending_order').on('deliveries').columns(['webhook_id', 'msn', 'reference', 'event_seq']).where(sql.ref('status'), '=', sql.lit('pending')).execute();
+    },
+  },
+  // A sales unit has two subscription keys, primary and secondary, either accepted, so that one can
+  // be regenerated while integrations move to the other (the merchant portal's key rotation).
+  // Sales units from before get a fresh secondary key; their primary key stays as it was.
+  '0008_secondary_subscription_key': {
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('merchants').addColumn('secondary_subscription_key', 'varchar(64)').execute();
+      const rows = await db.selectFrom('merchants').select('msn').execute();
+      for (const { msn } of rows as Array<{ msn: string }>) {
+        await db.updateTable('merchants').set({ secondary_subscription_key: randomBytes(16).toString('hex') }).where('msn', '=', msn).execute();
+      }
     },
   },
 };

@@ -20,6 +20,8 @@ export interface MerchantsTable {
   client_id: string;
   client_secret: string;
   subscription_key: string;
+  /** The second key, interchangeable with the first (null only between migration 0008's two steps). */
+  secondary_subscription_key: string | null;
   /** Sales-unit permissions that real MT grants per merchant (skip landing page, long-living payments). */
   allow_skip_landing_page: number;
   allow_long_living: number;

@@ -78,12 +78,31 @@ export function parseNin(nin: string): NinInfo | undefined {
 
 /** A valid fødselsnummer for someone born on `birthDate` (YYYY-MM-DD, years 1900-2039). */
 export function generateNin(birthDate: string, random: (min: number, max: number) => number = randomInt): string {
+  return generateIdentityNumber(birthDate, 'fødselsnummer', random);
+}
+
+/** A valid D-number (day + 40) for someone born on `birthDate` (YYYY-MM-DD, years 1900-2039). */
+export function generateDNumber(birthDate: string, random: (min: number, max: number) => number = randomInt): string {
+  return generateIdentityNumber(birthDate, 'D-number', random);
+}
+
+/**
+ * A valid number of any kind: a fødselsnummer, a D-number (day + 40), or a synthetic test number
+ * (month + 80, Skatteetaten's Tenor numbers, which no real person holds).
+ */
+export function generateIdentityNumber(
+  birthDate: string,
+  kind: NinInfo['kind'],
+  random: (min: number, max: number) => number = randomInt,
+): string {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(birthDate);
   if (!m) throw new RangeError(`not a date: ${birthDate}`);
   const year = Number(m[1]);
   if (year < 1900 || year > 2039) throw new RangeError(`no fødselsnummer for births in ${year}`);
   const [lo, hi] = year < 2000 ? [0, 499] : [500, 999];
-  const prefix = `${m[3]}${m[2]}${m[1]!.slice(2)}`;
+  const day = Number(m[3]) + (kind === 'D-number' ? 40 : 0);
+  const month = Number(m[2]) + (kind === 'synthetic' ? 80 : 0);
+  const prefix = `${String(day).padStart(2, '0')}${String(month).padStart(2, '0')}${m[1]!.slice(2)}`;
   for (;;) {
     const individual = String(random(lo, hi + 1)).padStart(3, '0');
     const controls = ninControlDigits(prefix + individual);

@@ -18,9 +18,20 @@ export function htmlPageHeaders(app: FastifyInstance, contentSecurityPolicy: str
   });
 }
 
-/** HTML forms (`application/x-www-form-urlencoded`) parsed into a flat object of their fields. */
-export function acceptHtmlForms(app: FastifyInstance, bodyLimit = 16 * 1024): void {
+/**
+ * HTML forms (`application/x-www-form-urlencoded`) parsed into a flat object of their fields. With
+ * `lists`, a field sent more than once (a group of checkboxes) is kept as an array of its values;
+ * otherwise the last value wins.
+ */
+export function acceptHtmlForms(app: FastifyInstance, bodyLimit = 16 * 1024, options: { lists?: boolean } = {}): void {
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit }, (_request, body, done) => {
-    done(null, Object.fromEntries(new URLSearchParams(body as string)));
+    const params = new URLSearchParams(body as string);
+    if (!options.lists) return done(null, Object.fromEntries(params));
+    const fields: Record<string, string | string[]> = {};
+    for (const name of new Set(params.keys())) {
+      const all = params.getAll(name);
+      Object.defineProperty(fields, name, { value: all.length > 1 ? all : all[0]!, enumerable: true, writable: true, configurable: true });
+    }
+    done(null, fields);
   });
 }

@@ -6,7 +6,7 @@ import { problemShape } from '../platform/http-errors.js';
 import { GatewayError } from '../platform/problems.js';
 import { acceptJsonBodies } from '../platform/json-body.js';
 import { DEFAULT_BODY_LIMIT } from '../platform/limits.js';
-import { clientErrorHandler, DEFAULT_CONNECTION_LIMITS, guardConnections, serverOptions, type ConnectionLimits } from './connections.js';
+import { clientErrorHandler, DEFAULT_CONNECTION_LIMITS, guardConnections, serverOptions, type ConnectionLimits, type ShapeOf } from './connections.js';
 import { routeKeys, type RateLimit, type RateLimiter } from '../platform/rate-limits.js';
 import type { AppContext } from './context.js';
 import { CONTROL_TAG, registerOpenApi, tagRoutes } from './openapi.js';
@@ -100,7 +100,7 @@ const controlShape: ErrorShape = problemShape;
  * error handler and JSON body parser, its control routes under /devkit/v1 behind the admin guard,
  * and the errors no route sees (404, bad URLs) in the shape of the module that owns the path.
  */
-export async function buildApp(ctx: AppContext, modules: readonly ApiModule[], options: AppOptions): Promise<{ app: FastifyInstance; routes: readonly ServedRoute[] }> {
+export async function buildApp(ctx: AppContext, modules: readonly ApiModule[], options: AppOptions): Promise<{ app: FastifyInstance; routes: readonly ServedRoute[]; shapeOfUrl: ShapeOf }> {
   const limits = options.limits ?? DEFAULT_CONNECTION_LIMITS;
   const site = options.site ?? { loopbackOnly: true, allowedHosts: [] };
   // What no route answers comes in the shape of the module that owns the path (the control API's otherwise).
@@ -239,5 +239,5 @@ export async function buildApp(ctx: AppContext, modules: readonly ApiModule[], o
   });
   // Errors raised before any module's handler could see them.
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => shapeOf(request).handler(error, request, reply));
-  return { app, routes };
+  return { app, routes, shapeOfUrl };
 }

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { Server as TlsServer } from 'node:tls';
 import type { ApiError, ErrorShape } from '../apis/module.js';
 import { answerAndClose, renderRaw, requestLineOf } from './raw-errors.js';
 
@@ -118,7 +119,7 @@ function answering(socket: HttpSocket): boolean {
  * client shares 127.0.0.1, this is what keeps a test suite answered next to a stuck one. Only when
  * every connection is answering a request is the new one closed.
  */
-export function guardConnections(server: Server, limits: ConnectionLimits, shapeOf: ShapeOf): { open(address?: string): number } {
+export function guardConnections(server: Server | TlsServer, limits: ConnectionLimits, shapeOf: ShapeOf): { open(address?: string): number } {
   const byClient = new Map<string, Set<Tracked>>();
   const all = new Set<Tracked>();
 
@@ -139,7 +140,8 @@ export function guardConnections(server: Server, limits: ConnectionLimits, shape
     return true;
   };
 
-  server.on('connection', (socket: Socket) => {
+  // Over TLS the HTTP parser sits on the decrypted socket, which exists once the handshake is done.
+  server.on(server instanceof TlsServer ? 'secureConnection' : 'connection', (socket: Socket) => {
     const key = clientKey(socket.remoteAddress);
     const mine = byClient.get(key) ?? new Set<Tracked>();
     // No request has been read from the new connection, so there is nobody's shape to answer in: a refused one is closed.

@@ -21,10 +21,16 @@ import { TestUsers } from '../platform/test-users.js';
 import { TokenService } from '../platform/tokens.js';
 import { isLoopbackHost } from '../platform/url-policy.js';
 import { UserInbox } from '../platform/user-inbox.js';
+import { MoneyMovements } from '../platform/money-movements.js';
 import { PaymentPort } from '../platform/payment-port.js';
+import { SalesUnitSettings } from '../platform/sales-unit-settings.js';
 import { OrderDetailsPort } from '../platform/order-details.js';
 import { MAX_SIMULATED_TIME_MS } from '../platform/limits.js';
 import { buildApp, type ServedRoute } from './app.js';
+import { closeHttps } from './https-listener.js';
+import type { LocalCa } from './tls/local-ca.js';
+import type { Server as HttpsServer } from 'node:https';
+import { isVippsApiHost } from '../environments/api-hosts.js';
 import { checkLimits, DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from './connections.js';
 import type { AppContext } from './context.js';
 import { StartupError } from './startup-error.js';
@@ -54,6 +60,11 @@ export interface EmulatorOptions {
   rotationPeriodMs?: number;
   /** Port of the built-in DNS server on 127.0.0.1 (0 picks one); not started when undefined. */
   dnsPort?: number;
+  /**
+   * An HTTPS listener besides the HTTP one (same app), with a certificate for the Vipps API hosts
+   * from the CA kept in `caDir` (made there on first start; in memory when undefined).
+   */
+  https?: { port: number; caDir?: string };
   /** Divides webhook retry delays, so retries come quickly in tests and demos. */
   retryCompression?: number;
   /** How long a webhook receiver may take to answer. */
@@ -78,6 +89,8 @@ export interface Emulator {
   ctx: AppContext;
   /** Every route served, with its schema (the fuzz suite walks them). */
   routes: readonly ServedRoute[];
+  /** The HTTPS listener, when asked for: its URL and the CA that clients must trust. */
+  https?: { url: string; port: number; ca: LocalCa };
   close(): Promise<void>;
 }
 
@@ -187,6 +200,8 @@ async function start(database: DatabaseHandle, modules: readonly ApiModule[], op
     userTokens: new UserTokens(),
     payments: new PaymentPort(),
     orderDetails: new OrderDetailsPort(),
+    salesUnits: new SalesUnitSettings(),
+    movements: new MoneyMovements(),
     publicUrl: () => publicUrl,
     modules: () => modules,
     options: { callbackRetries: options.callbackRetries ?? 0 },
@@ -266,7 +281,7 @@ async function start(database: DatabaseHandle, modules: readonly ApiModule[], op
   };
 
   const host = options.host;
-  const { app, routes } = await buildApp(ctx, modules, {
+  const { app, routes, shapeOfUrl } = await buildApp(ctx, modules, {
     logLevel: options.logLevel ?? 'info',
     logFormat: options.logFormat ?? 'json',
     ...(options.bodyLimit ? { bodyLimit: options.bodyLimit } : {}),
@@ -281,12 +296,25 @@ async function start(database: DatabaseHandle, modules: readonly ApiModule[], op
   const urlHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
   publicUrl = `http://${urlHost}:${port}`;
 
+  let tls: { server: HttpsServer; url: string; port: number; ca: LocalCa } | undefined;
+  if (options.https) {
+    try {
+      // Loaded only when asked for: the certificate library costs ~150 ms of start-up.
+      const { startHttps } = await import('./start-https.js');
+      tls = await startHttps(app, host, urlHost, options.https, options.limits, shapeOfUrl);
+    } catch (err) {
+      await app.close();
+      throw err;
+    }
+  }
+
   let dns: DnsServer | undefined;
   if (options.dnsPort !== undefined) {
-    const apiAddress = urlHost.startsWith('[') ? '127.0.0.1' : urlHost;
+    // An emulator on ::1 alone is reached over IPv6 (AAAA); on :: both families reach it.
+    const apiAddress = host === '::1' ? '::1' : urlHost.startsWith('[') ? '127.0.0.1' : urlHost;
     const lookup = (name: string): DnsLookupResult => {
       // The API hosts resolve to the emulator, so an unmodified client can be pointed at it by DNS.
-      if (name === 'apitest.vipps.no' || name === 'api.vipps.no') return { addresses: [apiAddress], ttl: 60 };
+      if (isVippsApiHost(name)) return { addresses: [apiAddress], ttl: 60 };
       const address = servers.lookup(name);
       // A short TTL: a rotation reaches resolvers within seconds.
       return address ? { addresses: [address], ttl: 5 } : undefined;
@@ -320,8 +348,10 @@ async function start(database: DatabaseHandle, modules: readonly ApiModule[], op
     app,
     ctx,
     routes,
+    ...(tls ? { https: { url: tls.url, port: tls.port, ca: tls.ca } } : {}),
     async close() {
       clearInterval(sweep);
+      if (tls) await closeHttps(tls.server);
       await app.close();
       await dispatcher.stop();
       await each((i) => i.close?.());

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
+import { VIPPS_API_HOSTS } from '../environments/api-hosts.js';
 import { isLoopbackHost } from '../platform/url-policy.js';
 import { ProblemError, problem } from '../platform/problems.js';
 
@@ -20,7 +21,7 @@ export interface SiteOptions {
 }
 
 /** The Vipps API host names the built-in DNS server answers with the emulator's address. */
-const VIPPS_NAMES = ['apitest.vipps.no', 'api.vipps.no'];
+const VIPPS_NAMES: readonly string[] = VIPPS_API_HOSTS;
 
 /** The host name of a Host header or an Origin, lower case, without port or IPv6 brackets. */
 export function hostnameOf(hostHeader: string): string | undefined {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ledgerDateEnd, ledgerDateOf } from '../../src/apis/settlements/domain/calendar.js';
 import { startTestEmulator, type TestEmulator } from '../helpers/emulator.js';
 import { pgUnreachable, testPgUrl } from '../helpers/postgres.js';
 import { startReceiver } from '../helpers/receiver.js';
@@ -176,6 +177,23 @@ describe.skipIf(skipReason !== undefined)(`two instances on one PostgreSQL${skip
     expect((await b.call('POST', `/order-management/v2/ecom/receipts/${orderId}`, { body: receipt })).status).toBe(409);
   });
 
+  it('portal: a key regenerated on A stops working on B while the other key works; a portal session made on A is signed in on B', async () => {
+    const m = (await a.call('POST', '/devkit/v1/merchants', { body: { name: 'Shared portal shop' } })).body;
+    const getToken = (emu: TestEmulator, key: string) =>
+      fetch(`${emu.url}/accesstoken/get`, { method: 'POST', headers: { client_id: m.clientId, client_secret: m.clientSecret, 'Ocp-Apim-Subscription-Key': key } }).then((r) => r.status);
+    await expect.poll(() => getToken(b, m.subscriptionKey), poll).toBe(200);
+    expect((await a.call('POST', `/devkit/v1/merchants/${m.msn}/keys/primarySubscriptionKey/regenerate`)).status).toBe(200);
+    await expect.poll(() => getToken(b, m.subscriptionKey), poll).toBe(401);
+    expect(await getToken(b, m.secondarySubscriptionKey)).toBe(200);
+
+    const form = (body: string, cookie?: string) => ({ method: 'POST', redirect: 'manual' as const, headers: { 'content-type': 'application/x-www-form-urlencoded', ...(cookie ? { cookie } : {}) }, body });
+    const signIn = await fetch(`${a.url}/portal/login`, form('phoneNumber=4791234567'));
+    const cookie = signIn.headers.get('set-cookie')!.split(';')[0]!;
+    await fetch(`${b.url}/portal/login/bankid`, form('decision=confirm', cookie));
+    const home = await (await fetch(`${a.url}/portal`, { headers: { cookie } })).text();
+    expect(home).toContain('Signed in as Kari Nordmann');
+  });
+
   it('a merchant\'s reset on A removes its payments for B too; a whole reset on B restarts A\'s clock', async () => {
     const { reference } = await a.createPayment();
     expect((await b.call('GET', `/epayment/v1/payments/${reference}`)).status).toBe(200);
@@ -219,5 +237,31 @@ describe.skipIf(skipReason !== undefined)(`two instances on one PostgreSQL${skip
     const charged = (await ra.call('GET', `/recurring/v3/charges/${c.body.chargeId}`)).body;
     expect(charged.history.filter((h: { event: string }) => h.event === 'CAPTURE')).toHaveLength(1);
     expect(charged.summary.captured).toBe(2500);
+  });
+  // Last: its jump past midnight expires the access tokens the tests before it use.
+  it('settlements: a capture booked through A is on the ledger B reads; the day A closes is settled once, and B reports it', async () => {
+    const msn = a.merchant.msn;
+    const reference = `settle-${randomUUID().slice(0, 8)}`;
+    const booked = await a.call('POST', `/devkit/v1/settlements/units/${msn}/transactions`, { body: { kind: 'capture', amount: 250_00, reference } });
+    expect(booked.status, booked.text).toBe(201);
+    const waiting = await b.call('GET', `/devkit/v1/settlements/units/${msn}/transactions?waiting=true`);
+    expect(waiting.body.transactions.map((t: any) => t.orderId)).toContain(reference);
+    // Past Oslo midnight on A: both instances run the clock's work; the unit's row lock lets one of them close the day.
+    const now = new Date((await a.call('GET', '/devkit/v1/clock')).body.now);
+    const date = ledgerDateOf(now, 0);
+    const ms = ledgerDateEnd(date, 0).getTime() - now.getTime() + 1_000;
+    expect((await a.call('POST', '/devkit/v1/clock/advance', { body: { milliseconds: ms } })).status).toBe(200);
+    await expect.poll(async () => (await b.call('GET', `/devkit/v1/settlements?msn=${msn}&from=${date}&to=${date}`)).body.settlements.length, poll).toBe(1);
+    const [settlement] = (await b.call('GET', `/devkit/v1/settlements?msn=${msn}&from=${date}&to=${date}`)).body.settlements;
+    expect(settlement.numberOfTransactions).toBeGreaterThanOrEqual(1);
+    const lines = (await b.call('GET', `/devkit/v1/settlements/units/${msn}/settlements/${settlement.settlementId}/transactions`)).body.transactions;
+    expect(lines.map((t: any) => t.orderId)).toContain(reference);
+    // Report API on B, with a token fetched after the jump.
+    const token = await b.fetchToken();
+    const headers = { authorization: `Bearer ${token}`, 'merchant-serial-number': undefined };
+    const ledgerId = (await b.call('GET', '/settlement/v1/ledgers', { headers })).body.items[0].ledgerId;
+    const funds = await b.call('GET', `/report/v2/ledgers/${ledgerId}/funds/dates/${date}`, { headers });
+    expect(funds.status, funds.text).toBe(200);
+    expect(funds.body.items.filter((e: any) => e.entryType === 'scheduled-for-payout')).toHaveLength(1);
   });
 });

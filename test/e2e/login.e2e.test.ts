@@ -108,7 +108,7 @@ describe.skipIf(skipReason !== undefined)(`Log in with Vipps in Chromium, openid
     const done = results.at(-1)!;
     expect('claims' in done, JSON.stringify(done)).toBe(true);
     if ('claims' in done) {
-      expect(done.claims).toMatchObject({ iss: `${emu.url}/access-management-1.0/access/`, aud: emu.merchant.clientId, msn: emu.merchant.msn });
+      expect(done.claims).toMatchObject({ iss: `${emu.url}/access-management-1.0/access/`, aud: [emu.merchant.clientId], msn: emu.merchant.msn });
       expect(done.userinfo).toMatchObject({ sub: done.claims.sub, given_name: 'Kari', family_name: 'Nordmann', email: 'kari.nordmann@example.com', email_verified: true });
     }
     await page.close();
@@ -157,5 +157,20 @@ describe.skipIf(skipReason !== undefined)(`Log in with Vipps in Chromium, openid
     expect(await page.locator('#hello').textContent()).toBe('Hello Ingrid');
     await page.close();
     await app.close();
+  });
+  it('app switch: on "this phone" the login page opens the app in the same tab; confirmed there, the app returns to the page and on to the merchant', async () => {
+    await browser.clearCookies();
+    const page = await browser.newPage();
+    await page.goto(`${shopUrl}/start?scope=${encodeURIComponent('openid name')}`);
+    await page.locator('#phoneNumber').fill('93456789');
+    await page.getByTestId('app-switch').click();
+    // The same tab is now the user's app, with the login waiting.
+    await expect.poll(() => page.url()).toBe(`${emu.url}/app/4793456789`);
+    const card = page.getByTestId('login-request');
+    await card.locator('input[name="pin"]').fill('1236');
+    await card.getByRole('button', { name: /log in/i }).click();
+    await page.locator('#hello').waitFor({ timeout: 15_000 });
+    expect(await page.locator('#hello').textContent()).toBe('Hello Ingrid');
+    await page.close();
   });
 });

@@ -175,6 +175,12 @@ async function send(r: FuzzRequest, kind: 'schema' | 'sweep' = 'schema'): Promis
 /** Control calls that leave something behind for later requests (injected faults, maintenance, time at its end): start over. */
 async function tidyAfter(r: FuzzRequest, status: number) {
   const p = r.path;
+  // A key regenerated (POST /devkit/v1/merchants/{msn}/keys/{key}/regenerate): the harness's merchant takes the new keys.
+  if (p.includes('/keys/') && p.startsWith('/devkit/v1/merchants/') && status < 300) {
+    Object.assign(emu.merchant, emu.ctx.merchants.get(emu.merchant.msn));
+    await refill();
+    return;
+  }
   if (status >= 400 && !p.startsWith('/devkit/v1/reset') && !p.startsWith('/devkit/v1/clock')) return;
   if (p.startsWith('/devkit/v1/faults') || p.startsWith('/devkit/v1/maintenances') || p.startsWith('/devkit/v1/reset') || p.includes('/reset') || p.startsWith('/devkit/v1/clock') || p.startsWith('/devkit/v1/users')) {
     if (p.startsWith('/devkit/v1/faults') || p.startsWith('/devkit/v1/maintenances')) await http(`${emu.url}/devkit/v1/reset`, { method: 'POST' });

@@ -5,7 +5,7 @@ import net from 'node:net';
  * answer of a path must look like. `shapeProblems` names what is wrong, or returns [] when the
  * answer is in one of the owning API's shapes.
  */
-export type ShapeName = 'problem' | 'ecom' | 'gateway' | 'aad' | 'html' | 'qr' | 'qr-exchange' | 'userinfo' | 'recurring' | 'oauth' | 'checkout' | 'ordermanagement';
+export type ShapeName = 'problem' | 'ecom' | 'gateway' | 'aad' | 'html' | 'qr' | 'qr-exchange' | 'userinfo' | 'recurring' | 'oauth' | 'checkout' | 'ordermanagement' | 'report';
 
 /** Which shapes an error from a path may have: the owning module's, and the gateway's where the gateway sits in front. */
 export function shapesOf(path: string): ShapeName[] {
@@ -31,6 +31,10 @@ export function shapesOf(path: string): ShapeName[] {
   if (p.startsWith('/vippscheckout/')) return ['html', 'checkout'];
   // Order Management (ErrorResponse: {type, title, detail, instance, invalidParams?}) behind the gateway.
   if (p.startsWith('/order-management/')) return ['ordermanagement', 'gateway'];
+  // The merchant portal's pages, and the Vipps buttons' script under it.
+  if (p === '/portal' || p.startsWith('/portal/')) return ['html'];
+  // The Report API (report.yaml): its 401 {code, message}, {errorCode, errorMessage, contextId} for 400/500, problem+json otherwise.
+  if (p.startsWith('/settlement/') || p.startsWith('/report/')) return ['report'];
   if (['/landing', '/app-switch', '/app'].some((x) => p === x || p.startsWith(`${x}/`)) || p.startsWith('/dwo-api-application/')) return ['html'];
   if (p.startsWith('/api/v2/') || p === '/status' || p.startsWith('/status/') || p.startsWith('/history.')) return ['problem'];
   return ['problem'];
@@ -94,6 +98,12 @@ function matches(shape: ShapeName, a: Answer): boolean {
       );
     case 'ordermanagement':
       return a.contentType.startsWith('application/json') && !!body && !Array.isArray(body) && isString(body.type) && isString(body.title) && isString(body.detail) && isString(body.instance);
+    case 'report':
+      if (!a.contentType.startsWith('application/json') && !a.contentType.startsWith('application/problem+json')) return false;
+      if (!body || Array.isArray(body)) return false;
+      if (a.status === 401) return body.code === 'Unauthorized' && isString(body.message);
+      if (typeof body.errorCode === 'number') return isString(body.errorMessage) && isString(body.contextId) && (a.status === 400 || a.status >= 500);
+      return a.contentType.startsWith('application/problem+json') && isString(body.type) && isString(body.title) && body.status === a.status && isString(body.detail) && isString(body.instance);
     case 'html':
       return a.contentType.startsWith('text/html') && /^<!doctype html>/i.test(a.text.trimStart());
   }

@@ -153,6 +153,7 @@ describe('unknown paths and methods: 404 and 405 in the owning API\'s shape, wha
     epayment: { base: '/epayment/v1/', known: ['DELETE', '/epayment/v1/payments/order-405-1'], shape: problem },
     webhooks: { base: '/webhooks/v1/', known: ['PUT', '/webhooks/v1/webhooks'], shape: problem },
     userside: { base: '/app-switch/', known: ['DELETE', '/app'], shape: (res) => expect(res.headers.get('content-type')).toMatch(/^text\/html/) },
+    portal: { base: '/portal/', known: ['DELETE', '/portal/companies/new'], shape: (res) => expect(res.headers.get('content-type')).toMatch(/^text\/html/) },
     ecom: {
       base: '/ecomm/v2/',
       known: ['DELETE', '/ecomm/v2/payments/order-405-1/capture'],
@@ -177,6 +178,14 @@ describe('unknown paths and methods: 404 and 405 in the owning API\'s shape, wha
       base: '/checkout/v3/',
       known: ['DELETE', '/checkout/v3/session'],
       shape: (res, status) => expect(res.body).toMatchObject({ status, errorCode: expect.any(String), errors: expect.any(Object) }),
+    },
+    settlements: {
+      base: '/report/v2/',
+      known: ['POST', '/settlement/v1/ledgers'],
+      shape: (res, status) => {
+        expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+        expect(res.body).toMatchObject({ status, type: expect.any(String), title: expect.any(String), detail: expect.any(String), instance: expect.any(String) });
+      },
     },
     ordermanagement: {
       base: '/order-management/v9/',

@@ -5,6 +5,7 @@ import { ecomErrorShape } from './errors.js';
 import { ecomInboxKey, ecomRequests } from './inbox-provider.js';
 import { ecomRoutes } from './routes.js';
 import { EcomService } from './service.js';
+import { ecomStore } from './store.js';
 
 const both = (method: string, path: string) => [`${method} /ecomm/v2${path}`, `${method} /Ecomm/v2${path}`];
 
@@ -37,7 +38,10 @@ export const ecomModule: ApiModule = {
       callbacks: ecomCallbackOutbox({ outbox: platform.outbox, ids: platform.ids, retries: () => platform.options.callbackRetries }),
       pushToApp: (trx, payment, phoneNumber) => platform.inbox.deliver(trx, ecomInboxKey(payment), phoneNumber, 'PUSH_MESSAGE'),
       merchantCalls,
+      movements: platform.movements,
     });
+    // The portal's "Direct capture" option of a new sales unit is this setting.
+    platform.salesUnits.provideCapture({ directCapture: (msn) => ecom.directCapture(msn), setDirectCapture: (trx, msn, on) => ecomStore.setDirectCapture(trx, msn, on) });
     platform.inbox.register(ecomRequests(ecom, platform.database));
     return {
       routes: ecomRoutes(ecom, platform),

@@ -8,7 +8,9 @@ import { idempotency, requestHash, type IdempotencyScope } from '../../platform/
 import type { IdSource } from '../../platform/ids.js';
 import type { Merchant } from '../../platform/merchants.js';
 import type { TestUser, TestUsers } from '../../platform/test-users.js';
+import type { MoneyMovements } from '../../platform/money-movements.js';
 import type { MerchantCaller } from './callbacks.js';
+import { paymentMovements } from './movements.js';
 import {
   addressOf,
   checkForceApprove,
@@ -54,6 +56,8 @@ export interface EcomDeps {
   callbacks?: CallbackSink;
   pushToApp?: AppRequestSink;
   merchantCalls?: MerchantCaller;
+  /** Captures and refunds, told in the command that made them (the settlement ledger). */
+  movements?: MoneyMovements;
 }
 
 const fromError = (error: EcomError): EcomReply => ({ status: error.status, error });
@@ -360,6 +364,7 @@ export class EcomService {
     // Nothing changed (an offer of shipping when one is kept already): nothing to write.
     const next = outcome.payment === stored.payment ? stored : await ecomStore.update(trx, stored, outcome.payment, this.deps.clock.now());
     if (outcome.callback && this.deps.callbacks) await this.deps.callbacks(trx, outcome.payment, outcome.callback, next.version);
+    if (next !== stored) await this.deps.movements?.record(trx, paymentMovements(stored.payment, outcome.payment, this.deps.clock.now().toISOString()));
     return { payment: outcome.payment, stored: next, ...(outcome.declined ? { declined: outcome.declined } : {}) };
   }
 

@@ -4,6 +4,7 @@ import { epaymentControl } from './control.js';
 import { epaymentEventTypes, publishedEvents } from './events.js';
 import { epaymentRequests, pushToInbox } from './inbox-provider.js';
 import { epaymentIssuer, tellOwner } from './issuer.js';
+import { tellMoneyMoved } from './movements.js';
 import { epaymentRoutes } from './routes.js';
 import { EpaymentService } from './service.js';
 
@@ -42,7 +43,7 @@ export const epaymentModule: ApiModule = {
       users: platform.users,
       consents: platform.consents,
       publicUrl: platform.publicUrl,
-      sinks: [(trx, payment, events, firstSeq) => platform.events.publish(trx, publishedEvents(payment, events, firstSeq)), pushToInbox(platform.inbox), tellOwner(platform.payments)],
+      sinks: [(trx, payment, events, firstSeq) => platform.events.publish(trx, publishedEvents(payment, events, firstSeq)), pushToInbox(platform.inbox), tellOwner(platform.payments), tellMoneyMoved(platform.movements)],
     });
     platform.payments.provide(epaymentIssuer(epayment, platform.merchants));
     platform.inbox.register(epaymentRequests(epayment, platform.database));

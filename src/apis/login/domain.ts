@@ -54,7 +54,7 @@ export function clientMetadata(m: { clientId: string; clientSecret: string }, s:
   return {
     client_id: m.clientId,
     client_secret: m.clientSecret,
-    redirect_uris: s.redirectUris,
+    redirect_uris: s.redirectUris.map(toProviderUri),
     response_types: s.redirectUris.length > 0 ? ['code'] : [],
     grant_types: [...(s.redirectUris.length > 0 ? ['authorization_code', 'urn:vipps:params:grant-type:ciba-redirect'] : []), 'urn:openid:params:grant-type:ciba'],
     token_endpoint_auth_method: s.tokenEndpointAuthMethod,
@@ -83,6 +83,26 @@ export function redirectUriProblem(uri: string): string | undefined {
   return undefined;
 }
 
+/**
+ * oidc-provider takes only http(s) redirect URIs from a web client, while Vipps takes custom
+ * schemes with a path (an app's `myapp://cb`). Such a URI is handed to oidc-provider as a stand-in
+ * https URI under a reserved name (RFC 2606 `.invalid`), and its redirects are turned back.
+ */
+const STAND_IN = 'https://custom-scheme.devkit.invalid/';
+
+export function toProviderUri(uri: string): string {
+  return /^https?:/i.test(uri) ? uri : `${STAND_IN}?uri=${encodeURIComponent(uri)}`;
+}
+
+/** A redirect oidc-provider made to a stand-in → the same redirect to the custom-scheme URI; others unchanged. */
+export function fromProviderUri(location: string): string {
+  if (!location.startsWith(STAND_IN)) return location;
+  const standIn = new URL(location);
+  const target = new URL(standIn.searchParams.get('uri') ?? '');
+  for (const [k, v] of standIn.searchParams) if (k !== 'uri') target.searchParams.append(k, v);
+  return target.href;
+}
+
 /** CIBA `login_hint`: `urn:msisdn:4712345678`, or the older `urn:mobilenumber:12345678` (8 digits, Norway). */
 export function phoneOfLoginHint(hint: string): string | undefined {
   const msisdn = /^urn:msisdn:(\d{10,15})$/.exec(hint);
@@ -107,6 +127,10 @@ export interface LoginRequest {
   bindingMessage?: string;
   /** CIBA login_to_webpage: where the browser goes after the user confirmed. */
   redirectUri?: string;
+  /** Login page with requested_flow=app_to_app: the merchant app's deeplink the Vipps app opens after the user answered. */
+  appCallbackUri?: string;
+  /** Login page, app switch: the app was opened on the same phone and returns to the page when answered. */
+  appSwitch?: boolean;
   state?: string;
   /** The app's link token (unguessable). */
   token: string;
@@ -159,3 +183,35 @@ export const SCOPE_TEXT: Record<ProfileScope, string> = {
   nin: 'National identity number',
   accountNumbers: 'Account numbers',
 };
+
+/**
+ * requested_flow=app_to_app (reference B2): after the user answered, the Vipps app opens the
+ * merchant app's `app_callback_uri` with the `state` and either `resume_uri` (opened in the
+ * original browser, it completes the login there) or the error.
+ */
+export function appToAppReturn(r: LoginRequest, resumeUri: string): string | undefined {
+  if (!r.appCallbackUri) return undefined;
+  const url = new URL(r.appCallbackUri);
+  if (r.state !== undefined) url.searchParams.set('state', r.state);
+  if (r.status === 'rejected') {
+    url.searchParams.set('error', 'access_denied');
+    url.searchParams.set('error_description', 'The user refused the login in the Vipps app.');
+  } else url.searchParams.set('resume_uri', resumeUri);
+  return url.href;
+}
+
+/** Why an app_to_app authorization is refused (error, description), or undefined. */
+export function appToAppProblem(params: { requestedFlow?: string | undefined; appCallbackUri?: string | undefined }, registered: readonly string[]): [string, string] | undefined {
+  if (params.requestedFlow !== 'app_to_app') return undefined;
+  const uri = params.appCallbackUri;
+  if (!uri) return ['invalid_app_callback_uri', 'requested_flow app_to_app needs an app_callback_uri: the deeplink back to your app.'];
+  let parsed: URL;
+  try {
+    parsed = new URL(uri);
+  } catch {
+    return ['invalid_app_callback_uri', `app_callback_uri ${uri} is not a URI.`];
+  }
+  if (parsed.hash) return ['invalid_app_callback_uri', 'app_callback_uri may not have a fragment (#).'];
+  if (!registered.includes(uri)) return ['app_callback_uri_not_registered', `app_callback_uri ${uri} is not registered for this client: add it to the sales unit's redirect URIs (it must match exactly).`];
+  return undefined;
+}

@@ -4,7 +4,8 @@
  * an answered login offers "Remove consent" in the history.
  */
 import type { PaymentRequestProvider, PaymentRequestView } from '../../platform/user-inbox.js';
-import { isExpired, SCOPE_TEXT, type LoginRequest } from './domain.js';
+import { appToAppReturn, isExpired, SCOPE_TEXT, type LoginRequest } from './domain.js';
+import { PATHS } from './provider.js';
 import { inboxKey, type LoginService } from './service.js';
 import { subjectOf } from '../../platform/consents.js';
 import type { Platform } from '../module.js';
@@ -12,6 +13,8 @@ import type { Platform } from '../module.js';
 export const LOGIN_INBOX = 'login';
 
 export function loginRequests(login: LoginService, platform: Platform): PaymentRequestProvider {
+  // The login page of a login page's request: its interaction uid is the request id after `web:`.
+  const loginPageOf = (r: LoginRequest) => `${platform.publicUrl()}${PATHS.login}/${r.id.slice('web:'.length)}`;
   const view = async (r: LoginRequest): Promise<PaymentRequestView> => {
     const user = await platform.users.find(r.phoneNumber);
     const consented = user ? await login.consentedScopes(r.msn, subjectOf(r.msn, user)) : new Set<string>();
@@ -25,8 +28,10 @@ export function loginRequests(login: LoginService, platform: Platform): PaymentR
       amount: { currency: 'NOK', value: 0 },
       expiresAt: r.expiresAt,
       token: r.token,
-      flow: r.redirectUri ? 'NATIVE_REDIRECT' : 'PUSH_MESSAGE',
+      flow: r.redirectUri || r.appCallbackUri || r.appSwitch ? 'NATIVE_REDIRECT' : 'PUSH_MESSAGE',
       ...(r.redirectUri && r.code ? { returnUrl: redirectWithCode(r.redirectUri, r.code, r.state) } : {}),
+      // app_to_app: the login page's uid is the request id after `web:`; its page is the resume URI.
+      ...(r.appCallbackUri ? { returnUrl: appToAppReturn(r, loginPageOf(r))! } : r.appSwitch ? { returnUrl: loginPageOf(r) } : {}),
       login: { ...(r.bindingMessage ? { bindingMessage: r.bindingMessage } : {}), consents: login.consentNeeded(r, consented).map((s) => SCOPE_TEXT[s]) },
       // An approved login with consents can be withdrawn from the app's history.
       ...(r.status === 'approved' && consented.size > 0 ? { consent: { phoneNumber: r.phoneNumber, removable: true } } : {}),

@@ -63,4 +63,12 @@ export const loginMigrations: Record<string, Migration> = {
         .execute();
     },
   },
+  login_0002_app_to_app: {
+    async up(db: Kysely<any>) {
+      // requested_flow=app_to_app: the deeplink back to the merchant's app (its `state` goes in `state`).
+      await db.schema.alterTable('login_requests').addColumn('app_callback_uri', 'text').execute();
+      // The login page's "open the Vipps app on this phone" (app switch): the app returns to the page.
+      await db.schema.alterTable('login_requests').addColumn('app_switch', 'integer').execute();
+    },
+  },
 };

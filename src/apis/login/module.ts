@@ -3,6 +3,7 @@ import { loginControl } from './control.js';
 import { loginErrorShape } from './errors.js';
 import { loginRequests } from './inbox-provider.js';
 import { loginMigrations } from './migrations.js';
+import { loginPortalSettings } from './portal-settings.js';
 import { loginRoutes } from './routes.js';
 import { CONSENT_REVOKED, LoginService } from './service.js';
 
@@ -31,6 +32,7 @@ export const loginModule: ApiModule = {
   start(platform) {
     const login = new LoginService(platform);
     platform.inbox.register(loginRequests(login, platform));
+    platform.salesUnits.provideLogin(loginPortalSettings(login));
     platform.userTokens.register(async (token) => {
       const { provider } = await login.provider();
       const at = await provider.AccessToken.find(token);

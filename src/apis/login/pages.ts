@@ -26,6 +26,7 @@ ${notice('error', v.error)}
   <label for="phoneNumber">Phone number</label>
   <input type="tel" id="phoneNumber" name="phoneNumber" value="${v.phoneNumber}" autocomplete="tel" placeholder="97777776">
   <button class="btn btn-primary" type="submit" name="action" value="login">Next</button>
+  <button class="btn btn-secondary" type="submit" name="action" value="app-switch" data-testid="app-switch">Open the Vipps app on this phone</button>
 </form>
 <h2>Test users</h2>
 <ul class="plain" data-testid="users">

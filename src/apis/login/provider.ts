@@ -82,10 +82,14 @@ export function buildProvider(issuer: string, signingKeys: JWK[], cookieKeys: st
     claims: { openid: ['sub', 'msn'] },
     conformIdTokenClaims: false,
     responseTypes: ['code'],
-    pkce: { methods: ['S256'], required: () => false },
+    // Vipps' default method is plain (reference B2): a code_challenge without a method is plain.
+    pkce: { methods: ['S256', 'plain'], required: () => false },
     extraParams: ['requested_flow', 'app_callback_uri', 'final_redirect_is_app'],
     features: {
       devInteractions: { enabled: false },
+      // `request` objects (Vipps' discovery: request_parameter_supported), signed with the client
+      // secret (HS256) or unsigned; `request_uri` would make the emulator fetch the merchant's URL.
+      requestObjects: { request: true, requestUri: false, requireUriRegistration: true, requireSignedRequestObject: false, mode: 'strict' },
       userinfo: { enabled: false },
       revocation: { enabled: false },
       ciba: {

@@ -8,11 +8,12 @@
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { errors } from 'oidc-provider';
+import { decodeJwt } from 'jose';
 import { normalizePhone, formatPhone } from '../../web/format.js';
 import type { Html } from '../../web/html.js';
 import { errorPage } from '../../web/error-page.js';
 import type { Platform } from '../module.js';
-import { AUTH_METHODS, CIBA_INTERVAL, LOGIN_SCOPES, pollTooSoon } from './domain.js';
+import { appToAppProblem, AUTH_METHODS, toProviderUri, CIBA_INTERVAL, LOGIN_SCOPES, pollTooSoon } from './domain.js';
 import { OAuthError, sendOAuthError } from './errors.js';
 import { loginPage, qrLinkPage, qrWaitingPage, waitingPage } from './pages.js';
 import { qrImage } from '../../web/qr.js';
@@ -43,9 +44,20 @@ export const loginRoutes = (platform: Platform, login: LoginService): FastifyPlu
   /** Hands the request to oidc-provider. */
   const toProvider = async (request: FastifyRequest, reply: FastifyReply) => {
     const { handler } = await login.provider();
-    if (typeof request.body === 'string') (request.raw as { body?: string }).body = request.body;
+    // A custom-scheme redirect_uri reaches oidc-provider as its stand-in (domain.ts toProviderUri).
+    const [path, query] = (request.raw.url ?? '').split(/\?(.*)/s, 2) as [string, string | undefined];
+    if (query !== undefined) request.raw.url = `${path}?${withStandIn(query)}`;
+    if (typeof request.body === 'string') (request.raw as { body?: string }).body = withStandIn(request.body);
     reply.hijack();
     await handler(request.raw, reply.raw);
+  };
+
+  const withStandIn = (encoded: string) => {
+    const params = new URLSearchParams(encoded);
+    const uri = params.get('redirect_uri');
+    if (uri === null || /^https?:/i.test(uri)) return encoded;
+    params.set('redirect_uri', toProviderUri(uri));
+    return params.toString();
   };
 
   const formOf = (request: FastifyRequest) => new URLSearchParams(typeof request.body === 'string' ? request.body : '');
@@ -71,8 +83,8 @@ export const loginRoutes = (platform: Platform, login: LoginService): FastifyPlu
       scopes_supported: [...LOGIN_SCOPES],
       token_endpoint_auth_methods_supported: [...AUTH_METHODS],
       id_token_signing_alg_values_supported: ['RS256'],
-      code_challenge_methods_supported: ['S256'],
-      request_parameter_supported: false,
+      code_challenge_methods_supported: ['S256', 'plain'],
+      request_parameter_supported: true,
       request_uri_parameter_supported: false,
       claims_parameter_supported: false,
       backchannel_logout_supported: false,
@@ -89,9 +101,20 @@ export const loginRoutes = (platform: Platform, login: LoginService): FastifyPlu
 
   // ---- authorize ----
 
+  /** The parameters with a request object's on top (read, not verified: oidc-provider verifies it next). */
+  const withRequestObject = (q: Record<string, unknown>): Record<string, unknown> => {
+    const jwt = field(q, 'request');
+    if (!jwt) return q;
+    try {
+      return { ...q, ...decodeJwt(jwt) };
+    } catch {
+      return q; // oidc-provider refuses it as invalid_request_object
+    }
+  };
+
   /** Vipps' refusals that oidc-provider does not make, sent to a redirect URI the client registered. */
   const vippsAuthorizeChecks = async (request: FastifyRequest, reply: FastifyReply): Promise<boolean> => {
-    const q = request.query as Record<string, unknown>;
+    const q = withRequestObject(request.query as Record<string, unknown>);
     const clientId = field(q, 'client_id');
     const redirectUri = field(q, 'redirect_uri');
     const merchant = clientId ? platform.merchants.byClient(clientId) : undefined;
@@ -109,6 +132,8 @@ export const loginRoutes = (platform: Platform, login: LoginService): FastifyPlu
     if (unknown.length > 0) return refuse('invalid_scope', `The requested scope is invalid, unknown, or malformed: ${unknown.join(' ')}`);
     const state = field(q, 'state');
     if (state === undefined || state.length < 8) return refuse('invalid_state', 'The state is missing or does not have enough characters and is therefore considered too weak: at least 8 characters.');
+    const appToApp = appToAppProblem({ requestedFlow: field(q, 'requested_flow'), appCallbackUri: field(q, 'app_callback_uri') }, (await login.settings(merchant.msn)).redirectUris);
+    if (appToApp) return refuse(...appToApp);
     return false;
   };
 
@@ -251,6 +276,11 @@ export const loginRoutes = (platform: Platform, login: LoginService): FastifyPlu
   };
 
   const loginAction = (uid: string) => `${PATHS.login}/${uid}`;
+  /** requested_flow=app_to_app (checked at authorize): the app returns to the merchant's app, not here. */
+  const appToAppOf = (params: Record<string, unknown>) =>
+    params.requested_flow === 'app_to_app' && typeof params.app_callback_uri === 'string'
+      ? { appCallbackUri: params.app_callback_uri, ...(typeof params.state === 'string' ? { state: params.state } : {}) }
+      : undefined;
   const requestIdOf = (uid: string) => `web:${uid}`;
 
   const formPage = async (reply: FastifyReply, status: number, uid: string, msn: string, scope: string, phoneNumber: string, error?: string) => {
@@ -297,7 +327,7 @@ export const loginRoutes = (platform: Platform, login: LoginService): FastifyPlu
     const scope = String(details.params.scope ?? 'openid');
     if (form.get('action') === 'cancel') return finish(request, reply, { error: 'access_denied', error_description: 'The user cancelled the login.' });
     if (form.get('action') === 'qr') {
-      await login.startBrowser(requestIdOf(details.uid), merchant.msn, '', scope);
+      await login.startBrowser(requestIdOf(details.uid), merchant.msn, '', scope, { appToApp: appToAppOf(details.params) });
       return reply.redirect(loginAction(details.uid), 303);
     }
     if (form.get('action') === 'login' && !form.has('phoneNumber')) return formPage(reply, 200, details.uid, merchant.msn, scope, '');
@@ -306,8 +336,10 @@ export const loginRoutes = (platform: Platform, login: LoginService): FastifyPlu
     if (!phone) return formPage(reply, 400, details.uid, merchant.msn, scope, typed, 'Enter a phone number: 8 digits, e.g. 97777776.');
     if (!(await platform.users.find(phone))) return formPage(reply, 400, details.uid, merchant.msn, scope, typed, `${formatPhone(phone)} is not a Vipps user.`);
     const existing = await login.byId(requestIdOf(details.uid));
-    if (existing?.status === 'pending' && !login.isExpired(existing) && existing.phoneNumber === phone) return reply.redirect(loginAction(details.uid), 303);
-    await login.startBrowser(requestIdOf(details.uid), merchant.msn, phone, scope);
-    return reply.redirect(loginAction(details.uid), 303);
+    if (existing?.status === 'pending' && !login.isExpired(existing) && existing.phoneNumber === phone && form.get('action') !== 'app-switch') return reply.redirect(loginAction(details.uid), 303);
+    // App switch: on a phone the page opens the Vipps app on that phone; here, that user's simulated app.
+    const appSwitch = form.get('action') === 'app-switch';
+    await login.startBrowser(requestIdOf(details.uid), merchant.msn, phone, scope, { appToApp: appToAppOf(details.params), appSwitch });
+    return reply.redirect(appSwitch ? `/app/${phone}` : loginAction(details.uid), 303);
   });
 };

@@ -12,8 +12,10 @@ import type { Transaction } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import type { TestUser } from '../../platform/test-users.js';
 import { inboxStore, type InboxKey } from '../../platform/user-inbox.js';
-import { CIBA_INTERVAL, consentNeeded, decide, redeemable, isExpired, PUBLISHED_KEYS, rotationDue, TTL, type ClientSettings, type Decision, type LoginKind, type LoginRequest } from './domain.js';
+import { CIBA_INTERVAL, consentNeeded, fromProviderUri, decide, redeemable, isExpired, PUBLISHED_KEYS, rotationDue, TTL, type ClientSettings, type Decision, type LoginKind, type LoginRequest } from './domain.js';
 import { buildProvider, type CibaStart } from './provider.js';
+import { adapterClass } from './adapter.js';
+import { resignIdToken, vippsIdTokenClaims } from './vipps-id-token.js';
 import { clientStore, keyStore, oidcStore, requestStore } from './store.js';
 
 export const CONSENT_REVOKED = 'login.consent-revoked.v1';
@@ -107,8 +109,38 @@ export class LoginService {
       await next();
       if (ctx.oidc?.route === 'backchannel_authentication' && ctx.status === 200 && ctx.body && typeof ctx.body === 'object') ctx.body = { ...ctx.body, interval: CIBA_INTERVAL };
     });
+    this.vippsTokenResponses(provider, keys.signing);
     this.built = { provider, handler: provider.callback(), kids: keys.kids, issuer: this.issuer };
     return this.built;
+  }
+
+  /**
+   * The code flow's answers as Vipps gives them (reference B3, B4): when a code is issued, the time
+   * of its authorization request is kept beside it (`rat`: the interaction's start, or now for a
+   * remembered browser); the token endpoint's ID token gets `aud` as an array, `nonce` "", `rat`
+   * and `sid`, re-signed with the same key, and `token_type` is `bearer`.
+   */
+  private vippsTokenResponses(provider: Provider, signingKeys: JWK[]): void {
+    const Adapter = adapterClass({ database: this.platform.database, clock: this.platform.clock, merchants: this.platform.merchants });
+    const requestedAt = new Adapter('RequestedAt');
+    provider.use(async (ctx, next) => {
+      await next();
+      const location = ctx.response.get('location');
+      if (location) ctx.set('location', fromProviderUri(location));
+      const route = ctx.oidc?.route;
+      const code = ctx.oidc?.entities.AuthorizationCode;
+      if ((route === 'authorization' || route === 'resume') && code?.jti) {
+        const rat = ctx.oidc.entities.Interaction?.iat ?? Math.floor(Date.now() / 1000);
+        await requestedAt.upsert(code.jti, { rat }, TTL.code);
+        return;
+      }
+      const body = ctx.body as Record<string, unknown> | undefined;
+      if (route !== 'token' || ctx.status !== 200 || !code?.jti || typeof body?.id_token !== 'string') return;
+      const stored = await requestedAt.find(code.jti);
+      const rat = typeof stored?.rat === 'number' ? stored.rat : Number(code.iat);
+      const id_token = await resignIdToken(body.id_token, signingKeys, (claims) => vippsIdTokenClaims(claims, { rat, sid: code.sessionUid }));
+      ctx.body = { ...body, id_token, token_type: 'bearer' };
+    });
   }
 
   /** The public keys of the JWKS (what the provider publishes). */
@@ -150,13 +182,13 @@ export class LoginService {
    * The login page: the user typed a phone number, and the login goes to that user's app; or
    * (`phoneNumber` '') the page shows a QR code, and the login goes to whoever scans it.
    */
-  async startBrowser(id: string, msn: string, phoneNumber: string, scope: string): Promise<LoginRequest> {
-    const request = this.newRequest('browser', id, msn, phoneNumber, scope, TTL.loginRequest);
+  async startBrowser(id: string, msn: string, phoneNumber: string, scope: string, how: { appToApp?: { appCallbackUri: string; state?: string } | undefined; appSwitch?: boolean } = {}): Promise<LoginRequest> {
+    const request = this.newRequest('browser', id, msn, phoneNumber, scope, TTL.loginRequest, { ...how.appToApp, ...(how.appSwitch ? { appSwitch: true } : {}) });
     await this.platform.database.commands.run(async (trx) => {
       // Another number typed, or a retry after expiry: the new request replaces the old one.
       await requestStore.remove(trx, id);
       await requestStore.insert(trx, request);
-      if (phoneNumber) await this.platform.inbox.deliver(trx, { msn, key: inboxKey(request) }, phoneNumber, 'PUSH_MESSAGE');
+      if (phoneNumber) await this.platform.inbox.deliver(trx, { msn, key: inboxKey(request) }, phoneNumber, how.appSwitch ? 'APP_SWITCH' : 'PUSH_MESSAGE');
     });
     return request;
   }

@@ -40,6 +40,10 @@ export interface LoginRequestsTable {
   scope: string;
   binding_message: string | null;
   redirect_uri: string | null;
+  /** requested_flow=app_to_app: the merchant app's deeplink the Vipps app returns to. */
+  app_callback_uri: string | null;
+  /** 1: opened by app switch from the login page; the app returns to it. */
+  app_switch: number | null;
   state: string | null;
   token: string;
   status: string;
@@ -74,6 +78,8 @@ const requestOf = (r: LoginRequestsTable): LoginRequest => ({
   scope: r.scope,
   ...(r.binding_message === null ? {} : { bindingMessage: r.binding_message }),
   ...(r.redirect_uri === null ? {} : { redirectUri: r.redirect_uri }),
+  ...(r.app_callback_uri === null ? {} : { appCallbackUri: r.app_callback_uri }),
+  ...(r.app_switch ? { appSwitch: true } : {}),
   ...(r.state === null ? {} : { state: r.state }),
   token: r.token,
   status: r.status as LoginStatus,
@@ -92,6 +98,8 @@ const rowOf = (r: LoginRequest): LoginRequestsTable => ({
   scope: r.scope,
   binding_message: r.bindingMessage ?? null,
   redirect_uri: r.redirectUri ?? null,
+  app_callback_uri: r.appCallbackUri ?? null,
+  app_switch: r.appSwitch ? 1 : null,
   state: r.state ?? null,
   token: r.token,
   status: r.status,

@@ -54,6 +54,7 @@ export const recurringModule: ApiModule = {
       events: platform.events,
       publicUrl: platform.publicUrl,
       onAgreement: agreementsToInbox(platform.inbox),
+      movements: platform.movements,
     });
     platform.inbox.register(agreementRequests(recurring));
     return {

@@ -1,6 +1,7 @@
 import type { Transaction } from 'kysely';
 import type { DatabaseHandle } from '../../db/open.js';
 import type { Database } from '../../db/schema.js';
+import type { MoneyMovement, MoneyMovements } from '../../platform/money-movements.js';
 import type { Clock } from '../../platform/clock.js';
 import { isConcurrentUpdate } from '../../platform/concurrency.js';
 import type { ConsentStore } from '../../platform/consents.js';
@@ -36,6 +37,7 @@ import {
 } from './domain.js';
 import { recurringErrors as E, type RecurringProblem } from './errors.js';
 import { published } from './events.js';
+import { chargeMovements } from './movements.js';
 import type { CreateChargeRequest, DraftAgreementRequest, ModifyChargeRequest, PatchAgreementRequest } from './schemas.js';
 import { agreementStore, chargeStore, fundsStore, tokenStore, type Stored } from './store.js';
 import { agreementView, chargeView } from './views.js';
@@ -53,6 +55,8 @@ export interface RecurringDeps {
   publicUrl: () => string;
   /** Called in the command that accepts, rejects or stops an agreement (the user inbox). */
   onAgreement?: (trx: Transaction<Database>, a: Agreement) => Promise<void>;
+  /** Captures and refunds of charges, told in the command that made them (the settlement ledger). */
+  movements?: MoneyMovements;
 }
 
 const fromProblem = (problem: RecurringProblem): Reply => ({ status: problem.status, problem });
@@ -171,10 +175,16 @@ export class RecurringService {
     return this.writeAgreement(trx, stored, outcome.agreement, initial, outcome.initialCharge, outcome.events);
   }
 
+  /** Writes a charge's change and tells the settlement ledger what money it moved. */
+  private async saveCharge(trx: Transaction<Database>, before: Stored<Charge>, after: Charge): Promise<void> {
+    await chargeStore.update(trx, before, after);
+    await this.deps.movements?.record(trx, chargeMovements(before.value, after, this.now().toISOString()));
+  }
+
   private async writeAgreement(trx: Transaction<Database>, before: Stored<Agreement>, a: Agreement, initialBefore: Stored<Charge> | undefined, initial: Charge | undefined, events: DomainEvent[]): Promise<Stored<Agreement>> {
     const own = events.filter((e) => !e.charge).length;
     const next = await agreementStore.update(trx, before, a, own);
-    if (initialBefore && initial && initial !== initialBefore.value) await chargeStore.update(trx, initialBefore, initial);
+    if (initialBefore && initial && initial !== initialBefore.value) await this.saveCharge(trx, initialBefore, initial);
     await this.publish(trx, a, events, before.version + 1);
     if (a.status !== before.value.status) await this.deps.onAgreement?.(trx, a);
     return next;
@@ -287,7 +297,7 @@ export class RecurringService {
     for (const c of charges) {
       const cancelled = cancelOpen(c.value, at, actor, processKey(c.value));
       if (cancelled.events.length === 0) continue;
-      await chargeStore.update(trx, c, cancelled.charge);
+      await this.saveCharge(trx, c, cancelled.charge);
       chargeEvents.push(...cancelled.events);
     }
     await this.writeAgreement(trx, stored, outcome.agreement, undefined, undefined, [...chargeEvents, ...outcome.events]);
@@ -482,7 +492,7 @@ export class RecurringService {
         : operation === 'capture' ? captureCharge(c.value, body!.amount, key, this.transactionId(), now)
         : refundCharge(c.value, body!.amount, key, now);
       if (!outcome.ok) return fromProblem(outcome.problem);
-      await chargeStore.update(trx, c, outcome.charge);
+      await this.saveCharge(trx, c, outcome.charge);
       await this.publish(trx, stored.value, outcome.events, 0);
       return { status: 204 };
     });
@@ -542,6 +552,7 @@ export class RecurringService {
         for (const k of missing) agreements.set(k, undefined);
         for (const a of await agreementStore.loadMany(trx, keys)) agreements.set(`${a.msn}\u0000${a.id}`, a);
       }
+      const moved: MoneyMovement[] = [];
       for (let i = 0; i < due.length; i += 1) {
         const stored = due[i]!;
         due[i] = undefined as never;
@@ -550,9 +561,12 @@ export class RecurringService {
         const phone = a?.userPhoneNumber;
         const step = processUntil(c, a, { exists: phone !== undefined && users.has(phone), insufficientFunds: phone !== undefined && insufficient.has(phone) }, this.transactionId(), now);
         await chargeStore.update(trx, stored, step.charge);
+        // Stamped with the instant the money moved (a run's result, not the jump's end): a jump over days books each day's captures on it.
+        moved.push(...chargeMovements(c, step.charge, step.charge.capturedAt ?? at));
         // In order: the subscribers (webhooks) see the batch's events as the calendar made them.
         if (a && step.events.length > 0) await this.deps.events.publish(trx, published(a, step.events, 0));
       }
+      await this.deps.movements?.record(trx, moved);
       done += due.length;
       if (due.length < limit) break;
     }

@@ -247,8 +247,9 @@ export const usersideRoutes = (ctx: Platform): FastifyPluginAsync => async (app)
       const shippingMethodId = field(request.body, 'shippingMethodId');
       const r = await inbox.providerOf(p).decide(p, decision, user, shippingMethodId === undefined ? {} : { shippingMethodId });
       if (!r.ok) return error(r.status, r.message);
-      // The browser goes on to the merchant (best effort, as in the real flow).
-      return afterDecision(reply, p, user, decision);
+      // The browser goes on to the merchant (best effort, as in the real flow), where the answer
+      // sends it: a return link may depend on the decision (a Login's app_to_app carries the error).
+      return afterDecision(reply, (await inbox.byToken(p.token)) ?? p, user, decision);
     });
   }
   // ---- agreements: the user stops an active one from the app's list ----

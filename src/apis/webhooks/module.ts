@@ -1,6 +1,8 @@
 import { problemShape } from '../../platform/http-errors.js';
 import type { ApiModule } from '../module.js';
 import { ANNOUNCED_EVENT_TYPES } from './events.js';
+import { webhookCommands } from './commands.js';
+import { webhookPortalSettings } from './portal-settings.js';
 import { webhookPublisher } from './publisher.js';
 import { webhookRoutes } from './routes.js';
 import { WebhookSubscriptions } from './subscriptions.js';
@@ -20,8 +22,10 @@ export const webhooksModule: ApiModule = {
     // Every module's event types, plus those of APIs still to come (accepted, as the real API does).
     let known: ReadonlySet<string> | undefined;
     const knownEventTypes = () => (known ??= new Set([...platform.modules().flatMap((m) => (m.events ?? []).map((e) => e.type)), ...ANNOUNCED_EVENT_TYPES]));
+    const commands = webhookCommands(platform, webhooks, knownEventTypes);
+    platform.salesUnits.provideWebhooks(webhookPortalSettings(platform, commands, knownEventTypes));
     return {
-      routes: webhookRoutes(platform, webhooks, knownEventTypes),
+      routes: webhookRoutes(platform, commands),
       onReset: async (_trx, msn) => webhooks.forget(msn),
       afterReset: (msn) => webhooks.forget(msn),
     };

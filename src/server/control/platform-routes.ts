@@ -14,6 +14,7 @@ const merchantView = (m: Merchant, testUsers: TestUser[]) => ({
   clientId: m.clientId,
   clientSecret: m.clientSecret,
   subscriptionKey: m.subscriptionKey,
+  secondarySubscriptionKey: m.secondarySubscriptionKey,
   allowSkipLandingPage: m.allowSkipLandingPage,
   allowLongLiving: m.allowLongLiving,
   testUsers,
@@ -27,7 +28,8 @@ const MerchantView = Type.Object({
   country: Type.String(),
   clientId: Type.String(),
   clientSecret: Type.String(),
-  subscriptionKey: Type.String(),
+  subscriptionKey: Type.String({ description: 'The primary subscription key' }),
+  secondarySubscriptionKey: Type.String({ description: 'The secondary subscription key, accepted like the primary' }),
   allowSkipLandingPage: Type.Boolean(),
   allowLongLiving: Type.Boolean(),
   testUsers: Type.Array(TestUserSchema, { description: 'Every test user (they are not tied to a merchant)' }),
@@ -74,6 +76,18 @@ export const platformControl = (ctx: AppContext): FastifyPluginAsyncTypebox => a
     if (body.msn && ctx.merchants.get(body.msn)) throw new ProblemError(problem(409, 'Conflict', `A merchant with MSN ${body.msn} already exists.`));
     const merchant = await ctx.merchants.create(body, ctx.clock.now());
     return reply.code(201).send(merchantView(merchant, await ctx.users.list()));
+  });
+
+  app.post('/merchants/:msn/keys/:key/regenerate', {
+    schema: {
+      summary: "Regenerates one of a sales unit's keys as the portal does: the old value stops working, the others keep working",
+      params: Type.Object({ msn: Msn, key: StringEnum(['clientSecret', 'primarySubscriptionKey', 'secondarySubscriptionKey'] as const) }),
+      response: { 200: MerchantView },
+    },
+  }, async (request) => {
+    const merchant = await ctx.merchants.regenerate(request.params.msn, request.params.key);
+    if (!merchant) throw new ProblemError(problem(404, 'Not Found', `No merchant has the MSN ${request.params.msn}.`));
+    return merchantView(merchant, await ctx.users.list());
   });
 
   // /devkit/v1/users lives in user-routes.ts (the user side).

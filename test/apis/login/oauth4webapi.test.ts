@@ -41,7 +41,7 @@ describe('token endpoint authentication with oauth4webapi', () => {
     const ok = await exchange(oauth.ClientSecretBasic(emu.merchant.clientSecret));
     const tokens = await ok.result();
     expect(tokens.access_token).toBeTruthy();
-    expect(oauth.getValidatedIdTokenClaims(tokens)).toMatchObject({ iss: as.issuer, aud: emu.merchant.clientId, nonce: 'nonce-1234' });
+    expect(oauth.getValidatedIdTokenClaims(tokens)).toMatchObject({ iss: as.issuer, aud: [emu.merchant.clientId], nonce: 'nonce-1234' });
     const refused = await exchange(oauth.ClientSecretPost(emu.merchant.clientSecret));
     expect(refused.response.status).toBe(401);
     await expect(refused.result()).rejects.toMatchObject({ error: 'invalid_client' });

@@ -84,6 +84,25 @@ describe('ID tokens', () => {
     expect(payload).toMatchObject({ nonce: 'nonce-abc', msn: emu.merchant.msn, at_hash: expect.any(String), sub: expect.stringMatching(/^[0-9a-f-]{36}$/) });
     expect(payload.exp! - payload.iat!).toBe(3600);
     expect(payload.auth_time).toEqual(expect.any(Number));
+    // Vipps' claims (reference B4): aud an array, rat (the authorization request) no later than auth_time, sid.
+    expect(payload.aud).toEqual([emu.merchant.clientId]);
+    expect(payload.rat).toEqual(expect.any(Number));
+    expect(payload.rat as number).toBeLessThanOrEqual(payload.auth_time as number);
+    expect(payload.sid).toEqual(expect.any(String));
+  });
+
+  it('nonce is "" when the client sent none, and the code flow answers token_type bearer', async () => {
+    const { verifier, challenge } = pkce();
+    const { redirect } = await login(emu, authorizeUrl(emu, { scope: 'openid', code_challenge: challenge, code_challenge_method: 'S256' }));
+    const t = await token(emu, { grant_type: 'authorization_code', code: redirect.searchParams.get('code')!, redirect_uri: REDIRECT, code_verifier: verifier });
+    expect(t.body.token_type).toBe('bearer');
+    const jwks = createRemoteJWKSet(new URL(`${emu.url}${BASE}/.well-known/jwks.json`));
+    const { payload } = await jwtVerify(t.body.id_token, jwks, { issuer: `${emu.url}${BASE}/`, audience: emu.merchant.clientId });
+    expect(payload.nonce).toBe('');
+    // the at_hash still matches the access token: left half of its SHA-256, base64url
+    const { createHash } = await import('node:crypto');
+    const digest = createHash('sha256').update(t.body.access_token).digest();
+    expect(payload.at_hash).toBe(digest.subarray(0, 16).toString('base64url'));
   });
 
   it('a tampered ID token fails verification', async () => {
@@ -124,6 +143,95 @@ describe('ID tokens', () => {
     const later = (await (await fetch(`${emu.url}${BASE}/.well-known/jwks.json`)).json()) as any;
     expect(later.keys.map((k: any) => k.kid)).not.toContain(oldKid);
     expect(later.keys.map((k: any) => k.kid)).toContain(newKid);
+  });
+});
+
+describe('app_to_app (requested_flow): the app returns to the merchant app, which resumes the login in the browser', () => {
+  const APP_CALLBACK = 'merchantapp://vipps/callback';
+  const appAnswer = async (decision: 'approve' | 'reject') => {
+    const app = await (await fetch(`${emu.url}/app/${USER}`)).text();
+    const action = new RegExp(`action="([^"]*/${decision})"`).exec(app)?.[1];
+    expect(action, 'the login is in the app').toBeTruthy();
+    const answered = await fetch(`${emu.url}${action}`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'pin=1236' });
+    expect(answered.status).toBe(303);
+    return new URL(answered.headers.get('location')!);
+  };
+  const startAppToApp = async (extra: Record<string, string> = {}) => {
+    const browser = new Browser(emu.url);
+    const { verifier, challenge } = pkce();
+    const { res, url } = await browser.follow(await browser.get(authorizeUrl(emu, { requested_flow: 'app_to_app', app_callback_uri: APP_CALLBACK, code_challenge: challenge, code_challenge_method: 'S256', ...extra })));
+    expect(res.status, url).toBe(200);
+    expect(url).toContain(`${BASE}/login/`);
+    expect((await browser.post(url, { phoneNumber: USER, action: 'login' })).status).toBe(303);
+    return { browser, verifier };
+  };
+
+  it('approve: the app opens app_callback_uri with state and resume_uri; resume_uri in the browser ends at redirect_uri with a code that gives tokens', async () => {
+    await registerClient(emu, { redirectUris: [REDIRECT, APP_CALLBACK] });
+    const { browser, verifier } = await startAppToApp();
+    const back = await appAnswer('approve');
+    expect(`${back.protocol}//${back.host}${back.pathname}`).toBe(APP_CALLBACK);
+    expect(back.searchParams.get('state')).toBe('state-12345');
+    const resume = back.searchParams.get('resume_uri')!;
+    expect(resume.startsWith(`${emu.url}${BASE}/login/`)).toBe(true);
+    const { url } = await browser.follow(await browser.get(resume));
+    const redirect = new URL(url);
+    expect(redirect.origin + redirect.pathname).toBe(REDIRECT);
+    const t = await token(emu, { grant_type: 'authorization_code', code: redirect.searchParams.get('code')!, redirect_uri: REDIRECT, code_verifier: verifier });
+    expect(t.status, JSON.stringify(t.body)).toBe(200);
+  });
+
+  it('reject: the app opens app_callback_uri with state and error=access_denied', async () => {
+    await registerClient(emu, { redirectUris: [REDIRECT, APP_CALLBACK] });
+    await startAppToApp();
+    const back = await appAnswer('reject');
+    expect(back.searchParams.get('error')).toBe('access_denied');
+    expect(back.searchParams.get('state')).toBe('state-12345');
+    expect(back.searchParams.get('resume_uri')).toBeNull();
+  });
+
+  it('app switch from the login page: the browser opens the user\'s app, the user confirms, the app returns to the page, which goes on to redirect_uri', async () => {
+    await registerClient(emu, { redirectUris: [REDIRECT] });
+    const browser = new Browser(emu.url);
+    const { verifier, challenge } = pkce();
+    const { url } = await browser.follow(await browser.get(authorizeUrl(emu, { code_challenge: challenge, code_challenge_method: 'S256' })));
+    expect(await (await browser.get(url)).text()).toContain('value="app-switch"');
+    const switched = await browser.post(url, { phoneNumber: USER, action: 'app-switch' });
+    expect(switched.status).toBe(303);
+    expect(switched.headers.get('location')).toBe(`/app/${USER}`);
+    const back = await appAnswer('approve');
+    expect(back.href).toBe(url);
+    const { url: end } = await browser.follow(await browser.get(back.href));
+    const redirect = new URL(end);
+    expect(redirect.origin + redirect.pathname).toBe(REDIRECT);
+    const t = await token(emu, { grant_type: 'authorization_code', code: redirect.searchParams.get('code')!, redirect_uri: REDIRECT, code_verifier: verifier });
+    expect(t.status, JSON.stringify(t.body)).toBe(200);
+  });
+
+  it('a custom-scheme redirect_uri (an app\'s, registered beside web ones) gets the code and works at the token endpoint', async () => {
+    await registerClient(emu, { redirectUris: [REDIRECT, APP_CALLBACK] });
+    const { verifier, challenge } = pkce();
+    const { redirect } = await login(emu, authorizeUrl(emu, { redirect_uri: APP_CALLBACK, code_challenge: challenge, code_challenge_method: 'S256' }));
+    expect(redirect.href.startsWith(`${APP_CALLBACK}?`)).toBe(true);
+    expect(redirect.searchParams.get('state')).toBe('state-12345');
+    const t = await token(emu, { grant_type: 'authorization_code', code: redirect.searchParams.get('code')!, redirect_uri: APP_CALLBACK, code_verifier: verifier });
+    expect(t.status, JSON.stringify(t.body)).toBe(200);
+  });
+
+  it('refuses a missing or unregistered app_callback_uri with the documented errors, at redirect_uri', async () => {
+    await registerClient(emu, { redirectUris: [REDIRECT] });
+    const browser = new Browser(emu.url);
+    for (const [params, error] of [
+      [{ requested_flow: 'app_to_app' }, 'invalid_app_callback_uri'],
+      [{ requested_flow: 'app_to_app', app_callback_uri: APP_CALLBACK }, 'app_callback_uri_not_registered'],
+    ] as const) {
+      const res = await browser.get(authorizeUrl(emu, params));
+      expect(res.status).toBe(302);
+      const to = new URL(res.headers.get('location')!);
+      expect(to.origin + to.pathname).toBe(REDIRECT);
+      expect(to.searchParams.get('error')).toBe(error);
+      expect(to.searchParams.get('state')).toBe('state-12345');
+    }
   });
 });
 
@@ -189,6 +297,44 @@ describe('refusals', () => {
     const t = await token(emu, { grant_type: 'authorization_code', code, redirect_uri: REDIRECT, code_verifier: pkce().verifier });
     expect(t.status).toBe(400);
     expect(t.body.error).toBe('invalid_grant');
+  });
+
+  it('PKCE plain is the default method (Vipps): a code_challenge without a method, the same verifier back', async () => {
+    const verifier = pkce().verifier;
+    const { redirect } = await login(emu, authorizeUrl(emu, { code_challenge: verifier }));
+    const code = redirect.searchParams.get('code')!;
+    expect(code, redirect.href).toBeTruthy();
+    const wrong = await token(emu, { grant_type: 'authorization_code', code, redirect_uri: REDIRECT, code_verifier: pkce().verifier });
+    expect(wrong.body.error).toBe('invalid_grant');
+    const { redirect: again } = await login(emu, authorizeUrl(emu, { code_challenge: verifier, code_challenge_method: 'plain' }));
+    const t = await token(emu, { grant_type: 'authorization_code', code: again.searchParams.get('code')!, redirect_uri: REDIRECT, code_verifier: verifier });
+    expect(t.status, JSON.stringify(t.body)).toBe(200);
+  });
+
+  it('a request object (JWT signed with the client secret) carries the authorization parameters', async () => {
+    const { SignJWT } = await import('jose');
+    const { verifier, challenge } = pkce();
+    const request = await new SignJWT({ client_id: emu.merchant.clientId, response_type: 'code', redirect_uri: REDIRECT, scope: 'openid name', state: 'state-from-jwt', nonce: 'nonce-from-jwt', code_challenge: challenge, code_challenge_method: 'S256' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setIssuer(emu.merchant.clientId)
+      .setAudience(`${emu.url}${BASE}/`)
+      .setIssuedAt()
+      .setExpirationTime('5m')
+      .sign(new TextEncoder().encode(emu.merchant.clientSecret));
+    const q = new URLSearchParams({ client_id: emu.merchant.clientId, response_type: 'code', scope: 'openid', request });
+    const { redirect } = await login(emu, `${emu.url}${BASE}/oauth2/auth?${q}`);
+    expect(redirect.searchParams.get('state')).toBe('state-from-jwt');
+    const t = await token(emu, { grant_type: 'authorization_code', code: redirect.searchParams.get('code')!, redirect_uri: REDIRECT, code_verifier: verifier });
+    expect(t.status, JSON.stringify(t.body)).toBe(200);
+    expect(t.body.scope).toBe('openid name');
+    expect(decodeJwt(t.body.id_token).nonce).toBe('nonce-from-jwt');
+    // signed with another secret: refused
+    const forged = await new SignJWT({ client_id: emu.merchant.clientId, response_type: 'code', redirect_uri: REDIRECT, scope: 'openid', state: 'state-from-jwt' })
+      .setProtectedHeader({ alg: 'HS256' }).setIssuer(emu.merchant.clientId).setAudience(`${emu.url}${BASE}/`).setIssuedAt().setExpirationTime('5m')
+      .sign(new TextEncoder().encode('not-the-secret-not-the-secret-not-the-secret'));
+    const refused = await fetch(`${emu.url}${BASE}/oauth2/auth?${new URLSearchParams({ client_id: emu.merchant.clientId, response_type: 'code', scope: 'openid', request: forged })}`, { redirect: 'manual' });
+    const to = refused.headers.get('location') ?? '';
+    expect(refused.status === 400 || to.includes('error=invalid_request_object'), `${refused.status} ${to}`).toBe(true);
   });
 
   it('a redirect_uri at the token endpoint other than the one authorized is invalid_grant', async () => {
