@@ -24,6 +24,7 @@ const MODULES: BenchModule[] = [
   { name: 'startup', load: () => import('./startup.js') },
   { name: 'recurring', load: () => import('./recurring.js') },
   { name: 'login', load: () => import('./login.js') },
+  { name: 'settlement-report', load: () => import('./settlement-report.js') },
   { name: 'testdata', load: () => import('./testdata.js') },
 ];
 

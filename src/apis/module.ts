@@ -13,6 +13,7 @@ import type { DeliveryFaults } from '../delivery/dispatcher.js';
 import type { Outbox } from '../delivery/outbox.js';
 import type { RequestServerDirectory } from '../environments/request-server-directory.js';
 import type { OffsetClock } from '../platform/clock.js';
+import type { ActivityPort } from '../platform/activity.js';
 import type { ConsentStore } from '../platform/consents.js';
 import type { EventBus } from '../platform/event-bus.js';
 import type { IdSource } from '../platform/ids.js';
@@ -107,6 +108,8 @@ export interface Platform {
   salesUnits: SalesUnitSettings;
   /** Captures and refunds of every payment API, told in their commands; the settlements ledger records them. */
   movements: MoneyMovements;
+  /** What landed (payments, orders, agreements, sessions): modules provide listings, the dashboard reads them (platform/activity.ts). */
+  activity: ActivityPort;
   /** Base URL that clients reach the emulator at (known once the server listens). */
   publicUrl(): string;
   /** Every registered module, as data (names, titles, prefixes, event types). */
@@ -118,6 +121,8 @@ export interface Platform {
 export interface PlatformOptions {
   /** eCom callbacks get one attempt, as real Vipps makes; this adds retries (`serve --callback-retries`). */
   callbackRetries: number;
+  /** Port of the settlements' SFTP report service on 127.0.0.1 (0 picks one); not started when undefined (`serve --sftp-port`). */
+  sftpPort?: number;
 }
 
 /** What a started module gives the server. Every part is optional. */

@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { controlGet, withEmulatorTarget, type EmulatorTarget } from './emulator-client.js';
+import { controlGet, controlSend, withEmulatorTarget, type EmulatorTarget } from './emulator-client.js';
 
 interface Attempt {
   at: string;
@@ -57,6 +57,18 @@ function tailCommand(): Command {
     });
 }
 
+function replayCommand(): Command {
+  return withEmulatorTarget(new Command('replay'))
+    .description('send a delivery again now: same event, payload, target and signing, one attempt (POST /devkit/v1/deliveries/{id}/replay)')
+    .argument('<id>', 'the delivery\'s id (deliveries tail --json, payments get)')
+    .option('--json', 'print the new delivery as JSON')
+    .action(async (id: string, o: { url: string; adminToken?: string; json?: boolean }) => {
+      const target: EmulatorTarget = { url: o.url, ...(o.adminToken ? { adminToken: o.adminToken } : {}) };
+      const r = await controlSend<{ id: string; replayOf: string; eventType: string; reference: string; url: string }>(target, 'POST', `/devkit/v1/deliveries/${encodeURIComponent(id)}/replay`);
+      process.stdout.write(o.json ? `${JSON.stringify(r, null, 2)}\n` : `replaying ${r.eventType} of ${r.reference} to ${r.url} as delivery ${r.id}\n`);
+    });
+}
+
 export function deliveriesCommand(): Command {
-  return new Command('deliveries').description('the emulator\'s webhook and callback deliveries').addCommand(tailCommand());
+  return new Command('deliveries').description('the emulator\'s webhook and callback deliveries').addCommand(tailCommand()).addCommand(replayCommand());
 }

@@ -78,13 +78,14 @@ export function serveCommand(): Command {
     .addOption(new Option('--delivery-timeout <ms>', 'how long a webhook receiver may take to answer').default(10_000).argParser(positiveNumber))
     .addOption(new Option('--callback-retries <n>', 'retries of a failed eCom callback (real Vipps makes one attempt only)').default(0).argParser(retries))
     .addOption(new Option('--rate-limits <mode>', "the APIs' documented rate limits (429 over the limit); off for load tests").choices(['on', 'off']).default('on').env('VIPPS_DEVKIT_RATE_LIMITS'))
+    .addOption(new Option('--sftp-port <port>', 'start the SFTP settlement-report service on 127.0.0.1 at this port (0 picks one)').env('VIPPS_DEVKIT_SFTP_PORT').argParser(port))
     .option('--json', 'print the start-up banner (URL, credentials) as one JSON line')
     .action(async (opts: {
       port: number; host: string; dataDir: string; ephemeral?: boolean; databaseUrl?: string; databaseSchema?: string; adminToken?: string; logLevel: string; logFormat: 'pretty' | 'json'; json?: boolean;
       dnsPort: number; dns: boolean; httpsPort?: number; environment: 'mt' | 'prod'; retryCompression: number; deliveryTimeout: number; callbackRetries: number;
       allowedHost?: string[]; headersTimeout: number; bodyTimeout: number; requestTimeout: number; keepAliveTimeout: number;
       maxConnectionsPerClient: number; maxConnections: number;
-      rateLimits: 'on' | 'off';
+      rateLimits: 'on' | 'off'; sftpPort?: number;
     }) => {
       const database: DatabaseConfig = opts.databaseUrl
         ? { kind: 'postgres', url: opts.databaseUrl, ...(opts.databaseSchema ? { schema: opts.databaseSchema } : {}) }
@@ -109,6 +110,7 @@ export function serveCommand(): Command {
           retryCompression: opts.retryCompression,
           deliveryTimeoutMs: opts.deliveryTimeout,
           callbackRetries: opts.callbackRetries,
+          ...(opts.sftpPort !== undefined ? { sftpPort: opts.sftpPort } : {}),
           rateLimits: opts.rateLimits === 'on',
           limits: {
             headersTimeoutMs: opts.headersTimeout,
@@ -171,7 +173,7 @@ export function serveCommand(): Command {
             : []),
           ...(adminToken ? ['', `Control API admin token:       ${adminToken}`] : []),
           '',
-          `Simulated Vipps app: ${banner.url}/app   Control API: ${banner.url}/devkit/v1/merchants`,
+          `Dashboard: ${banner.url}/   Simulated Vipps app: ${banner.url}/app   Control API: ${banner.url}/devkit/v1/merchants`,
           'Stop with Ctrl+C.',
         ];
         process.stdout.write(`${lines.join('\n')}\n`);

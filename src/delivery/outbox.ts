@@ -59,6 +59,35 @@ export class Outbox {
     this.commands.afterCommit(trx, () => this.sink?.written(pending));
   }
 
+  /**
+   * Sends a delivery again (the dashboard's and `deliveries replay`'s resend): a new row with the
+   * original's event, payload, target, headers and signing, due now and tried once. It keeps the
+   * original's channel and place in it, so it still waits for earlier events owed to the same
+   * receiver. Undefined when there is no such delivery; `no-target` for rows from before targets were stored.
+   */
+  async replay(trx: Transaction<Database>, id: string, newId: string): Promise<PendingDelivery | 'no-target' | undefined> {
+    const original = await deliveryStore.load(trx, id);
+    if (!original) return undefined;
+    if (!original.target_url) return 'no-target';
+    const row: NewDelivery = {
+      id: newId,
+      event_id: original.event_id,
+      webhook_id: original.webhook_id,
+      msn: original.msn,
+      reference: original.reference,
+      event_seq: original.event_seq,
+      event_type: original.event_type,
+      payload: original.payload,
+      target_url: original.target_url,
+      headers: original.headers ?? null,
+      signing_secret: original.signing_secret ?? null,
+      max_attempts: 1,
+      timeout_ms: original.timeout_ms ?? null,
+    };
+    await this.enqueue(trx, [row]);
+    return pendingDelivery(row, this.now().toISOString(), null);
+  }
+
   /** Gives up what is still owed on one channel (a deleted webhook: nobody listens there any more). */
   async drop(trx: Transaction<Database>, channel: string, reason: string): Promise<void> {
     await deliveryStore.drop(trx, channel, reason);

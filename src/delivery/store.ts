@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import { prepared, type Param, type PreparedQuery } from '../db/prepared.js';
 import type { Database, DeliveryAttemptsTable } from '../db/schema.js';
 import type { PendingDelivery } from './rows.js';
@@ -68,11 +68,16 @@ export interface AttemptOutcome {
 }
 
 export interface DeliveryLogQuery {
+  msn?: string;
   reference?: string;
+  /** With `reference`: also the references below it (`agreementId/chargeId` under `agreementId`). */
+  withChildren?: boolean;
   webhookId?: string;
   /** Only attempts after this `at|id` cursor. */
   after?: string;
   limit: number;
+  /** The newest `limit` rows (still returned oldest first) instead of the oldest. */
+  newest?: boolean;
 }
 
 export const deliveryStore = {
@@ -190,9 +195,33 @@ export const deliveryStore = {
 
   // ------------------------------------------------------------------ delivery log (control API)
 
+  /** Pending deliveries whose next attempt falls in (from, to]: what a clock jump makes due. */
+  async dueBetween(db: Db, from: string, to: string): Promise<number> {
+    const row = await db.selectFrom('deliveries').select((eb) => eb.fn.countAll<number | string>().as('n')).where('status', '=', 'pending').where('next_attempt_at', '>', from).where('next_attempt_at', '<=', to).executeTakeFirst();
+    return Number(row?.n ?? 0);
+  },
+
+  /** Changes whenever a delivery is owed, tried or settled (the dashboard's live view polls it). */
+  async changeMark(db: Db): Promise<string> {
+    const [d, a] = await Promise.all([
+      db.selectFrom('deliveries').select((eb) => [eb.fn.countAll<number | string>().as('n'), eb.fn.sum<number | string | null>('attempts').as('tries')]).executeTakeFirst(),
+      db.selectFrom('delivery_attempts').select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirst(),
+    ]);
+    return `${d?.n ?? 0}:${d?.tries ?? 0}:${a?.n ?? 0}`;
+  },
+
+  /** One delivery row with everything needed to send it again (a replay). */
+  async load(db: Db, id: string): Promise<PendingDelivery | undefined> {
+    return (await db.selectFrom('deliveries').selectAll().where('id', '=', id).executeTakeFirst()) as PendingDelivery | undefined;
+  },
+
   async log(db: Db, q: DeliveryLogQuery) {
-    let deliveries = db.selectFrom('deliveries').selectAll().orderBy('created_at').orderBy('event_seq').orderBy('id').limit(q.limit);
-    if (q.reference) deliveries = deliveries.where('reference', '=', q.reference);
+    const dir = q.newest ? 'desc' : 'asc';
+    let deliveries = db.selectFrom('deliveries').selectAll().orderBy('created_at', dir).orderBy('event_seq', dir).orderBy('id', dir).limit(q.limit);
+    if (q.msn) deliveries = deliveries.where('msn', '=', q.msn);
+    const below = q.reference ? `${q.reference.replace(/[!%_]/g, (c) => `!${c}`)}/%` : '';
+    if (q.reference && q.withChildren) deliveries = deliveries.where((eb) => eb.or([eb('reference', '=', q.reference!), sql<boolean>`reference like ${below} escape '!'`]));
+    else if (q.reference) deliveries = deliveries.where('reference', '=', q.reference);
     if (q.webhookId) deliveries = deliveries.where('webhook_id', '=', q.webhookId);
     let attempts = db
       .selectFrom('delivery_attempts as a')
@@ -201,11 +230,20 @@ export const deliveryStore = {
       .orderBy('a.at')
       .orderBy('a.id')
       .limit(q.limit);
-    if (q.reference) attempts = attempts.where('d.reference', '=', q.reference);
+    if (q.msn) attempts = attempts.where('d.msn', '=', q.msn);
+    if (q.reference && q.withChildren) attempts = attempts.where((eb) => eb.or([eb('d.reference', '=', q.reference!), sql<boolean>`d.reference like ${below} escape '!'`]));
+    else if (q.reference) attempts = attempts.where('d.reference', '=', q.reference);
     if (q.webhookId) attempts = attempts.where('d.webhook_id', '=', q.webhookId);
     if (q.after) {
       const [at, id = ''] = q.after.split('|');
       attempts = attempts.where((eb) => eb.or([eb('a.at', '>', at!), eb.and([eb('a.at', '=', at!), eb('a.id', '>', id)])]));
+    }
+    if (q.newest) {
+      // The newest deliveries, and every attempt of exactly those (oldest first).
+      const deliveryRows = (await deliveries.execute()).reverse();
+      const ids = deliveryRows.map((d) => d.id);
+      const attemptRows = ids.length === 0 ? [] : await attempts.clearLimit().clearOrderBy().where('a.delivery_id', 'in', ids).orderBy('a.at').orderBy('a.id').execute();
+      return { deliveries: deliveryRows, attempts: attemptRows };
     }
     const [deliveryRows, attemptRows] = await Promise.all([deliveries.execute(), attempts.execute()]);
     return { deliveries: deliveryRows, attempts: attemptRows };

@@ -13,7 +13,12 @@ import { CONTROL_TAG, registerOpenApi, tagRoutes } from './openapi.js';
 import { serializerFactory, validatorFactory } from './lazy-compilers.js';
 import { prettyLog } from './pretty-log.js';
 import { verifySerialization } from './verify-serialization.js';
+import { activityControl } from './control/activity-routes.js';
 import { deliveryControl } from './control/delivery-routes.js';
+import { dashboardRoutes } from './dashboard/routes.js';
+import { prefersHtml } from './dashboard/negotiate.js';
+import { notFoundPage } from '../web/dashboard/pages.js';
+import { DASHBOARD_CSP } from '../web/dashboard/layout.js';
 import { platformControl } from './control/platform-routes.js';
 import { userControl } from './control/user-routes.js';
 import { faultHook } from './fault-hook.js';
@@ -206,16 +211,22 @@ export async function buildApp(ctx: AppContext, modules: readonly ApiModule[], o
   await mount(platformControl(ctx), controlShape, CONTROL_TAG, '/devkit/v1', true);
   await mount(userControl(ctx), controlShape, CONTROL_TAG, '/devkit/v1', true);
   await mount(deliveryControl(ctx), controlShape, CONTROL_TAG, '/devkit/v1', true);
+  await mount(activityControl(ctx), controlShape, CONTROL_TAG, '/devkit/v1', true);
 
-  app.get('/', { schema: { hide: true } }, async () => ({
+  const rootJson = () => ({
     name: 'vipps-devkit',
     apis: modules.filter((m) => m.statusComponent !== false).map((m) => ({ name: m.name, title: m.title, paths: m.prefixes })),
-    pages: { app: '/app', status: '/status' },
+    pages: { app: '/app', status: '/status', dashboard: '/' },
     statusApi: '/api/v2/summary.json',
     control: '/devkit/v1/merchants',
     openapi: '/devkit/v1/openapi.json',
     docs: '/devkit/v1/docs',
-  }));
+  });
+  // The dashboard: `/` for browsers (the JSON above for API clients) and /dashboard/…; errors as problems.
+  await app.register(async (scope) => {
+    scope.setErrorHandler((error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) => controlShape.handler(error, request, reply));
+    await scope.register(dashboardRoutes(ctx, modules, rootJson, { site: browserGuard, admin: guard }));
+  });
 
   // What no route answers comes in the shape of the module that owns the path (the control API's otherwise),
   // whatever the body: unrouted requests take any media type and their body is drained unread (an
@@ -234,6 +245,10 @@ export async function buildApp(ctx: AppContext, modules: readonly ApiModule[], o
     if (allowed.length > 0) {
       reply.header('allow', allowed.join(', '));
       return shapeOf(request).send(reply, request, { status: 405, title: 'Method Not Allowed', detail: `${request.method} is not allowed on ${path}; allowed: ${allowed.join(', ')}.` });
+    }
+    // A browser at a path no API owns gets a page with the way back; API clients keep their shape.
+    if ((request.method === 'GET' || request.method === 'HEAD') && !moduleOfPath(modules, pathOf(request.url)) && !path.startsWith('/devkit/') && prefersHtml(request.headers.accept)) {
+      return reply.code(404).type('text/html; charset=utf-8').header('content-security-policy', DASHBOARD_CSP).header('x-content-type-options', 'nosniff').send(notFoundPage(path).value);
     }
     return shapeOf(request).send(reply, request, { status: 404, title: 'Not Found', detail: `No API answers ${request.method} ${path} on this emulator.` });
   });

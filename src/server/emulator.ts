@@ -25,6 +25,7 @@ import { MoneyMovements } from '../platform/money-movements.js';
 import { PaymentPort } from '../platform/payment-port.js';
 import { SalesUnitSettings } from '../platform/sales-unit-settings.js';
 import { OrderDetailsPort } from '../platform/order-details.js';
+import { ActivityPort } from '../platform/activity.js';
 import { MAX_SIMULATED_TIME_MS } from '../platform/limits.js';
 import { buildApp, type ServedRoute } from './app.js';
 import { closeHttps } from './https-listener.js';
@@ -71,6 +72,8 @@ export interface EmulatorOptions {
   deliveryTimeoutMs?: number;
   /** eCom callbacks get one attempt, as real Vipps makes; this adds retries (`serve --callback-retries`). */
   callbackRetries?: number;
+  /** Port of the settlements' SFTP report service on 127.0.0.1 (0 picks one); not started when undefined. */
+  sftpPort?: number;
   /** Apply the modules' documented rate limits (429 over the limit); default true. `serve --rate-limits off` for load tests. */
   rateLimits?: boolean;
   /** The modules to serve; default the registry (src/apis/index.ts). Tests add their own. */
@@ -202,9 +205,10 @@ async function start(database: DatabaseHandle, modules: readonly ApiModule[], op
     orderDetails: new OrderDetailsPort(),
     salesUnits: new SalesUnitSettings(),
     movements: new MoneyMovements(),
+    activity: new ActivityPort(),
     publicUrl: () => publicUrl,
     modules: () => modules,
-    options: { callbackRetries: options.callbackRetries ?? 0 },
+    options: { callbackRetries: options.callbackRetries ?? 0, ...(options.sftpPort !== undefined ? { sftpPort: options.sftpPort } : {}) },
     log,
   };
   for (const module of modules) instances.set(module.name, await module.start(platform));

@@ -181,6 +181,12 @@ async function tidyAfter(r: FuzzRequest, status: number) {
     await refill();
     return;
   }
+  // The dashboard's forms act on the clock, faults, maintenance and request servers too.
+  if (r.method === 'POST' && p.startsWith('/dashboard/') && status < 400) {
+    await http(`${emu.url}/devkit/v1/reset`, { method: 'POST' });
+    await refill();
+    return;
+  }
   if (status >= 400 && !p.startsWith('/devkit/v1/reset') && !p.startsWith('/devkit/v1/clock')) return;
   if (p.startsWith('/devkit/v1/faults') || p.startsWith('/devkit/v1/maintenances') || p.startsWith('/devkit/v1/reset') || p.includes('/reset') || p.startsWith('/devkit/v1/clock') || p.startsWith('/devkit/v1/users')) {
     if (p.startsWith('/devkit/v1/faults') || p.startsWith('/devkit/v1/maintenances')) await http(`${emu.url}/devkit/v1/reset`, { method: 'POST' });

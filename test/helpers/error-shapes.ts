@@ -36,6 +36,8 @@ export function shapesOf(path: string): ShapeName[] {
   // The Report API (report.yaml): its 401 {code, message}, {errorCode, errorMessage, contextId} for 400/500, problem+json otherwise.
   if (p.startsWith('/settlement/') || p.startsWith('/report/')) return ['report'];
   if (['/landing', '/app-switch', '/app'].some((x) => p === x || p.startsWith(`${x}/`)) || p.startsWith('/dwo-api-application/')) return ['html'];
+  // The dashboard: its pages answer in pages (a missing payment), its guards and refusals as the control API's problems.
+  if (p === '/dashboard' || p.startsWith('/dashboard/')) return ['html', 'problem'];
   if (p.startsWith('/api/v2/') || p === '/status' || p.startsWith('/status/') || p.startsWith('/history.')) return ['problem'];
   return ['problem'];
 }

@@ -1,4 +1,5 @@
 import type { ApiModule } from '../module.js';
+import { checkoutActivity } from './activity.js';
 import { notificationOutbox } from './callbacks.js';
 import { checkoutErrorShape } from './errors.js';
 import { checkoutMigrations } from './migrations.js';
@@ -32,6 +33,7 @@ export const checkoutModule: ApiModule = {
       publicUrl: platform.publicUrl,
       notify: notificationOutbox({ outbox: platform.outbox, ids: platform.ids }),
     });
+    platform.activity.provide(checkoutActivity(platform.database));
     platform.payments.listen(CHECKOUT_OWNER, (trx, payment) => checkout.paymentChanged(trx, payment));
     const api = checkoutRoutes(checkout, platform.merchants);
     const page = checkoutPageRoutes(checkout, { merchants: platform.merchants, clock: platform.clock });

@@ -1,4 +1,5 @@
 import type { ApiModule } from '../module.js';
+import { ecomActivity } from './activity.js';
 import { ecomCallbackOutbox, MerchantCaller } from './callbacks.js';
 import { ecomControl } from './control.js';
 import { ecomErrorShape } from './errors.js';
@@ -43,6 +44,7 @@ export const ecomModule: ApiModule = {
     // The portal's "Direct capture" option of a new sales unit is this setting.
     platform.salesUnits.provideCapture({ directCapture: (msn) => ecom.directCapture(msn), setDirectCapture: (trx, msn, on) => ecomStore.setDirectCapture(trx, msn, on) });
     platform.inbox.register(ecomRequests(ecom, platform.database));
+    platform.activity.provide(ecomActivity(platform.database));
     return {
       routes: ecomRoutes(ecom, platform),
       control: ecomControl(platform, ecom),

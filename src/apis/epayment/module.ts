@@ -1,5 +1,6 @@
 import { problemShape } from '../../platform/http-errors.js';
 import type { ApiModule } from '../module.js';
+import { epaymentActivity } from './activity.js';
 import { epaymentControl } from './control.js';
 import { epaymentEventTypes, publishedEvents } from './events.js';
 import { epaymentRequests, pushToInbox } from './inbox-provider.js';
@@ -47,6 +48,7 @@ export const epaymentModule: ApiModule = {
     });
     platform.payments.provide(epaymentIssuer(epayment, platform.merchants));
     platform.inbox.register(epaymentRequests(epayment, platform.database));
+    platform.activity.provide(epaymentActivity(platform.database));
     return {
       routes: epaymentRoutes(epayment, platform),
       control: epaymentControl(platform, epayment),

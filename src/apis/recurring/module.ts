@@ -1,4 +1,5 @@
 import type { ApiModule, RateLimit } from '../module.js';
+import { recurringActivity } from './activity.js';
 import { recurringControl } from './control.js';
 import { recurringErrorShape } from './errors.js';
 import { agreementRequests, agreementsToInbox } from './inbox-provider.js';
@@ -57,6 +58,7 @@ export const recurringModule: ApiModule = {
       movements: platform.movements,
     });
     platform.inbox.register(agreementRequests(recurring));
+    platform.activity.provide(recurringActivity(platform.database));
     return {
       routes: recurringRoutes(recurring, platform),
       control: recurringControl(recurring, platform.users),

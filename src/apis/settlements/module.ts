@@ -4,6 +4,9 @@ import { reportErrorShape } from './errors.js';
 import { settlementMigrations } from './migrations.js';
 import { reportRoutes } from './routes.js';
 import { SettlementService } from './service.js';
+import { startReportChannels } from './reports/channels.js';
+import { sftpMigrations } from './sftp/store.js';
+import { portalSettlementFiles } from './portal-files.js';
 
 /**
  * Settlements and the Report API: every capture and refund of every payment API becomes a ledger
@@ -21,18 +24,28 @@ export const settlementsModule: ApiModule = {
     { name: 'settlement_transactions', msnColumn: 'msn' },
     { name: 'settlement_entries', msnColumn: 'msn' },
     { name: 'settlements', msnColumn: 'msn' },
+    { name: 'settlement_sftp_users' },
+    { name: 'settlement_sftp_archived', msnColumn: 'msn' },
   ],
-  migrations: settlementMigrations,
-  start(platform) {
+  migrations: { ...settlementMigrations, ...sftpMigrations },
+  async start(platform) {
     const service = new SettlementService({
       database: platform.database,
       clock: platform.clock,
       merchant: (msn) => platform.merchants.get(msn),
     });
     platform.movements.recordWith((trx, movements) => service.record(trx, movements));
+    platform.salesUnits.provideSettlements(portalSettlementFiles(platform.database.db));
+    // Report files: downloads on the control API, the SFTP service (settle-reports).
+    const channels = await startReportChannels(platform);
+    const control = settlementControl(service, { database: platform.database.db, merchants: platform.merchants, ids: platform.ids });
     return {
       routes: reportRoutes({ credentials: platform, service, database: platform.database.db }),
-      control: settlementControl(service, { database: platform.database.db, merchants: platform.merchants, ids: platform.ids }),
+      control: async (app) => {
+        await app.register(control);
+        await app.register(channels.control);
+      },
+      close: () => channels.close(),
       onClock: async () => void (await service.closeDue()),
     };
   },

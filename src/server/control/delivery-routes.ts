@@ -1,8 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import { deliveryStore } from '../../delivery/store.js';
 import { ENVIRONMENT_NAMES, type EnvironmentName } from '../../environments/request-servers.js';
 import { Nullable, StringEnum, Timestamp } from '../../platform/schemas.js';
+import { ProblemError, problem } from '../../platform/problems.js';
 import type { AppContext } from '../context.js';
 
 const DeliveryQuery = Type.Object(
@@ -16,10 +17,20 @@ const DeliveryQuery = Type.Object(
   },
   { additionalProperties: false },
 );
+const DeliveryParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
+const ReplayView = Type.Object({
+  id: Type.String({ description: 'The new delivery' }),
+  replayOf: Type.String(),
+  eventId: Type.String(),
+  eventType: Type.String(),
+  webhookId: Type.String(),
+  reference: Type.String(),
+  url: Type.String(),
+});
 const Environment = StringEnum(ENVIRONMENT_NAMES);
 const EnvironmentParams = Type.Object({ environment: Environment });
 
-const DeliveryLog = Type.Object({
+export const DeliveryLog = Type.Object({
   deliveries: Type.Array(
     Type.Object({
       id: Type.String(),
@@ -59,6 +70,41 @@ const DeliveryLog = Type.Object({
   cursor: Nullable(Type.String({ description: 'Pass as `after` to get only newer attempts' })),
 });
 
+type LogRows = Awaited<ReturnType<typeof deliveryStore.log>>;
+
+/** The delivery log's rows as the control API shows them (also the dashboard's and the listings' deliveries). */
+export function deliveryLogView(drows: LogRows['deliveries'], arows: LogRows['attempts']): Omit<Static<typeof DeliveryLog>, 'cursor'> {
+  return {
+    deliveries: drows.map((d) => ({
+      id: d.id,
+      eventId: d.event_id,
+      eventType: d.event_type,
+      webhookId: d.webhook_id,
+      reference: d.reference,
+      status: d.status,
+      attempts: d.attempts,
+      nextAttemptAt: d.status === 'pending' ? d.next_attempt_at : null,
+      deliveredAt: d.delivered_at,
+      lastError: d.last_error,
+    })),
+    attempts: arows.map((a) => ({
+      id: a.id,
+      deliveryId: a.delivery_id,
+      eventId: a.event_id,
+      eventType: a.event_type,
+      webhookId: a.webhook_id,
+      reference: a.reference,
+      attempt: a.attempt,
+      at: a.at,
+      source: { environment: a.source_environment, hostname: a.source_hostname, address: a.source_address },
+      request: { method: 'POST', url: a.url, headers: JSON.parse(a.request_headers) as Record<string, string>, body: a.payload },
+      response: a.status_code === null ? null : { status: a.status_code, body: a.response_body },
+      latencyMs: a.latency_ms,
+      error: a.error,
+    })),
+  };
+}
+
 const RequestServer = Type.Object({ hostname: Type.String(), address: Type.String({ description: 'Loopback address deliveries bind as their source' }) });
 const RequestServers = Type.Object({
   home: Environment,
@@ -92,35 +138,17 @@ export const deliveryControl = (ctx: AppContext): FastifyPluginAsyncTypebox => a
     });
     const last = arows.at(-1);
     return {
-      deliveries: drows.map((d) => ({
-        id: d.id,
-        eventId: d.event_id,
-        eventType: d.event_type,
-        webhookId: d.webhook_id,
-        reference: d.reference,
-        status: d.status,
-        attempts: d.attempts,
-        nextAttemptAt: d.status === 'pending' ? d.next_attempt_at : null,
-        deliveredAt: d.delivered_at,
-        lastError: d.last_error,
-      })),
-      attempts: arows.map((a) => ({
-        id: a.id,
-        deliveryId: a.delivery_id,
-        eventId: a.event_id,
-        eventType: a.event_type,
-        webhookId: a.webhook_id,
-        reference: a.reference,
-        attempt: a.attempt,
-        at: a.at,
-        source: { environment: a.source_environment, hostname: a.source_hostname, address: a.source_address },
-        request: { method: 'POST', url: a.url, headers: JSON.parse(a.request_headers) as Record<string, string>, body: a.payload },
-        response: a.status_code === null ? null : { status: a.status_code, body: a.response_body },
-        latencyMs: a.latency_ms,
-        error: a.error,
-      })),
+      ...deliveryLogView(drows, arows),
       cursor: last ? `${last.at}|${last.id}` : (after ?? null),
     };
+  });
+
+  app.post('/deliveries/:id/replay', { schema: { summary: 'Send a delivery again, now (one attempt, same payload, target and signing)', params: DeliveryParams, response: { 202: ReplayView } } }, async (request, reply) => {
+    const { id } = request.params;
+    const replay = await ctx.database.commands.run((trx) => ctx.outbox.replay(trx, id, ctx.ids.uuidv7()));
+    if (replay === undefined) throw new ProblemError(problem(404, 'Not Found', `No delivery ${id}.`));
+    if (replay === 'no-target') throw new ProblemError(problem(409, 'Conflict', `Delivery ${id} was recorded before targets were kept; it cannot be sent again.`));
+    return reply.code(202).send({ id: replay.id, replayOf: id, eventId: replay.event_id, eventType: replay.event_type, webhookId: replay.webhook_id, reference: replay.reference, url: replay.target_url });
   });
 
   const serversView = () => ({

@@ -134,9 +134,34 @@ describe('settlements in the portal, once a module provides them', () => {
       await withReports.close();
     }
     // Without such a module the page says so, and lists nothing.
+    const without = await startTestEmulator({ modules: MODULES.filter((m) => m.name !== 'settlements') });
+    try {
+      const start = await fetch(`${without.url}/portal/login`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'phoneNumber=4791234567' });
+      const cookie = start.headers.get('set-cookie')!.split(';')[0]!;
+      await fetch(`${without.url}/portal/login/bankid`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded', cookie }, body: 'decision=confirm' });
+      const none = await (await fetch(`${without.url}/portal/settlements`, { headers: { cookie } })).text();
+      expect(none).toContain('No settlements in this build');
+      expect(none).not.toContain('download=');
+    } finally {
+      await without.close();
+    }
+  });
+
+  it('the settlements module lists a sales unit\'s real settlements, each file downloadable', async () => {
     const kari = await signIn('4791234567');
-    const none = await (await fetch(`${emu.url}/portal/settlements`, { headers: { cookie: kari } })).text();
-    expect(none).toContain('No settlements in this build');
-    expect(none).not.toContain('download=');
+    const msn = emu.merchant.msn;
+    const empty = await (await fetch(`${emu.url}/portal/settlements`, { headers: { cookie: kari } })).text();
+    expect(empty).toContain('No settlements yet.');
+    const booked = await http(`${emu.url}/devkit/v1/settlements/units/${msn}/transactions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'capture', amount: 123_400 }) });
+    expect(booked.status, booked.text).toBe(201);
+    expect((await http(`${emu.url}/devkit/v1/clock/advance`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ duration: '3d' }) })).status).toBe(200);
+    await expect.poll(async () => (await http(`${emu.url}/devkit/v1/settlements/units/${msn}/settlements`)).body.settlements?.length ?? 0).toBeGreaterThan(0);
+    const page = await (await fetch(`${emu.url}/portal/settlements`, { headers: { cookie: kari } })).text();
+    const href = /href="(\/devkit\/v1\/settlements\/units\/\d+\/settlements\/\d+\/report\.xml)"/.exec(page)?.[1];
+    expect(href, page).toBeTruthy();
+    expect(page).toMatch(/report\.pdf/);
+    const xml = await fetch(`${emu.url}${href}`);
+    expect(xml.status).toBe(200);
+    expect(await xml.text()).toContain('<SettlementReport');
   });
 });
