@@ -1,8 +1,8 @@
 /**
  * Dates of the Recurring calendar, pure: Oslo calendar dates (`YYYY-MM-DD`), the batch times at
  * which due charges are attempted, and interval arithmetic. Due dates are Norwegian dates; the
- * processing batches run at the documented 07:00 UTC (08:00 or 09:00 in Oslo), once a day, which
- * always falls on the same Oslo date.
+ * processing batches run at the documented 07:00 and 15:00 UTC (08:00/09:00 and 16:00/17:00 in
+ * Oslo), which always fall on the same Oslo date.
  */
 
 const DAY_MS = 86_400_000;
@@ -68,11 +68,27 @@ export function addPeriod(date: string, unit: Unit, count: number): string {
   }
 }
 
-/** The documented batch hour: due charges are attempted at 07:00 UTC. */
-export const ATTEMPT_HOUR_UTC = 7;
+/**
+ * The documented batch runs (reference A4.5): 07:00 and 15:00 UTC every day. The 07:00 run
+ * attempts the day's charges; the 15:00 run takes again the ones whose morning attempt failed when
+ * the cause has gone since (funds back, a higher max amount). Both fall on the same Oslo date.
+ */
+export const MORNING_RUN_HOUR_UTC = 7;
+export const AFTERNOON_RUN_HOUR_UTC = 15;
+/** "Processing takes about an hour": a charge is PROCESSING this long after its run picks it up. */
+export const PROCESSING_MS = 3_600_000;
 
-/** When attempt `n` (0: the due date itself, then one a day for retryDays) of a charge runs. */
-export const attemptAt = (due: string, n: number): string => `${addDays(due, n)}T0${ATTEMPT_HOUR_UTC}:00:00.000Z`;
+/** The 07:00 UTC run on day `n` of a charge's window (0: its due date, then one a day for retryDays). */
+export const attemptAt = (due: string, n: number): string => `${addDays(due, n)}T0${MORNING_RUN_HOUR_UTC}:00:00.000Z`;
+
+/** The 15:00 UTC run on the same date as an instant. */
+export const afternoonRunOf = (at: string): string => `${at.slice(0, 10)}T${AFTERNOON_RUN_HOUR_UTC}:00:00.000Z`;
+
+/** Whether an instant is the afternoon run (or later that day). */
+export const isAfternoon = (at: string): boolean => Number(at.slice(11, 13)) >= AFTERNOON_RUN_HOUR_UTC;
+
+/** An instant `ms` later, as the calendar writes instants. */
+export const later = (at: string, ms: number): string => new Date(Date.parse(at) + ms).toISOString();
 
 /** A charge shows up in the app (PENDING → DUE) this many days before its due date (R-GUIDE). */
 export const DUE_WINDOW_DAYS = 35;

@@ -5,7 +5,7 @@
  * state and the events, or a refusal. No I/O, no clock: `now` is given.
  */
 import { TEST_AMOUNTS } from '../../platform/test-amounts.js';
-import { addPeriod, attemptAt, daysBetween, dueBounds, intervalText, isDate, kroner, osloDate, shortDate, visibleAt, type Unit } from './calendar.js';
+import { addDays, addPeriod, afternoonRunOf, attemptAt, daysBetween, dueBounds, intervalText, isAfternoon, isDate, kroner, later, osloDate, PROCESSING_MS, shortDate, visibleAt, type Unit } from './calendar.js';
 import { recurringErrors as E, type RecurringProblem } from './errors.js';
 import type { CampaignRequest, ChargeEvent, CreateChargeRequest, DraftAgreementRequest, FAILURE_REASONS, PatchAgreementRequest, TimePeriod } from './schemas.js';
 
@@ -97,7 +97,7 @@ export interface Charge {
 /** What happened, for webhooks: `recurring.<type>.v1`. */
 export type EventName =
   | 'agreement-activated' | 'agreement-rejected' | 'agreement-stopped' | 'agreement-expired'
-  | 'charge-reserved' | 'charge-captured' | 'charge-canceled' | 'charge-failed' | 'charge-refunded';
+  | 'charge-reserved' | 'charge-captured' | 'charge-canceled' | 'charge-failed' | 'charge-refunded' | 'charge-creation-failed';
 
 export interface DomainEvent {
   name: EventName;
@@ -352,9 +352,9 @@ export function accept(a: Agreement, initial: Charge | undefined, input: AcceptI
   return { ok: true, agreement, initialCharge: charged, events };
 }
 
-/** A charge that can still take money is cancelled (agreement stopped, rejected or expired); others are left as they are. */
+/** A charge that can still take money is cancelled (agreement stopped, rejected or expired; an attempt under way is abandoned); others are left as they are. */
 export function cancelOpen(c: Charge, at: string, actor: Actor, key: string): { charge: Charge; events: DomainEvent[] } {
-  if (c.status !== 'PENDING' && c.status !== 'DUE' && c.status !== 'RESERVED') return { charge: c, events: [] };
+  if (c.status !== 'PENDING' && c.status !== 'DUE' && c.status !== 'PROCESSING' && c.status !== 'RESERVED') return { charge: c, events: [] };
   const left = c.amount - c.captured;
   const charge: Charge = { ...c, status: 'CANCELLED', cancelled: c.cancelled + left, nextAt: null, history: [...c.history, { occurred: at, event: 'CANCEL', amount: left, idempotencyKey: key, success: true }] };
   return { charge, events: [{ name: 'charge-canceled', at, actor, charge }] };
@@ -492,20 +492,64 @@ export function createCharge(a: Agreement, input: CreateChargeInput, now: Date):
   return { ok: true, charge, events: [] };
 }
 
+/** The failure an attempt on a charge meets now: the agreement must be ACTIVE; test amounts, funds and (VARIABLE) the user's max amount apply. */
+function chargeFailure(c: Charge, a: Agreement | undefined, payer: Payer): FailureReason | undefined {
+  if (!a || a.status !== 'ACTIVE') return 'non_technical_error';
+  return attemptFailure(c.amount, payer, true, a.pricing.type === 'VARIABLE' ? a.pricing.maxAmount : undefined);
+}
+
+/** The test amount 2.01 kr: "unknown result for 1 h" (reference part C). Its attempt stays PROCESSING that hour longer (the spec's enum has no UNKNOWN), then fails with technical_error. */
+const UNKNOWN_RESULT_AMOUNT = 201;
+const processingTime = (c: Charge) => (c.amount === UNKNOWN_RESULT_AMOUNT ? 2 * PROCESSING_MS : PROCESSING_MS);
+
+/** After a partial capture, the rest of the reservation is released automatically (R-GUIDE: "after a few days"): at 00:00 UTC this many days after the first capture. */
+export const PARTIAL_RELEASE_DAYS = 7;
+export const releaseAt = (capturedAt: string): string => `${addDays(capturedAt.slice(0, 10), PARTIAL_RELEASE_DAYS)}T00:00:00.000Z`;
+
 /**
- * One step of the calendar on a charge, at `charge.nextAt`: PENDING becomes DUE; a DUE charge is
- * attempted — taken (CHARGED / RESERVED) or, failing, tried again the next day until retryDays are
- * used up, then FAILED. Events carry the step's own instant, so a clock jump of months replays
- * the calendar exactly as it would have run.
+ * One step of the calendar on a charge, at `charge.nextAt` (reference A4.3, A4.5):
+ *  - PENDING becomes DUE (35 days before the due date);
+ *  - a DUE charge is picked up by the 07:00 UTC run of a day of its window and is PROCESSING for
+ *    an hour (two for the test amount 2.01 kr, whose result is unknown meanwhile);
+ *  - the result: taken (CHARGED / RESERVED), or a failed attempt (`FAIL`). After a failed morning
+ *    attempt the 15:00 UTC run takes the charge again if the cause has gone (no second attempt
+ *    otherwise: retries are once a day); then the next day's 07:00 run, until retryDays are used
+ *    up: FAILED;
+ *  - a PARTIALLY_CAPTURED charge's rest is released (PARTIAL_RELEASE_DAYS after the first capture).
+ * Events carry the step's own instant, so a clock jump of months replays the calendar exactly as
+ * it would have run.
  */
 export function processStep(c: Charge, a: Agreement | undefined, payer: Payer, transactionId: string): { charge: Charge; events: DomainEvent[] } {
   const at = c.nextAt;
   if (at === null) return { charge: c, events: [] };
   if (c.status === 'PENDING') return { charge: { ...c, status: 'DUE', nextAt: attemptAt(c.due, 0) }, events: [] };
-  if (c.status !== 'DUE') return { charge: { ...c, nextAt: null }, events: [] };
+  if (c.status === 'PARTIALLY_CAPTURED') {
+    const left = c.reserved - c.captured - c.cancelled;
+    const charge: Charge = { ...c, status: 'CHARGED', cancelled: c.cancelled + left, nextAt: null, history: [...c.history, { occurred: at, event: 'CANCEL', amount: left, idempotencyKey: processKey(c), success: true }] };
+    return { charge, events: [{ name: 'charge-canceled', at, actor: 'ADMIN', charge }] };
+  }
+  const day = daysBetween(c.due, at.slice(0, 10));
+  if (c.status === 'DUE') {
+    if (isAfternoon(at)) {
+      // The afternoon run: only a charge whose morning failure has been fixed since is attempted.
+      const failure = chargeFailure(c, a, payer);
+      if (failure !== undefined) {
+        if (day < c.retryDays) return { charge: { ...c, nextAt: attemptAt(c.due, day + 1) }, events: [] };
+        const charge: Charge = { ...c, status: 'FAILED', nextAt: null, failureReason: failure, failureDescription: FAILURE_DESCRIPTIONS[failure] };
+        return { charge, events: [{ name: 'charge-failed', at, actor: 'ADMIN', charge }] };
+      }
+    }
+    return { charge: { ...c, status: 'PROCESSING', nextAt: later(at, processingTime(c)) }, events: [] };
+  }
+  if (c.status !== 'PROCESSING') return { charge: { ...c, nextAt: null }, events: [] };
+  return settle(c, a, payer, transactionId, at);
+}
+
+/** The result of an attempt at `at`: taken, or a failed attempt (then the afternoon run, the next day, or FAILED). */
+function settle(c: Charge, a: Agreement | undefined, payer: Payer, transactionId: string, at: string): { charge: Charge; events: DomainEvent[] } {
+  const day = daysBetween(c.due, at.slice(0, 10));
   const key = processKey(c);
-  const failure: FailureReason | undefined =
-    !a || a.status !== 'ACTIVE' ? 'non_technical_error' : attemptFailure(c.amount, payer, true, a.pricing.type === 'VARIABLE' ? a.pricing.maxAmount : undefined);
+  const failure = chargeFailure(c, a, payer) ?? (c.amount === UNKNOWN_RESULT_AMOUNT ? 'technical_error' : undefined);
   if (failure === undefined) {
     const charge: Charge =
       c.transactionType === 'DIRECT_CAPTURE'
@@ -515,9 +559,63 @@ export function processStep(c: Charge, a: Agreement | undefined, payer: Payer, t
   }
   const attempts = c.attempts + 1;
   const history = [...c.history, { occurred: at, event: 'FAIL' as const, amount: c.amount, idempotencyKey: key, success: false }];
-  if (attempts <= c.retryDays) return { charge: { ...c, attempts, history, nextAt: attemptAt(c.due, attempts) }, events: [] };
+  // A morning attempt failed: the afternoon run looks again. An afternoon one: the next day, if the window has one.
+  if (!isAfternoon(at)) return { charge: { ...c, status: 'DUE', attempts, history, nextAt: afternoonRunOf(at) }, events: [] };
+  if (day < c.retryDays) return { charge: { ...c, status: 'DUE', attempts, history, nextAt: attemptAt(c.due, day + 1) }, events: [] };
   const charge: Charge = { ...c, status: 'FAILED', attempts, history, nextAt: null, failureReason: failure, failureDescription: FAILURE_DESCRIPTIONS[failure] };
   return { charge, events: [{ name: 'charge-failed', at, actor: 'ADMIN', charge }] };
+}
+
+/**
+ * The calendar's steps on a charge up to `now` that follow one another without anything in between:
+ * a run's pickup (PROCESSING) and its result. After a clock jump the hour of processing has passed
+ * already, and one write does both (the result is what the hour would have given).
+ */
+export function processUntil(c: Charge, a: Agreement | undefined, payer: Payer, transactionId: string, now: string): { charge: Charge; events: DomainEvent[] } {
+  if (c.status === 'DUE' && c.nextAt !== null) {
+    const resultAt = later(c.nextAt, processingTime(c));
+    // Picked up (the afternoon run only after a fix) and its result owed too: settled from the charge as it is, no PROCESSING copy in between.
+    if (resultAt <= now && (!isAfternoon(c.nextAt) || chargeFailure(c, a, payer) === undefined)) return settle(c, a, payer, transactionId, resultAt);
+  }
+  return processStep(c, a, payer, transactionId);
+}
+
+/**
+ * An item of the batch endpoint that passed validation but could not be created (no such
+ * agreement, not ACTIVE, orderId taken): the batch answered it as valid (202), so the merchant
+ * learns of it by the `charge-creation-failed` event. Its charge is the one asked for, never stored.
+ */
+export function chargeCreationFailed(msn: string, agreementId: string, agreementExternalId: string | undefined, r: CreateChargeRequest & { orderId: string }, detail: string, now: Date): DomainEvent {
+  const at = now.toISOString();
+  const charge: Charge = {
+    msn,
+    id: r.orderId,
+    agreementId,
+    externalId: r.externalId ?? null,
+    externalAgreementId: agreementExternalId ?? null,
+    amount: r.amount,
+    currency: 'NOK',
+    description: r.description,
+    due: r.due ?? '',
+    retryDays: r.retryDays ?? 0,
+    status: 'FAILED',
+    type: r.type === 'UNSCHEDULED' ? 'UNSCHEDULED' : 'RECURRING',
+    transactionType: r.transactionType,
+    transactionId: null,
+    failureReason: null,
+    failureDescription: detail,
+    reserved: 0,
+    captured: 0,
+    refunded: 0,
+    cancelled: 0,
+    history: [],
+    created: at,
+    reservedAt: null,
+    capturedAt: null,
+    attempts: 0,
+    nextAt: null,
+  };
+  return { name: 'charge-creation-failed', at, actor: 'MERCHANT', charge };
 }
 
 /** The merchant cancels (DELETE): PENDING, DUE, RESERVED → CANCELLED; PARTIALLY_CAPTURED → CHARGED, the rest released. */
@@ -525,9 +623,11 @@ export function cancelCharge(c: Charge, key: string, now: Date): Result<{ charge
   const at = now.toISOString();
   // The initial charge of a draft is taken or dropped with the agreement (accept, reject, expire, stop).
   if (c.type === 'INITIAL' && c.status === 'PENDING') return refuse(E.cannotCancel('PENDING (the initial charge of an agreement the user has not answered: stop the agreement instead)'));
+  // The money is being taken right now: its result comes within the hour.
+  if (c.status === 'PROCESSING') return refuse(E.cannotCancel('PROCESSING (an attempt is under way; try again once it has a result)'));
   if (c.status === 'PARTIALLY_CAPTURED') {
     const left = c.reserved - c.captured;
-    const charge: Charge = { ...c, status: 'CHARGED', cancelled: c.cancelled + left, history: [...c.history, { occurred: at, event: 'CANCEL', amount: left, idempotencyKey: key, success: true }] };
+    const charge: Charge = { ...c, status: 'CHARGED', cancelled: c.cancelled + left, nextAt: null, history: [...c.history, { occurred: at, event: 'CANCEL', amount: left, idempotencyKey: key, success: true }] };
     return { ok: true, charge, events: [{ name: 'charge-canceled', at, actor: 'MERCHANT', charge }] };
   }
   const done = cancelOpen(c, at, 'MERCHANT', key);
@@ -543,12 +643,16 @@ export function captureCharge(c: Charge, amount: number, key: string, transactio
   if (amount > left) return refuse(E.captureTooHigh(amount, left));
   const at = now.toISOString();
   const captured = c.captured + amount;
+  const partial = captured < c.reserved;
+  const capturedAt = c.capturedAt ?? at;
   const charge: Charge = {
     ...c,
-    status: captured === c.reserved ? 'CHARGED' : 'PARTIALLY_CAPTURED',
+    status: partial ? 'PARTIALLY_CAPTURED' : 'CHARGED',
     captured,
     transactionId: c.transactionId ?? transactionId,
-    capturedAt: c.capturedAt ?? at,
+    capturedAt,
+    // The rest of a partial capture is released by the calendar a few days on.
+    nextAt: partial ? releaseAt(capturedAt) : null,
     history: [...c.history, { occurred: at, event: 'CAPTURE', amount, idempotencyKey: key, success: true }],
   };
   return { ok: true, charge, events: [{ name: 'charge-captured', at, actor: 'MERCHANT', charge }] };

@@ -12,6 +12,7 @@ const DESCRIPTIONS: Record<EventName, string> = {
   'charge-canceled': 'A charge was cancelled (by the merchant, or because its agreement stopped or expired)',
   'charge-failed': 'A charge failed: every attempt until due + retryDays failed (failureReason says why)',
   'charge-refunded': 'The merchant refunded (part of) a charge',
+  'charge-creation-failed': 'A charge of the batch endpoint was accepted (202) but could not be created: no such agreement, not ACTIVE, or its orderId taken (failureDescription says why)',
 };
 
 export const recurringEventType = (name: EventName) => `recurring.${name}.v1`;
@@ -40,6 +41,8 @@ export function webhookPayload(a: Pick<Agreement, 'msn' | 'id' | 'externalId'>, 
     amountRefunded: c.refunded,
     failureReason: c.failureReason,
     transactionId: c.transactionId,
+    // A charge that was never created: why (the batch answered it as valid).
+    ...(e.name === 'charge-creation-failed' ? { failureDescription: c.failureDescription } : {}),
   };
 }
 

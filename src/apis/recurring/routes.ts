@@ -25,6 +25,7 @@ import {
   ListChargesQuery,
   ListHeaders,
   ModifyChargeRequest,
+  OrderId,
   PatchAgreementRequest,
   RecurringErrorBody,
   RecurringHeaders,
@@ -43,7 +44,8 @@ function idempotencyKey(request: FastifyRequest): string {
 
 /** One item of the batch endpoint: a charge with its agreement and (required here) its orderId. */
 const BatchItem = TypeCompiler.Compile(
-  Type.Object({ ...CreateChargeRequest.properties, agreementId: Type.String({ minLength: 1, maxLength: 64 }), orderId: CreateChargeRequest.properties.orderId }, { additionalProperties: false }),
+  // orderId is required here (it names the charge in validCharges and in charge-creation-failed).
+  Type.Object({ ...CreateChargeRequest.properties, agreementId: Type.String({ minLength: 1, maxLength: 64 }), orderId: OrderId }, { additionalProperties: false }),
 );
 const checkItem = (item: unknown): string[] => (BatchItem.Check(item) ? [] : [...BatchItem.Errors(item)].slice(0, 10).map((e) => `${e.path.slice(1).replace(/\//g, '.') || 'item'}: ${e.message}`));
 

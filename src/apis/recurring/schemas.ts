@@ -155,6 +155,8 @@ export const AgreementParams = Type.Object({ agreementId: Type.String({ minLengt
 export const ChargeParams = Type.Object({ agreementId: Type.String({ minLength: 1, maxLength: 64 }), chargeId: Type.String({ minLength: 1, maxLength: 64 }) });
 export const ChargeIdParams = Type.Object({ chargeId: Type.String({ minLength: 1, maxLength: 64 }) });
 
+/** A merchant's charge id: becomes the chargeId. */
+export const OrderId = Type.String({ minLength: 1, maxLength: 50, pattern: '^[a-zA-Z0-9-]+$' });
 const Due = Type.String({ maxLength: 10, description: 'YYYY-MM-DD' });
 export const CreateChargeRequest = Type.Object({
   amount: Type.Integer({ minimum: 100, maximum: 2_000_000_000 }),
@@ -162,7 +164,7 @@ export const CreateChargeRequest = Type.Object({
   description: Text(45),
   due: Type.Optional(Due),
   retryDays: Type.Optional(Type.Integer({ minimum: 0, maximum: 14 })),
-  orderId: Type.Optional(Type.String({ minLength: 1, maxLength: 50, pattern: '^[a-zA-Z0-9-]+$' })),
+  orderId: Type.Optional(OrderId),
   externalId: Type.Optional(ExternalId),
   // SDK 2024: UNSCHEDULED charges need no due date or retry days.
   type: Type.Optional(StringEnum(['RECURRING', 'UNSCHEDULED'] as const)),

@@ -64,15 +64,50 @@ const INSERT_AGREEMENT = prepared(
   'insert into recurring_agreements (msn, id, status, created_at, expires_at, token, phone_number, version, document) values (?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict do nothing',
 );
 const UPDATE_AGREEMENT = prepared('update recurring_agreements set status = ?, phone_number = ?, version = ?, document = ? where msn = ? and id = ? and version = ?');
-const LOAD_CHARGE = prepared<{ document: string; version: number }>('select document, version from recurring_charges where msn = ? and id = ?');
+const CHARGE_ROW = 'msn, id, agreement_id, due, status, next_at, created_at, document, version';
+const LOAD_CHARGE = prepared<ChargeRow>(`select ${CHARGE_ROW} from recurring_charges where msn = ? and id = ?`);
 const INSERT_CHARGE = prepared('insert into recurring_charges (msn, due, id, agreement_id, status, next_at, created_at, version, document) values (?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict do nothing');
 // By the whole key (msn, due, id): the row is found in its clustered place, not through the id index.
 const UPDATE_CHARGE = prepared('update recurring_charges set status = ?, next_at = ?, version = ?, document = ? where msn = ? and due = ? and id = ? and version = ?');
-const AGREEMENT_CHARGES = prepared<{ document: string; version: number }>('select document, version from recurring_charges where msn = ? and agreement_id = ? order by created_at, id');
+const AGREEMENT_CHARGES = prepared<ChargeRow>(`select ${CHARGE_ROW} from recurring_charges where msn = ? and agreement_id = ? order by created_at, id`);
 const FIRST_DUE = prepared<{ next_at: string | null }>('select min(next_at) as next_at from recurring_charges where next_at <= ?');
-const DUE_AT = prepared<{ document: string; version: number }>('select document, version from recurring_charges where next_at = ? order by msn, due, id limit ?');
+const DUE_AT = prepared<ChargeRow>(`select ${CHARGE_ROW} from recurring_charges where next_at = ? order by msn, due, id limit ?`);
 
 const parse = <T>(row: { document: string; version: number } | undefined): Stored<T> | undefined => row && { value: JSON.parse(row.document) as T, version: row.version };
+
+/**
+ * A charge row: the columns the queries need, and the document holds the rest — not the columns
+ * again, and no null field (a charge has a dozen, most null for most of its life). Half the bytes
+ * of the whole object: less to stringify on every write, and rows small enough that the
+ * due-clustered table splits its pages far less often under random inserts.
+ */
+type ChargeRow = Pick<RecurringChargesTable, 'msn' | 'id' | 'agreement_id' | 'due' | 'status' | 'next_at' | 'created_at' | 'document' | 'version'>;
+const NULLABLE: ReadonlyArray<keyof Charge> = ['externalId', 'externalAgreementId', 'transactionId', 'failureReason', 'failureDescription', 'reservedAt', 'capturedAt'];
+const IN_COLUMNS = new Set<string>(['msn', 'id', 'agreementId', 'due', 'status', 'nextAt', 'created']);
+
+export function chargeDocument(c: Charge): string {
+  const rest: Record<string, unknown> = {};
+  for (const key in c) {
+    const v = c[key as keyof Charge];
+    if (v !== null && !IN_COLUMNS.has(key)) rest[key] = v;
+  }
+  return JSON.stringify(rest);
+}
+
+function chargeOf(row: ChargeRow | undefined): Stored<Charge> | undefined {
+  if (!row) return undefined;
+  const c = JSON.parse(row.document) as Charge;
+  for (const key of NULLABLE) if (c[key] === undefined) (c as unknown as Record<string, unknown>)[key] = null;
+  // Rows written before the document dropped its columns carry them too: the columns win (the same values).
+  c.msn = row.msn;
+  c.id = row.id;
+  c.agreementId = row.agreement_id;
+  c.due = row.due;
+  c.status = row.status as ChargeStatus;
+  c.nextAt = row.next_at;
+  c.created = row.created_at;
+  return { value: c, version: row.version };
+}
 
 export const agreementStore = {
   async load(db: Db, msn: string, id: string): Promise<Stored<Agreement> | undefined> {
@@ -132,24 +167,24 @@ export const agreementStore = {
 
 export const chargeStore = {
   async load(db: Db, msn: string, id: string): Promise<Stored<Charge> | undefined> {
-    return parse<Charge>(await LOAD_CHARGE.first(db, [msn, id]));
+    return chargeOf(await LOAD_CHARGE.first(db, [msn, id]));
   },
 
   async insert(trx: Transaction<Database>, c: Charge): Promise<boolean> {
-    return (await INSERT_CHARGE.run(trx, [c.msn, c.due, c.id, c.agreementId, c.status, c.nextAt, c.created, c.history.length, JSON.stringify(c)])) === 1;
+    return (await INSERT_CHARGE.run(trx, [c.msn, c.due, c.id, c.agreementId, c.status, c.nextAt, c.created, c.history.length, chargeDocument(c)])) === 1;
   },
 
   /** The version is the length of the charge's history: the seq of its next event. */
   async update(trx: Transaction<Database>, before: Stored<Charge>, c: Charge): Promise<Stored<Charge>> {
     const version = Math.max(before.version + 1, c.history.length);
-    const n = await UPDATE_CHARGE.run(trx, [c.status, c.nextAt, version, JSON.stringify(c), c.msn, c.due, c.id, before.version]);
+    const n = await UPDATE_CHARGE.run(trx, [c.status, c.nextAt, version, chargeDocument(c), c.msn, c.due, c.id, before.version]);
     if (n !== 1) throw new ConcurrentUpdate('recurring charge', `${c.msn}/${c.id}`);
     return { value: c, version };
   },
 
   async ofAgreement(db: Db, msn: string, agreementId: string, status?: ChargeStatus): Promise<Array<Stored<Charge>>> {
     const rows = await AGREEMENT_CHARGES.all(db, [msn, agreementId]);
-    const all = rows.map((r) => parse<Charge>(r)!);
+    const all = rows.map((r) => chargeOf(r)!);
     return status === undefined ? all : all.filter((c) => c.value.status === status);
   },
 
@@ -160,7 +195,7 @@ export const chargeStore = {
 
   /** Up to `limit` charges the calendar owes something at exactly `at`, in a fixed order. */
   async dueAt(db: Db, at: string, limit: number): Promise<Array<Stored<Charge>>> {
-    return (await DUE_AT.all(db, [at, limit])).map((r) => parse<Charge>(r)!);
+    return (await DUE_AT.all(db, [at, limit])).map((r) => chargeOf(r)!);
   },
 };
 

@@ -36,6 +36,18 @@ describe('Recurring charges', () => {
     expect((await emu.call('GET', `${base('agr_nosuch1')}`)).status).toBe(404);
   });
 
+  it('generates ids as the real ones look (chr- and agr_ + 7 alphanumerics) that sort in the order they were made', async () => {
+    const a = await activeAgreement(emu);
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i += 1) {
+      ids.push((await createCharge(emu, a, {})).body.chargeId);
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    for (const id of ids) expect(id).toMatch(/^chr-[0-9A-Za-z]{7}$/);
+    expect([...ids].sort()).toEqual(ids);
+    expect(a).toMatch(/^agr_[0-9A-Za-z]{7}$/);
+  });
+
   it('is PENDING until 35 days before its due date', async () => {
     const a = await activeAgreement(emu);
     const far = await createCharge(emu, a, { due: dateIn(emu, 60) });
@@ -96,7 +108,7 @@ describe('Recurring charges', () => {
     expect((await charge(emu, a, due)).status).toBe('CANCELLED');
   });
 
-  it('creates several charges at once: valid ones listed by id, invalid ones with their errors', async () => {
+  it('creates several charges at once: invalid ones with their errors; valid ones listed by id, created, or failing later (no such agreement)', async () => {
     const a = await activeAgreement(emu);
     const item = (orderId: string, extra: Record<string, unknown> = {}) => ({ agreementId: a, orderId, amount: 2500, transactionType: 'DIRECT_CAPTURE', description: 'Batch', due: dateIn(emu, 5), retryDays: 1, ...extra });
     const stamp = Date.now();
@@ -105,10 +117,16 @@ describe('Recurring charges', () => {
       body: [item(`b1-${stamp}`), item(`b2-${stamp}`, { amount: 50 }), item(`b3-${stamp}`, { agreementId: 'agr_nosuch1' }), item(`b4-${stamp}`)],
     });
     expect(r.status).toBe(202);
-    expect(r.body.validCharges).toEqual([`b1-${stamp}`, `b4-${stamp}`]);
-    expect(r.body.invalidCharges.map((x: { chargeBatchItemDto: { orderId: string } }) => x.chargeBatchItemDto.orderId)).toEqual([`b2-${stamp}`, `b3-${stamp}`]);
+    // b3's agreement does not exist: valid as a request, not created (charge-creation-failed, events.test.ts).
+    expect(r.body.validCharges).toEqual([`b1-${stamp}`, `b3-${stamp}`, `b4-${stamp}`]);
+    expect(r.body.invalidCharges.map((x: { chargeBatchItemDto: { orderId: string } }) => x.chargeBatchItemDto.orderId)).toEqual([`b2-${stamp}`]);
     expect(r.body.invalidCharges[0].errors[0]).toMatch(/amount/);
     expect((await emu.call('GET', base(a))).body).toHaveLength(2);
+    expect((await emu.call('GET', `/recurring/v3/charges/b3-${stamp}`)).status).toBe(404);
+    // Rules checked without the agreement's state are validation too: a due date too far ahead, a missing orderId.
+    const late = await emu.call('POST', '/recurring/v3/agreements/charges', { idempotencyKey: newKey(), body: [item(`b5-${stamp}`, { due: dateIn(emu, 900) }), item(`b6-${stamp}`, { orderId: undefined })] });
+    expect(late.body.validCharges).toEqual([]);
+    expect(late.body.invalidCharges.map((x: { errors: string[] }) => x.errors[0])).toEqual([expect.stringMatching(/due/i), expect.stringMatching(/orderId/)]);
   });
 
   it('replays a capture with the same Idempotency-Key instead of capturing twice', async () => {

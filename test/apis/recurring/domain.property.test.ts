@@ -10,14 +10,18 @@
  *  - captured ≤ reserved ≤ amount, captured + cancelled ≤ amount, refunded ≤ captured; nothing negative;
  *  - no charge on a stopped agreement: none is created, and none takes money after the stop;
  *  - one charge per due date: the calendar takes each charge at most once, on a day from its due
- *    date to due + retryDays, at the batch hour; a charge that failed took nothing;
+ *    date to due + retryDays, an hour after the 07:00 or 15:00 UTC run; a charge that failed took
+ *    nothing; at most one attempt a day, a second one only in the afternoon after a fix;
+ *  - a PROCESSING charge has taken nothing; a partial capture's rest is due for release; after the
+ *    calendar ran, nothing it owed is left behind; a pickup and its result in one go (after a
+ *    jump) give what the two steps give;
  *  - statuses agree with the sums (CHARGED ⇒ captured > 0, REFUNDED ⇒ refunded = captured, FAILED ⇒ a reason);
  *  - an agreement leaves PENDING at most once; STOPPED and EXPIRED are final;
  *  - refused commands change nothing (inputs are frozen).
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { attemptAt } from '../../../src/apis/recurring/calendar.js';
+import { PROCESSING_MS } from '../../../src/apis/recurring/calendar.js';
 import {
   accept,
   cancelCharge,
@@ -28,6 +32,8 @@ import {
   expire,
   processKey,
   processStep,
+  processUntil,
+  releaseAt,
   refundCharge,
   reject,
   stop,
@@ -83,7 +89,8 @@ function check(agreement: Agreement, charges: Charge[]) {
       const day = Math.round((Date.parse(taken[0].occurred.slice(0, 10)) - Date.parse(c.due)) / DAY);
       expect(day).toBeGreaterThanOrEqual(0);
       expect(day).toBeLessThanOrEqual(c.retryDays);
-      expect(taken[0].occurred).toBe(attemptAt(c.due, day));
+      // The result of the 07:00 or 15:00 UTC run, an hour of processing later.
+      expect([`${taken[0].occurred.slice(0, 10)}T07:00:00.000Z`, `${taken[0].occurred.slice(0, 10)}T15:00:00.000Z`].map((run) => new Date(Date.parse(run) + PROCESSING_MS).toISOString())).toContain(taken[0].occurred);
     }
     if (agreement.stop !== null) {
       // No money is taken after the agreement stopped.
@@ -96,6 +103,16 @@ function check(agreement: Agreement, charges: Charge[]) {
       expect(c.captured + c.reserved).toBe(0);
     }
     if (c.status === 'RESERVED') expect(c.reserved).toBe(c.amount);
+    if (c.status === 'PROCESSING') expect(c.reserved + c.captured).toBe(0);
+    // Retries are once a day: a second attempt on a date only in the afternoon run (the cause fixed since the morning).
+    const fails = c.history.filter((h) => h.event === 'FAIL' && c.type !== 'INITIAL');
+    for (const [i, f] of fails.entries()) {
+      const sameDay = fails.filter((g, j) => j < i && g.occurred.slice(0, 10) === f.occurred.slice(0, 10));
+      expect(sameDay.length).toBeLessThanOrEqual(1);
+      if (sameDay.length === 1) expect(f.occurred.slice(11, 16)).toBe('16:00');
+    }
+    // A partial capture's rest is released by the calendar (or cancelled by the merchant): never left reserved for ever.
+    if (c.status === 'PARTIALLY_CAPTURED') expect(c.nextAt).toBe(releaseAt(c.capturedAt!));
   }
 }
 
@@ -170,11 +187,22 @@ describe('Recurring domain properties', () => {
               for (;;) {
                 const next = charges.filter((x) => x.nextAt !== null && Date.parse(x.nextAt) <= until).sort((a, b) => a.nextAt!.localeCompare(b.nextAt!) || a.id.localeCompare(b.id))[0];
                 if (!next) break;
-                const step = processStep(next, agreement, { exists: true, insufficientFunds: insufficient }, '1234567890');
+                // As the service runs it: a pickup and its result, when both are owed, in one go.
+                const step = processUntil(next, agreement, { exists: true, insufficientFunds: insufficient }, '1234567890', new Date(until).toISOString());
+                // …which is exactly the two steps one after the other.
+                const payer = { exists: true, insufficientFunds: insufficient };
+                const single = processStep(next, agreement, payer, '1234567890');
+                const both = single.charge.status === 'PROCESSING' && Date.parse(single.charge.nextAt!) <= until;
+                const second = both ? processStep(single.charge, agreement, payer, '1234567890') : undefined;
+                expect(step).toEqual(second ? { charge: second.charge, events: [...single.events, ...second.events] } : single);
                 expect(step.charge.nextAt === null || step.charge.nextAt > next.nextAt!).toBe(true);
                 replace(step.charge);
               }
               now = until;
+              for (const x of charges) {
+                // Nothing the calendar owes is left behind: a PROCESSING charge's result and a partial capture's release lie ahead.
+                if (x.status === 'PROCESSING' || x.status === 'PARTIALLY_CAPTURED') expect(Date.parse(x.nextAt!)).toBeGreaterThan(now);
+              }
               break;
             }
             case 'capture':

@@ -7,7 +7,7 @@ import { newKey, startTestEmulator, type TestEmulator } from '../../helpers/emul
 import { startReceiver } from '../../helpers/receiver.js';
 import { createCharge, dateIn, draft, PHONE, refreshingTokens } from './helpers.js';
 
-const TYPES = ['agreement-activated', 'agreement-rejected', 'agreement-stopped', 'agreement-expired', 'charge-reserved', 'charge-captured', 'charge-canceled', 'charge-failed', 'charge-refunded'].map((t) => `recurring.${t}.v1`);
+const TYPES = ['agreement-activated', 'agreement-rejected', 'agreement-stopped', 'agreement-expired', 'charge-reserved', 'charge-captured', 'charge-canceled', 'charge-failed', 'charge-refunded', 'charge-creation-failed'].map((t) => `recurring.${t}.v1`);
 
 let emu: TestEmulator;
 let receiver: Awaited<ReturnType<typeof startReceiver>>;
@@ -95,5 +95,30 @@ describe('Recurring webhooks and control API', () => {
     await waitFor(ok.body.agreementId, ['recurring.agreement-stopped.v1']);
     expect(eventsOf(ok.body.agreementId).find((e) => e.eventType === 'recurring.agreement-stopped.v1').actor).toBe('USER');
     expect((await control('/agreements/agr_nosuch1/accept')).status).toBe(404);
+  });
+
+  it('charge-creation-failed for a batch item accepted (202) but not created; charge-canceled by ADMIN when a partial capture\'s rest is released', async () => {
+    const d = await draft(emu, { externalId: 'ext-batch' });
+    await control(`/agreements/${d.body.agreementId}/accept`, { phoneNumber: PHONE });
+    const a = d.body.agreementId;
+    const stamp = Date.now();
+    const item = (orderId: string, extra: Record<string, unknown> = {}) => ({ agreementId: a, orderId, amount: 2500, transactionType: 'RESERVE_CAPTURE', description: 'Batch', due: dateIn(emu, 2), retryDays: 0, ...extra });
+    const taken = `ev-taken-${stamp}`;
+    const r = await emu.call('POST', '/recurring/v3/agreements/charges', { idempotencyKey: newKey(), body: [item(taken), item(taken, { amount: 2600, externalId: 'ext-dup' })] });
+    expect(r.status, r.text).toBe(202);
+    expect(r.body).toEqual({ validCharges: [taken, taken], invalidCharges: [] });
+    await waitFor(a, ['recurring.charge-creation-failed.v1']);
+    expect(eventsOf(a).find((e) => e.eventType === 'recurring.charge-creation-failed.v1')).toEqual({
+      msn: emu.merchant.msn, eventType: 'recurring.charge-creation-failed.v1', occurred: expect.any(String), agreementId: a, agreementExternalId: 'ext-batch', actor: 'MERCHANT',
+      chargeId: taken, chargeExternalId: 'ext-dup', chargeType: 'RECURRING', amount: 2600, currency: 'NOK', amountCaptured: 0, amountCanceled: 0, amountRefunded: 0, failureReason: null, transactionId: null,
+      failureDescription: expect.stringContaining(taken),
+    });
+    // The first one exists; reserved on its due date, captured in part, its rest released a week later.
+    await emu.call('POST', '/devkit/v1/clock/advance', { body: { duration: '3d' } });
+    expect((await emu.call('GET', `/recurring/v3/charges/${taken}`)).body.status).toBe('RESERVED');
+    expect((await emu.call('POST', `/recurring/v3/agreements/${a}/charges/${taken}/capture`, { idempotencyKey: newKey(), body: { amount: 1000 } })).status).toBe(204);
+    await emu.call('POST', '/devkit/v1/clock/advance', { body: { duration: '8d' } });
+    await receiver.until(() => eventsOf(a).some((e) => e.eventType === 'recurring.charge-canceled.v1' && e.chargeId === taken));
+    expect(eventsOf(a).find((e) => e.eventType === 'recurring.charge-canceled.v1')).toMatchObject({ chargeId: taken, actor: 'ADMIN', amountCaptured: 1000, amountCanceled: 1500 });
   });
 });
