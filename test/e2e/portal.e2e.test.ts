@@ -198,9 +198,11 @@ describe.skipIf(skipReason !== undefined)(`The merchant portal in Chromium${skip
     await screenshots(page, 'sales-unit');
   });
 
-  it('the settlements page says plainly when the build has no settlements module', async () => {
+  it('the settlements page lists each of the person\'s sales units with its settlement files (the settlements module is in the build)', async () => {
     await page.goto(`${emu.url}/portal/settlements`);
-    await expect.poll(() => page.getByTestId('settlements-absent').isVisible()).toBe(true);
+    await expect.poll(() => page.locator('main section.card h2').count()).toBeGreaterThan(0);
+    expect(await page.getByTestId('settlements-absent').count()).toBe(0);
+    expect(await page.locator('main').innerText()).toMatch(/MSN \d{6}/);
     expect(await axeViolations(page)).toEqual([]);
     await page.goto(`${emu.url}/portal`);
     expect(await page.locator('main').innerText()).toContain('Svensk Design AB NUF');

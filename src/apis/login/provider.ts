@@ -82,8 +82,8 @@ export function buildProvider(issuer: string, signingKeys: JWK[], cookieKeys: st
     claims: { openid: ['sub', 'msn'] },
     conformIdTokenClaims: false,
     responseTypes: ['code'],
-    // Vipps' default method is plain (reference B2): a code_challenge without a method is plain.
-    pkce: { methods: ['S256', 'plain'], required: () => false },
+    // S256 only here: Vipps' plain (its default) is turned into S256 before the provider (routes.ts).
+    pkce: { methods: ['S256'], required: () => false },
     extraParams: ['requested_flow', 'app_callback_uri', 'final_redirect_is_app'],
     features: {
       devInteractions: { enabled: false },

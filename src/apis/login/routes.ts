@@ -7,6 +7,7 @@
  * CIBA's polling interval (`slow_down`) and expiry on the emulator clock, and the login page.
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { createHash } from 'node:crypto';
 import { errors } from 'oidc-provider';
 import { decodeJwt } from 'jose';
 import { normalizePhone, formatPhone } from '../../web/format.js';
@@ -58,6 +59,23 @@ export const loginRoutes = (platform: Platform, login: LoginService): FastifyPlu
     if (uri === null || /^https?:/i.test(uri)) return encoded;
     params.set('redirect_uri', toProviderUri(uri));
     return params.toString();
+  };
+
+  /**
+   * PKCE `plain` (Vipps' default when no method is given) handed to oidc-provider as the S256 of
+   * the challenge: the verifier then passes exactly when it equals the challenge, as plain wants.
+   * oidc-provider deprecates its own `plain` (a warning on every start), so it keeps S256 only.
+   */
+  const plainAsS256 = (request: FastifyRequest) => {
+    const [path, query] = (request.raw.url ?? '').split(/\?(.*)/s, 2) as [string, string | undefined];
+    if (query === undefined) return;
+    const params = new URLSearchParams(query);
+    const challenge = params.get('code_challenge');
+    const method = params.get('code_challenge_method') ?? 'plain';
+    if (challenge === null || method !== 'plain' || !/^[A-Za-z0-9._~-]{43,128}$/.test(challenge)) return;
+    params.set('code_challenge', createHash('sha256').update(challenge).digest('base64url'));
+    params.set('code_challenge_method', 'S256');
+    request.raw.url = `${path}?${params}`;
   };
 
   const formOf = (request: FastifyRequest) => new URLSearchParams(typeof request.body === 'string' ? request.body : '');
@@ -139,6 +157,7 @@ export const loginRoutes = (platform: Platform, login: LoginService): FastifyPlu
 
   app.get(PATHS.authorization, { schema: { operationId: 'oauthAuth', summary: 'The OAuth 2.0 authorize endpoint', response: { 302: { description: 'Empty response', type: 'null' } } } }, async (request, reply) => {
     if (await vippsAuthorizeChecks(request, reply)) return reply;
+    plainAsS256(request);
     return toProvider(request, reply);
   });
   // Where oidc-provider resumes the authorization after the login page.
