@@ -5,7 +5,7 @@
  */
 import type { PaymentRequestProvider, PaymentRequestView } from '../../platform/user-inbox.js';
 import { appToAppReturn, isExpired, SCOPE_TEXT, type LoginRequest } from './domain.js';
-import { PATHS } from './provider.js';
+import { PATHS } from './paths.js';
 import { inboxKey, type LoginService } from './service.js';
 import { subjectOf } from '../../platform/consents.js';
 import type { Platform } from '../module.js';

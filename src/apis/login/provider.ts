@@ -12,16 +12,9 @@ import { errorPage } from '../../web/error-page.js';
 import { adapterClass, type AdapterDeps } from './adapter.js';
 import { BINDING_MESSAGE, consentNeeded, LOGIN_SCOPES, phoneOfLoginHint, TTL } from './domain.js';
 
-export const BASE = '/access-management-1.0/access';
-export const PATHS = {
-  discovery: `${BASE}/.well-known/openid-configuration`,
-  jwks: `${BASE}/.well-known/jwks.json`,
-  authorization: `${BASE}/oauth2/auth`,
-  token: `${BASE}/oauth2/token`,
-  login: `${BASE}/login`,
-  userinfo: '/vipps-userinfo-api/userinfo',
-  ciba: '/vipps-login-ciba/api/backchannel/authentication',
-} as const;
+import { BASE, PATHS } from './paths.js';
+
+export { BASE, PATHS } from './paths.js';
 
 /** What the provider asks the rest of the module. */
 export interface ProviderHooks extends AdapterDeps {

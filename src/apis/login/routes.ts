@@ -8,7 +8,6 @@
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { createHash } from 'node:crypto';
-import { errors } from 'oidc-provider';
 import { decodeJwt } from 'jose';
 import { normalizePhone, formatPhone } from '../../web/format.js';
 import type { Html } from '../../web/html.js';
@@ -18,7 +17,7 @@ import { appToAppProblem, AUTH_METHODS, toProviderUri, CIBA_INTERVAL, LOGIN_SCOP
 import { OAuthError, sendOAuthError } from './errors.js';
 import { loginPage, qrLinkPage, qrWaitingPage, waitingPage } from './pages.js';
 import { qrImage } from '../../web/qr.js';
-import { PATHS } from './provider.js';
+import { PATHS } from './paths.js';
 import { CibaStartResponse, JsonWebKeySet, TokenForm, TokenResponse, WellKnown } from './schemas.js';
 import type { LoginService } from './service.js';
 import { subjectOf } from '../../platform/consents.js';
@@ -253,6 +252,7 @@ export const loginRoutes = (platform: Platform, login: LoginService): FastifyPlu
         await grant.save();
         await provider.backchannelResult(pending, grant, { authTime: Math.floor(Date.now() / 1000) });
       } else {
+        const { errors } = await import('oidc-provider');
         await provider.backchannelResult(pending, new errors.AccessDenied('The user refused the login in the app.'));
       }
     }

@@ -13,7 +13,7 @@ import type { Database } from '../../db/schema.js';
 import type { TestUser } from '../../platform/test-users.js';
 import { inboxStore, type InboxKey } from '../../platform/user-inbox.js';
 import { CIBA_INTERVAL, consentNeeded, fromProviderUri, decide, redeemable, isExpired, PUBLISHED_KEYS, rotationDue, TTL, type ClientSettings, type Decision, type LoginKind, type LoginRequest } from './domain.js';
-import { buildProvider, type CibaStart } from './provider.js';
+import type { CibaStart } from './provider.js';
 import { adapterClass } from './adapter.js';
 import { resignIdToken, vippsIdTokenClaims } from './vipps-id-token.js';
 import { clientStore, keyStore, oidcStore, requestStore } from './store.js';
@@ -94,6 +94,8 @@ export class LoginService {
   async provider(): Promise<{ provider: Provider; handler: ReturnType<Provider['callback']> }> {
     if (this.built && this.built.issuer === this.issuer) return this.built;
     const keys = await this.keys();
+    // oidc-provider is loaded with the first login, not at start (about half a second of start-up).
+    const { buildProvider } = await import('./provider.js');
     const provider = buildProvider(this.issuer, keys.signing, keys.cookie, {
       database: this.platform.database,
       clock: this.platform.clock,
