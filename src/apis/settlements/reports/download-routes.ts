@@ -30,6 +30,9 @@ function disposition(fileName: string): string {
   return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(fileName)}`;
 }
 
+/** The file's bytes, in the media type of the format asked for (documented; a stream is not serialized). */
+const ReportFile = { description: 'The report file', content: Object.fromEntries([...new Set(Object.values(REPORT_MEDIA_TYPES))].map((type) => [type, { schema: { type: 'string', format: 'binary' } }])) };
+
 export const reportDownloads = (reads: ReportReads): FastifyPluginAsyncTypebox => async (app) => {
   app.get(
     '/units/:msn/settlements/:settlementId/report.:format',
@@ -38,6 +41,7 @@ export const reportDownloads = (reads: ReportReads): FastifyPluginAsyncTypebox =
         summary: 'One settlement as a report file (XML v3, XML v2, xml.zip, CSV, XLSX, PDF)',
         params: Type.Object({ msn: Type.String(), settlementId: Type.String(), format: FormatParam }),
         produces: Object.values(REPORT_MEDIA_TYPES),
+        response: { 200: ReportFile },
       },
     },
     async (request, reply) => {
@@ -61,6 +65,7 @@ export const reportDownloads = (reads: ReportReads): FastifyPluginAsyncTypebox =
         params: Type.Object({ msn: Type.String(), format: FormatParam }),
         querystring: Type.Object({ from: IsoDate, to: IsoDate }),
         produces: Object.values(REPORT_MEDIA_TYPES),
+        response: { 200: ReportFile },
       },
     },
     async (request, reply) => {

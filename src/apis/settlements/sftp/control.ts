@@ -3,6 +3,7 @@
  * who may log in. A user belongs to one organization (by organization number) and logs in with a
  * password, an OpenSSH public key (RSA ≥ 2048 bits, Ed25519, ECDSA; DSA refused), or either.
  */
+import { NoContent } from '../../../platform/schemas.js';
 import { createPublicKey } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
@@ -83,9 +84,9 @@ export const sftpControl = (deps: SftpControlDeps): FastifyPluginAsyncTypebox =>
     return { username, organizationNumber, hasPassword: passwordHash !== '', publicKeys: keys };
   });
 
-  app.delete('/sftp/users/:username', { schema: { summary: 'Removes an SFTP user', params: UserParams } }, async (request, reply) => {
+  app.delete('/sftp/users/:username', { schema: { summary: 'Removes an SFTP user', params: UserParams, response: { 204: NoContent } } }, async (request, reply) => {
     const removed = await deps.run((trx) => sftpStore.remove(trx, request.params.username));
     if (!removed) throw new ProblemError(problem(404, 'Not Found', `No SFTP user ${request.params.username}.`));
-    return reply.code(204).send();
+    return reply.code(204).send(null);
   });
 };
