@@ -42,10 +42,8 @@ export function defineVippsButtonElements(win: any, cat: ButtonCatalogue): void 
     return `<text x="${w / 2}" y="${h / 2}" dominant-baseline="central" text-anchor="middle" font-family="${FONT}" font-size="${size}" fill="${fill}">${esc(words)} <tspan font-weight="800">${esc(cat.brand)}</tspan></text>`;
   }
 
-  class VippsButton extends (win.HTMLElement as any) {
-    static get observedAttributes() {
-      return ['verb', 'language', 'shape', 'size', 'variant', 'href'];
-    }
+  /** What the three elements share: a styled shadow root, drawn again when an attribute changes. */
+  abstract class DrawnElement extends (win.HTMLElement as any) {
     constructor() {
       super();
       styled(this.attachShadow({ mode: 'open' }));
@@ -55,6 +53,13 @@ export function defineVippsButtonElements(win: any, cat: ButtonCatalogue): void 
     }
     attributeChangedCallback() {
       if (this.isConnected) this.render();
+    }
+    abstract render(): void;
+  }
+
+  class VippsButton extends DrawnElement {
+    static get observedAttributes() {
+      return ['verb', 'language', 'shape', 'size', 'variant', 'href'];
     }
     render() {
       const verb = pick(this.getAttribute('verb'), Object.keys(cat.verbs), 'pay') as keyof ButtonCatalogue['verbs'];
@@ -78,19 +83,9 @@ export function defineVippsButtonElements(win: any, cat: ButtonCatalogue): void 
     }
   }
 
-  class VippsMark extends (win.HTMLElement as any) {
+  class VippsMark extends DrawnElement {
     static get observedAttributes() {
       return ['type'];
-    }
-    constructor() {
-      super();
-      styled(this.attachShadow({ mode: 'open' }));
-    }
-    connectedCallback() {
-      this.render();
-    }
-    attributeChangedCallback() {
-      if (this.isConnected) this.render();
     }
     render() {
       const type = pick(this.getAttribute('type'), ['mark', 'logo'], 'mark');
@@ -108,19 +103,9 @@ export function defineVippsButtonElements(win: any, cat: ButtonCatalogue): void 
     }
   }
 
-  class VippsBadge extends (win.HTMLElement as any) {
+  class VippsBadge extends DrawnElement {
     static get observedAttributes() {
       return ['variant', 'language', 'vipps-senere', 'amount'];
-    }
-    constructor() {
-      super();
-      styled(this.attachShadow({ mode: 'open' }));
-    }
-    connectedCallback() {
-      this.render();
-    }
-    attributeChangedCallback() {
-      if (this.isConnected) this.render();
     }
     render() {
       const variant = pick(this.getAttribute('variant'), Object.keys(cat.badges), 'white') as keyof ButtonCatalogue['badges'];
