@@ -4,14 +4,9 @@
  * client concurrency. The ratio says what an eCom checkout's two calls cost next to one ePayment
  * create; both go through the group-commit queue.
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'undici';
 import { BenchFailure } from './failure.js';
+import { pool, startServe } from './serve-process.js';
 import type { BenchFigure } from './figure.js';
 import { createPaymentRequest } from './payloads.js';
 
@@ -19,25 +14,12 @@ const WARMUP = 300;
 const REQUESTS = 3000;
 const CONCURRENCY = 50;
 const progress = (line: string) => process.stderr.write(`  [ecom] ${line}\n`);
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-
-async function pool(count: number, concurrency: number, work: (i: number) => Promise<void>) {
-  let next = 0;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < count) await work(next++);
-  }));
-}
 
 export default async function ecomBench(): Promise<BenchFigure[]> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'vipps-devkit-bench-ecom-'));
-  const child = spawn(process.execPath, [path.join(repoRoot, 'bin/vipps-devkit.js'), 'serve', '--port', '0', '--no-dns', '--json', '--log-level', 'warn', '--data-dir', dir], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const stop = () => child.kill('SIGTERM');
-  process.once('exit', stop);
+  const serve = await startServe('ecom');
   const figures: BenchFigure[] = [];
   try {
-    const banner = JSON.parse(await new Promise<string>((resolve) => createInterface({ input: child.stdout! }).once('line', resolve))) as {
-      url: string; merchantSerialNumber: string; clientId: string; clientSecret: string; subscriptionKey: string;
-    };
+    const { banner } = serve;
     const client = new Agent({ connections: CONCURRENCY });
     const call = async (method: 'POST' | 'GET', p: string, headers: Record<string, string>, body: string | undefined, expect: number) => {
       const res = await request(`${banner.url}${p}`, { method, headers, ...(body ? { body } : {}), dispatcher: client });
@@ -74,8 +56,6 @@ export default async function ecomBench(): Promise<BenchFigure[]> {
     await client.close();
     return figures;
   } finally {
-    stop();
-    process.removeListener('exit', stop);
-    rmSync(dir, { recursive: true, force: true });
+    serve.stop();
   }
 }

@@ -5,15 +5,10 @@
  * throughput measured in the same run against the same `serve` process (SQLite file, durable
  * mode). Each login has its own test user, so that no two logins wait in one app.
  */
-import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'undici';
 import { BenchFailure } from './failure.js';
+import { pool, startServe } from './serve-process.js';
 import type { BenchFigure } from './figure.js';
 import { createPaymentRequest } from './payloads.js';
 
@@ -22,25 +17,12 @@ const CREATES = 1000;
 const CONCURRENCY = 10;
 const REDIRECT = 'http://127.0.0.1:9/callback';
 const progress = (line: string) => process.stderr.write(`  [login] ${line}\n`);
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-
-async function pool(count: number, concurrency: number, work: (i: number) => Promise<void>) {
-  let next = 0;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < count) await work(next++);
-  }));
-}
 
 export default async function loginBench(): Promise<BenchFigure[]> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'vipps-devkit-bench-login-'));
-  const child = spawn(process.execPath, [path.join(repoRoot, 'bin/vipps-devkit.js'), 'serve', '--port', '0', '--no-dns', '--json', '--log-level', 'warn', '--data-dir', dir], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const stop = () => child.kill('SIGTERM');
-  process.once('exit', stop);
+  const serve = await startServe('login');
   const figures: BenchFigure[] = [];
   try {
-    const banner = JSON.parse(await new Promise<string>((resolve) => createInterface({ input: child.stdout! }).once('line', resolve))) as {
-      url: string; merchantSerialNumber: string; clientId: string; clientSecret: string; subscriptionKey: string;
-    };
+    const { banner } = serve;
     const client = new Agent({ connections: CONCURRENCY * 2 });
     const call = async (method: string, url: string, headers: Record<string, string>, body: string | undefined, expect: number, cookies?: Map<string, string>) => {
       const res = await request(url.startsWith('http') ? url : `${banner.url}${url}`, {
@@ -100,8 +82,6 @@ export default async function loginBench(): Promise<BenchFigure[]> {
     await client.close();
     return figures;
   } finally {
-    stop();
-    process.removeListener('exit', stop);
-    rmSync(dir, { recursive: true, force: true });
+    serve.stop();
   }
 }

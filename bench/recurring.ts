@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { Agent, request } from 'undici';
 import { BenchFailure } from './failure.js';
+import { pool } from './serve-process.js';
 import type { BenchFigure } from './figure.js';
 import type { ChildPhase, ChildReady, ParentMessage } from './server-child.js';
 
@@ -31,13 +32,6 @@ const BATCH = 1000;
 const progress = (line: string) => process.stderr.write(`  [recurring] ${line}\n`);
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, '../..');
-
-async function pool(count: number, concurrency: number, work: (i: number) => Promise<void>) {
-  let next = 0;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < count) await work(next++);
-  }));
-}
 
 /** Peak resident memory of a process since the last reset, in MB (Linux). */
 const peakRssMb = (pid: number) => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
