@@ -19,6 +19,7 @@ import { reportStream } from '../reports/index.js';
 import { settlementReport, type ReportReads } from '../reports/reads.js';
 import { settlementStore } from '../store.js';
 import { archiveKey, passwordMatches, sftpStore } from './store.js';
+import { makeHostKey } from './host-key.js';
 import { resolve, type Node, type SftpReport } from './tree.js';
 
 const { Server, utils } = ssh2;
@@ -216,7 +217,7 @@ function serveSftp(deps: SftpDeps, sftp: SFTPWrapper, username: string, organiza
 
 /** Starts the SFTP service on 127.0.0.1 (port 0 picks one). The host key is made at start. */
 export async function startSftpServer(deps: SftpDeps, port: number, host = '127.0.0.1'): Promise<SftpServer> {
-  const hostKey = utils.generateKeyPairSync('ed25519').private;
+  const hostKey = makeHostKey();
   const tempDir = mkdtempSync(path.join(tmpdir(), 'vipps-devkit-sftp-'));
   const connections = new Set<Connection>();
   const server = new Server({ hostKeys: [hostKey], ident: 'VippsDevkitSFTP' }, (client) => {
