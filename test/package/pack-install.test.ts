@@ -8,7 +8,8 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -43,7 +44,8 @@ beforeAll(async () => {
   install = { ...out, ms: Date.now() - started };
   console.log(`[pack-install] npm install of the tarball took ${(install.ms / 1000).toFixed(1)} s`);
 }, 600_000);
-afterAll(() => rmSync(root, { recursive: true, force: true }));
+// The installed folder holds hundreds of packages: removing it on a loaded machine takes a while.
+afterAll(() => rm(root, { recursive: true, force: true }), 180_000);
 
 describe('npm pack, installed in a clean folder', () => {
   it('installs without engine warnings: the dependencies run on every Node that engines allows', () => {
