@@ -30,6 +30,8 @@ export interface TriggerContext {
   /** The emulator's clock, and moving it on (every open payment, draft and charge ages with it). */
   now(): Promise<Date>;
   advance(action: string, milliseconds: number): Promise<void>;
+  /** A form POST with the merchant's client credentials (HTTP Basic), as a Login client sends it; the JSON answer. */
+  clientForm(action: string, path: string, fields: Record<string, string>): Promise<Record<string, string>>;
   /** A page of the simulated app, as the user's browser gets or posts it (form body). */
   page(action: string, method: 'GET' | 'POST', path: string): Promise<string>;
   step(action: string, run: () => Promise<unknown>): Promise<void>;
@@ -264,18 +266,9 @@ const OTHERS: Record<string, TriggerRecipe> = {
     run: async (c) => {
       const phone = c.phoneNumber ?? (await c.emulator.merchants()).find((m) => m.msn === c.merchant.msn)?.testUsers[0]?.phoneNumber;
       if (!phone) throw new Error('no test user to log in');
-      const basic = `Basic ${Buffer.from(`${encodeURIComponent(c.merchant.clientId)}:${encodeURIComponent(c.merchant.clientSecret)}`).toString('base64')}`;
-      const form = async (action: string, path: string, fields: Record<string, string>) => {
-        const res = await fetch(`${c.emulator.url}${path}`, { method: 'POST', headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields).toString() });
-        const text = await res.text();
-        await c.step(action, async () => {
-          if (!res.ok) throw new Error(`${action}: HTTP ${res.status} ${text.slice(0, 300)}`);
-        });
-        return JSON.parse(text) as Record<string, string>;
-      };
-      const started = await form('start CIBA login', '/vipps-login-ciba/api/backchannel/authentication', { login_hint: `urn:msisdn:${phone}`, scope: 'openid name' });
+      const started = await c.clientForm('start CIBA login', '/vipps-login-ciba/api/backchannel/authentication', { login_hint: `urn:msisdn:${phone}`, scope: 'openid name' });
       await c.control('confirm in the app', 'POST', `/devkit/v1/login/users/${phone}/approve`);
-      const tokens = await form('fetch the token', '/access-management-1.0/access/oauth2/token', { grant_type: 'urn:openid:params:grant-type:ciba', auth_req_id: started.auth_req_id! });
+      const tokens = await c.clientForm('fetch the token', '/access-management-1.0/access/oauth2/token', { grant_type: 'urn:openid:params:grant-type:ciba', auth_req_id: started.auth_req_id! });
       const { sub } = JSON.parse(Buffer.from(tokens.id_token!.split('.')[1]!, 'base64url').toString()) as { sub: string };
       c.deliveredAs(sub);
       // The user's app lists the login in its history with "Remove consent".

@@ -111,6 +111,14 @@ export function triggerCommand(): Command {
           await freshHeaders();
           steps.push({ action, status: 'done' });
         },
+        async clientForm(action, path, fields) {
+          const basic = Buffer.from(`${encodeURIComponent(merchant.clientId)}:${encodeURIComponent(merchant.clientSecret)}`).toString('base64');
+          const res = await fetch(`${o.url}${path}`, { method: 'POST', headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields).toString() });
+          steps.push({ action, status: res.status });
+          const text = await res.text();
+          if (!res.ok) throw new Error(`${action}: HTTP ${res.status} ${text.slice(0, 300)}`);
+          return JSON.parse(text) as Record<string, string>;
+        },
         async page(action, method, path) {
           const res = await fetch(`${o.url}${path}`, { method, ...(method === 'POST' ? { headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '' } : {}) });
           steps.push({ action, status: res.status });

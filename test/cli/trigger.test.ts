@@ -86,6 +86,17 @@ describe('vipps-devkit trigger', () => {
     expect({ code: nobody.code, stderr: nobody.stderr }).toMatchObject({ code: 1, stderr: expect.stringContaining('cannot reach the emulator at http://127.0.0.1:1') });
   });
 
+  it('--phone: the given test user acts (here accepts the agreement, which is then in their app); a number that is not one is refused', { timeout: 60_000 }, async () => {
+    const run = await trigger('recurring.agreement-activated.v1', '--phone', '46123456', '--reference', 'trigger-phone-1', '--json');
+    expect(run.code, run.stderr).toBe(0);
+    const { eventReference } = JSON.parse(run.stdout) as { eventReference: string };
+    const agreement = await fetch(`${serve.banner.url}/recurring/v3/agreements/${eventReference}`, { headers: await connectEmulator(serve.banner.url).apiHeaders() }).then((r) => r.json() as Promise<{ status: string; externalId: string }>);
+    expect(agreement).toMatchObject({ status: 'ACTIVE', externalId: 'trigger-phone-1' });
+    expect(await (await fetch(`${serve.banner.url}/app/4746123456`)).text()).toMatch(new RegExp(`data-testid="agreements"[\\s\\S]*data-reference="${eventReference}"`));
+    const bad = await trigger('recurring.agreement-activated.v1', '--phone', '123');
+    expect({ code: bad.code, stderr: bad.stderr }).toMatchObject({ code: 1, stderr: expect.stringContaining('must be a phone number') });
+  });
+
   // One run per event: what the output says was done, and the signed webhook at the receiver,
   // recognised by its event type and the object it is about.
   it.each(EVENTS)('%s: caused through the APIs and the simulated user; the receiver gets it, signed', async (event) => {
