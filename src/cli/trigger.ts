@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { Command, InvalidArgumentError } from 'commander';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connectEmulator, type DeliveryAttemptView, type MerchantCredentials } from '../testing/devkit-client.js';
-import { controlGet, withEmulatorTarget, type EmulatorTarget } from './emulator-client.js';
+import { controlGet, controlSend, withEmulatorTarget, type EmulatorTarget } from './emulator-client.js';
 import { TRIGGER_RECIPES, type TriggerContext, type TriggerStep } from './trigger-recipes.js';
 
 const eventName = (value: string) => {
@@ -29,8 +29,14 @@ interface Options {
   reference?: string;
   amount: number;
   wait: number;
+  phone?: string;
   json?: boolean;
 }
+
+const phone = (value: string) => {
+  if (!/^\d{8}$|^\d{10,15}$/.test(value)) throw new InvalidArgumentError('must be a phone number: 8 digits, or with the country code (4797777776)');
+  return value.length === 8 ? `47${value}` : value;
+};
 
 /**
  * `vipps-devkit trigger EVENT` (as in the Stripe CLI): creates what makes the emulator send that
@@ -42,8 +48,9 @@ export function triggerCommand(): Command {
     .description('make the emulator send a webhook event, by doing what causes it (create, approve, capture …)')
     .argument('<event>', 'the event type', eventName)
     .option('--msn <msn>', 'the merchant whose payment it is (default: the first)')
-    .option('--reference <reference>', 'the payment reference (default: trigger-<random>)')
-    .option('--amount <øre>', 'the amount in øre', amount, 1000)
+    .option('--reference <reference>', "the payment reference, a recurring charge's orderId (and its agreement's externalId), a QR's merchantQrId (default: trigger-<random>)")
+    .option('--amount <øre>', 'the amount in øre (a payment, an agreement\'s price and its charge)', amount, 1000)
+    .option('--phone <number>', 'the test user who acts in the app (default: the first test user)', phone)
     .option('--wait <ms>', 'how long to wait for the webhooks to be answered (0: do not wait)', waitMs, 10_000)
     .option('--json', 'print the steps and deliveries as JSON')
     .addHelpText('after', `\nEvents:\n${Object.entries(TRIGGER_RECIPES).map(([e, r]) => `  ${e.padEnd(width)}  ${r.how}`).join('\n')}\n`)
@@ -56,17 +63,25 @@ export function triggerCommand(): Command {
       if (!merchant) throw new Error(o.msn ? `--msn ${o.msn}: the emulator at ${o.url} has merchants ${merchants.map((m) => m.msn).join(', ')}` : `the emulator at ${o.url} has no merchant`);
       const reference = o.reference ?? `trigger-${randomBytes(4).toString('hex')}`;
       const steps: TriggerStep[] = [];
-      const headers = await emulator.apiHeaders(merchant);
+      // A fresh access token once the clock has moved on (they last an hour of emulator time).
+      let headers = await emulator.apiHeaders(merchant);
+      const freshHeaders = async () => {
+        const res = await fetch(`${o.url}/accesstoken/get`, { method: 'POST', headers: { client_id: merchant.clientId, client_secret: merchant.clientSecret, 'ocp-apim-subscription-key': merchant.subscriptionKey } });
+        if (!res.ok) throw new Error(`access token: HTTP ${res.status} ${(await res.text()).slice(0, 200)}`);
+        headers = { ...headers, authorization: `Bearer ${((await res.json()) as { access_token: string }).access_token}` };
+      };
+      let eventReference = reference;
 
       const context: TriggerContext = {
         emulator,
         merchant,
         reference,
         amount: o.amount,
+        phoneNumber: o.phone,
         async epayment(action, method, path, body) {
           const res = await fetch(`${o.url}/epayment/v1/payments${path ? `/${encodeURIComponent(reference)}${path}` : ''}`, {
             method,
-            headers: { ...headers, 'content-type': 'application/json', 'idempotency-key': `${reference}-${action.replace(/\W+/g, '-')}` },
+            headers: { ...headers, 'content-type': 'application/json', 'idempotency-key': idempotencyKey(reference, action) },
             ...(body === undefined ? {} : { body: JSON.stringify(body) }),
           });
           steps.push({ action, status: res.status });
@@ -74,9 +89,49 @@ export function triggerCommand(): Command {
           if (!res.ok) throw new Error(`${action} ${reference}: HTTP ${res.status} ${text.slice(0, 300)}`);
           return JSON.parse(text) as unknown;
         },
+        async api(action, method, path, body) {
+          const res = await fetch(`${o.url}${path}`, {
+            method,
+            headers: { ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(method === 'GET' || method === 'PUT' ? {} : { 'idempotency-key': randomUUID() }) },
+            ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+          });
+          steps.push({ action, status: res.status });
+          const text = await res.text();
+          if (!res.ok) throw new Error(`${action}: HTTP ${res.status} ${text.slice(0, 300)}`);
+          return text ? (JSON.parse(text) as unknown) : undefined;
+        },
+        async control(action, method, path, body) {
+          const answer = method === 'GET' ? await controlGet(target, path) : await controlSend(target, method, path, body ?? {});
+          steps.push({ action, status: 'done' });
+          return answer;
+        },
+        now: () => emulator.now(),
+        async advance(action, milliseconds) {
+          await emulator.advanceClock(milliseconds);
+          await freshHeaders();
+          steps.push({ action, status: 'done' });
+        },
+        async clientForm(action, path, fields) {
+          const basic = Buffer.from(`${encodeURIComponent(merchant.clientId)}:${encodeURIComponent(merchant.clientSecret)}`).toString('base64');
+          const res = await fetch(`${o.url}${path}`, { method: 'POST', headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields).toString() });
+          steps.push({ action, status: res.status });
+          const text = await res.text();
+          if (!res.ok) throw new Error(`${action}: HTTP ${res.status} ${text.slice(0, 300)}`);
+          return JSON.parse(text) as Record<string, string>;
+        },
+        async page(action, method, path) {
+          const res = await fetch(`${o.url}${path}`, { method, ...(method === 'POST' ? { headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '' } : {}) });
+          steps.push({ action, status: res.status });
+          const text = await res.text();
+          if (!res.ok) throw new Error(`${action}: HTTP ${res.status}`);
+          return text;
+        },
         async step(action, run) {
           await run();
           steps.push({ action, status: 'done' });
+        },
+        deliveredAs(r) {
+          eventReference = r;
         },
       };
       await TRIGGER_RECIPES[event]!.run(context);
@@ -84,18 +139,29 @@ export function triggerCommand(): Command {
       // Who hears of it: the merchant's webhooks registered for this event.
       const hooks = await fetch(`${o.url}/webhooks/v1/webhooks`, { headers }).then((r) => r.json() as Promise<{ webhooks: Array<{ url: string; events: string[] }> }>);
       const subscribed = hooks.webhooks.filter((w) => w.events.includes(event));
-      const attempts = o.wait > 0 && subscribed.length > 0 ? await deliveriesOf(target, reference, event, subscribed.map((w) => w.url), o.wait) : [];
+      const attempts = o.wait > 0 && subscribed.length > 0 ? await deliveriesOf(target, eventReference, event, subscribed.map((w) => w.url), o.wait) : [];
       const deliveries = attempts.map((a) => ({ url: a.request.url, attempt: a.attempt, status: a.response?.status ?? null, error: a.error }));
       if (o.json) {
-        process.stdout.write(`${JSON.stringify({ event, reference, msn: merchant.msn, steps, webhooks: subscribed.map((w) => w.url), deliveries }, null, 2)}\n`);
+        process.stdout.write(`${JSON.stringify({ event, reference, ...(eventReference === reference ? {} : { eventReference }), msn: merchant.msn, steps, webhooks: subscribed.map((w) => w.url), deliveries }, null, 2)}\n`);
         return;
       }
-      const lines = [...steps.map((s) => `${s.action.padEnd(20)} ${reference}: ${s.status}`)];
+      const stepWidth = Math.max(20, ...steps.map((s) => s.action.length));
+      const lines = [...steps.map((s) => `${s.action.padEnd(stepWidth)} ${reference}: ${s.status}`)];
+      if (eventReference !== reference) lines.push(`The event's reference: ${eventReference}`);
       if (subscribed.length === 0) lines.push(`No webhook of merchant ${merchant.msn} subscribes to ${event}; register one (POST /webhooks/v1/webhooks) to receive it.`);
       for (const d of deliveries) lines.push(`${event} → ${d.url}: ${d.status === null ? `no answer (${d.error})` : `HTTP ${d.status}`}`);
       if (subscribed.length > deliveries.length) lines.push(`${subscribed.length - deliveries.length} webhook(s) not answered yet; see: vipps-devkit deliveries tail`);
       process.stdout.write(`${lines.join('\n')}\n`);
     });
+}
+
+/**
+ * The same payment step of the same reference replays (a rerun does not pay twice): the reference
+ * and the step, or their hash when that is longer than ePayment's 50 characters.
+ */
+export function idempotencyKey(reference: string, action: string): string {
+  const plain = `${reference}-${action.replace(/\W+/g, '-')}`;
+  return plain.length <= 50 ? plain : createHash('sha256').update(`${reference}\n${action}`).digest('base64url');
 }
 
 /** The latest delivery attempt of the event to each URL, waiting up to `waitMs` for all of them. */

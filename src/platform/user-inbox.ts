@@ -108,6 +108,27 @@ export interface AgreementTerms {
   manageUrl: string;
   /** The agreement has ended after being active (stopped by the merchant or the user). */
   stopped?: true;
+  /**
+   * Its charges as the app shows them, soonest upcoming first, then the latest: a charge is seen
+   * from the time it is due soon (not while the merchant has only scheduled it far ahead).
+   */
+  charges?: AgreementCharge[];
+}
+
+/** One charge of an agreement, in the app's words. */
+export interface AgreementCharge {
+  id: string;
+  description: string;
+  amount: RequestAmount;
+  /** The due date, `YYYY-MM-DD`. */
+  due: string;
+  status: 'upcoming' | 'processing' | 'reserved' | 'charged' | 'refunded' | 'failed' | 'cancelled';
+  /** The instants of its failed attempts, oldest first: each is a notification in the app. */
+  failedAttempts: string[];
+  /** While it is still tried after a failed attempt: when next. */
+  nextAttempt?: string;
+  /** Why it failed for good (status failed), as the app tells the user. */
+  failure?: string;
 }
 
 /** One request in a user's app: the inbox while it waits, the history afterwards. */
@@ -151,6 +172,8 @@ export interface PaymentRequestProvider {
   removeConsent?(request: PaymentRequestView, user: TestUser): Promise<{ ok: boolean; message: string }>;
   /** An active agreement (`agreement` capability): the user ends it from the app's list of agreements. */
   stop?(request: PaymentRequestView, user: TestUser): Promise<UserActionResult>;
+  /** The test user is deleted (their Vipps profile), in the deleting command: end what was theirs (Recurring stops their agreements). */
+  userDeleted?(trx: Transaction<Database>, phoneNumber: string): Promise<void>;
 }
 
 // Written by every PUSH_MESSAGE create: prepared (src/db/prepared.ts). The column `reference` holds the inbox key.
@@ -277,8 +300,9 @@ export class UserInbox {
     });
   }
 
-  /** A deleted test user's app goes with them (in the deleting command). */
-  removeUser(trx: Transaction<Database>, phoneNumber: string): Promise<void> {
-    return inboxStore.removeUser(trx, phoneNumber);
+  /** A deleted test user's app goes with them (in the deleting command), after each API has ended what was theirs. */
+  async removeUser(trx: Transaction<Database>, phoneNumber: string): Promise<void> {
+    for (const provider of this.registered) await provider.userDeleted?.(trx, phoneNumber);
+    await inboxStore.removeUser(trx, phoneNumber);
   }
 }

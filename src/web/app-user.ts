@@ -1,6 +1,6 @@
 import { orderKeyId, type OrderDetails } from '../platform/order-details.js';
 import type { TestUser } from '../platform/test-users.js';
-import type { InboxEntry, PaymentRequestView, RequestState, ShippingChoice } from '../platform/user-inbox.js';
+import type { AgreementCharge, InboxEntry, PaymentRequestView, RequestState, ShippingChoice } from '../platform/user-inbox.js';
 import { agreementTerms } from './components.js';
 import { formatAmount, formatPhone, STATE_TEXT, visibleState } from './format.js';
 import { html, type Html } from './html.js';
@@ -44,12 +44,12 @@ export function appUserPage(v: AppUserView): Html {
   const history = states.filter((s) => s.state !== 'CREATED');
   // Standing agreements the user accepted and that still run.
   const agreements = states.filter((s) => s.state === 'AUTHORIZED' && s.r.request.agreement && !s.r.request.agreement.stopped);
-  const when = (iso: string) => iso.slice(0, 16).replace('T', ' ');
   return layout(
     `Vipps — ${v.user.givenName} ${v.user.familyName}`,
     html`<h1>Hi, ${v.user.givenName}</h1>
 <p class="meta" data-testid="user">${v.user.givenName} ${v.user.familyName} · ${formatPhone(v.user.phoneNumber)} · <a href="/app">switch user</a> · <a href="${base}">refresh</a></p>
 ${v.notice ? notice(v.notice.kind, v.notice.text) : ''}
+${notifications(v)}
 <h2>Payment requests</h2>
 ${pending.length === 0 ? html`<p class="meta" data-testid="inbox-empty">No payment requests right now. Pull to refresh: <a href="${base}">refresh</a>.</p>` : ''}
 ${pending.map(({ r }) => {
@@ -75,7 +75,7 @@ ${pending.map(({ r }) => {
 })}
 ${agreements.length === 0 ? '' : html`<h2>Agreements</h2>
 <ul class="plain" data-testid="agreements">
-${agreements.map(({ r }) => html`<li data-reference="${r.request.reference}"><span><strong>${v.merchantName(r.request.msn)}</strong> · ${r.request.agreement!.productName}<br><span class="meta">${r.request.agreement!.price}</span></span><form method="post" action="${base}/requests/${r.request.token}/stop"><button class="btn btn-secondary" type="submit" data-testid="stop-agreement">Stop</button></form></li>`)}
+${agreements.map(({ r }) => html`<li data-reference="${r.request.reference}" style="flex-wrap:wrap"><span><strong>${v.merchantName(r.request.msn)}</strong> · ${r.request.agreement!.productName}<br><span class="meta">${r.request.agreement!.price}</span></span><form method="post" action="${base}/requests/${r.request.token}/stop"><button class="btn btn-secondary" type="submit" data-testid="stop-agreement">Stop</button></form>${agreementCharges(r.request.agreement!.charges)}</li>`)}
 </ul>`}
 <h2>Scan a QR code</h2>
 <form method="post" action="${base}/scan" class="card">
@@ -90,6 +90,51 @@ ${history.map(({ r, state }) => html`<li data-reference="${r.request.reference}"
 </ul>`,
     { tag: 'Vipps MT app (simulated)' },
   );
+}
+
+const when = (iso: string) => iso.slice(0, 16).replace('T', ' ');
+
+const CHARGE_TEXT: Record<AgreementCharge['status'], string> = {
+  upcoming: 'Upcoming',
+  processing: 'Processing',
+  reserved: 'Reserved',
+  charged: 'Charged',
+  refunded: 'Refunded',
+  failed: 'Failed',
+  cancelled: 'Cancelled',
+};
+
+/** An active agreement's charges: upcoming ones (with the next try after a failed one), then what was charged or failed. */
+function agreementCharges(charges: readonly AgreementCharge[] | undefined): Html {
+  if (!charges || charges.length === 0) return html`<div class="meta" style="flex-basis:100%" data-testid="agreement-charges-empty">No charges yet.</div>`;
+  return html`<table style="flex-basis:100%;width:100%;font-size:13px;border-collapse:collapse" data-testid="agreement-charges">
+${charges.map((c) => html`<tr data-testid="agreement-charge" data-charge="${c.id}" data-status="${c.status}"><td>${c.due}</td><td>${c.description}</td><td style="text-align:right;white-space:nowrap">${formatAmount(c.amount)}</td><td style="text-align:right"><span class="badge charge-${c.status}" title="${c.failure ?? ''}">${CHARGE_TEXT[c.status]}</span>${c.nextAttempt ? html`<br><span class="meta">failed, next try ${when(c.nextAttempt)} UTC</span>` : ''}</td></tr>`)}
+</table>`;
+}
+
+/**
+ * The app's notifications: a push for every failed attempt at a charge (reference A4.5: "the user
+ * is pushed on every failed attempt"), newest first.
+ */
+function notifications(v: AppUserView): Html | string {
+  const items = v.requests.flatMap(({ request: p }) =>
+    (p.agreement?.charges ?? []).flatMap((c) =>
+      c.failedAttempts.map((at, i) => {
+        const last = i === c.failedAttempts.length - 1;
+        const what = `${v.merchantName(p.msn)}: the payment of ${formatAmount(c.amount)} for ${p.agreement!.productName} – ${c.description} failed`;
+        const then = last && c.status === 'failed' ? `: ${c.failure ?? 'it could not be made'}. It will not be tried again.`
+          : last && c.nextAttempt ? `. Check your card and balance: it is tried again ${when(c.nextAttempt)} UTC.`
+          : '. It was tried again.';
+        return { at, reference: p.reference, charge: c.id, final: last && c.status === 'failed', text: what + then };
+      }),
+    ),
+  );
+  if (items.length === 0) return '';
+  items.sort((x, y) => y.at.localeCompare(x.at));
+  return html`<h2>Notifications</h2>
+<ul class="plain" data-testid="notifications">
+${items.slice(0, 20).map((n) => html`<li data-testid="notification" data-reference="${n.reference}" data-charge="${n.charge}" data-final="${n.final ? 'true' : 'false'}"><span>${n.text}<br><span class="meta">${when(n.at)} UTC</span></span></li>`)}
+</ul>`;
 }
 
 /** A login waiting in the app: confirm (with the PIN, consenting to what is listed) or refuse. */

@@ -30,6 +30,7 @@ input:focus{outline:none;border-color:#ff5b24}
 .badge{display:inline-block;font-size:12px;font-weight:700;border-radius:10px;padding:2px 8px;background:#eee;color:#444}
 .badge.AUTHORIZED{background:#e0f4e8;color:#17603a}.badge.CREATED{background:#fff0e8;color:#b53d0c}
 .badge.ABORTED,.badge.EXPIRED,.badge.TERMINATED{background:#f1f1f1;color:#666}
+.badge.charge-charged,.badge.charge-reserved{background:#e0f4e8;color:#17603a}.badge.charge-upcoming,.badge.charge-processing{background:#fff0e8;color:#b53d0c}.badge.charge-failed{background:#fdeceb;color:#9b1c12}
 ul.plain{list-style:none;margin:0;padding:0}
 ul.plain li{padding:10px 0;border-bottom:1px solid #f0ebe8;display:flex;justify-content:space-between;gap:10px}
 a{color:#c43d0e}

@@ -1,7 +1,8 @@
 /**
  * A Recurring agreement in a real browser: the landing page at vippsConfirmationUrl, the simulated
- * app (accept with the PIN, reject), the redirect to merchantRedirectUrl, and the app's list of
- * active agreements with "Stop". Debian's Chromium driven by playwright-core, all on 127.0.0.1.
+ * app (accept with the PIN, reject), the redirect to merchantRedirectUrl, the app's list of
+ * active agreements with "Stop", their charges and the notification of a failed charge.
+ * Debian's Chromium driven by playwright-core, all on 127.0.0.1.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -11,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browserSkipReason, launchPhoneBrowser, SCREENSHOTS } from '../helpers/browser.js';
 import { newKey, startTestEmulator, type TestEmulator } from '../helpers/emulator.js';
 import { skipNote } from '../helpers/skip.js';
+import { dateIn, refreshingTokens } from '../apis/recurring/helpers.js';
 
 const skipReason = browserSkipReason('Recurring agreement browser tests');
 
@@ -112,6 +114,47 @@ describe.skipIf(skipReason !== undefined)(`a Recurring agreement in Chromium${sk
     expect((await emu.call('PATCH', `/recurring/v3/agreements/${forced.agreementId}/accept`, { idempotencyKey: newKey(), body: { phoneNumber: '4746123456' } })).status).toBe(204);
     await page.goto(`${emu.url}/app/4746123456`);
     await expect.poll(() => page.locator(`[data-testid="agreements"] li[data-reference="${forced.agreementId}"]`).count()).toBe(1);
+    await page.close();
+  });
+
+  // Last: it moves the emulator clock a day on.
+  it("shows an agreement's charges (upcoming, charged, failed) and a notification for the failed one; the user deleted, the agreement stops", async () => {
+    const api = refreshingTokens(emu);
+    const user = await api.call('POST', '/devkit/v1/users', { body: { givenName: 'Kari' }, anonymous: true });
+    const phone = user.body.phoneNumber as string;
+    const d = await draft('Music', { phoneNumber: phone });
+    expect((await api.call('PATCH', `/recurring/v3/agreements/${d.agreementId}/accept`, { idempotencyKey: newKey(), body: { phoneNumber: phone } })).status).toBe(204);
+    const due = dateIn(emu, 1);
+    const charge = (orderId: string, description: string, amount: number, days: number) =>
+      api.call('POST', `/recurring/v3/agreements/${d.agreementId}/charges`, { idempotencyKey: newKey(), body: { amount, transactionType: 'DIRECT_CAPTURE', description, due: days === 1 ? due : dateIn(emu, days), retryDays: 0, orderId } });
+    expect((await charge('e2e-december', 'December', 9900, 1)).status).toBe(201);
+    expect((await charge('e2e-extra', 'Concert', 151, 1)).status).toBe(201); // 1.51 kr: insufficient funds
+    expect((await charge('e2e-january', 'January', 9900, 20)).status).toBe(201);
+    const by = Date.parse(`${due}T18:00:00Z`) - emu.ctx.clock.now().getTime();
+    expect((await api.call('POST', '/devkit/v1/clock/advance', { body: { milliseconds: by }, anonymous: true })).status).toBe(200);
+
+    const page = await browser.newPage();
+    await page.goto(`${emu.url}/app/${phone}`);
+    const note = page.locator('[data-testid="notification"][data-charge="e2e-extra"]');
+    await expect.poll(() => note.count()).toBe(1);
+    expect(await note.getAttribute('data-final')).toBe('true');
+    expect(await note.textContent()).toContain('Devkit Test Shop: the payment of 1,51 kr for Music – Concert failed');
+    expect(await note.textContent()).toContain('It will not be tried again.');
+    const rows = page.locator(`[data-testid="agreements"] li[data-reference="${d.agreementId}"] [data-testid="agreement-charge"]`);
+    expect(await rows.evaluateAll((trs) => trs.map((tr) => [tr.getAttribute('data-charge'), tr.getAttribute('data-status'), tr.querySelector('.badge')?.textContent]))).toEqual([
+      ['e2e-january', 'upcoming', 'Upcoming'],
+      ['e2e-extra', 'failed', 'Failed'],
+      ['e2e-december', 'charged', 'Charged'],
+    ]);
+    expect(await rows.first().textContent()).toContain('99,00 kr');
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'recurring-app-charges.png'), fullPage: true });
+
+    // The user deletes their profile: the agreement stops, the upcoming charge is cancelled.
+    expect((await api.call('DELETE', `/devkit/v1/users/${phone}`, { anonymous: true })).status).toBe(204);
+    expect((await api.call('GET', `/recurring/v3/agreements/${d.agreementId}`)).body.status).toBe('STOPPED');
+    expect((await api.call('GET', `/recurring/v3/charges/e2e-january`)).body.status).toBe('CANCELLED');
+    await page.reload();
+    await expect.poll(() => page.locator('h1').textContent()).toContain('Unknown user');
     await page.close();
   });
 });

@@ -6,9 +6,9 @@
  */
 import type { Transaction } from 'kysely';
 import type { Database } from '../../db/schema.js';
-import { inboxStore, type PaymentRequestProvider, type PaymentRequestView, type RequestState, type UserActionResult, type UserInbox } from '../../platform/user-inbox.js';
-import { intervalText, kroner } from './calendar.js';
-import type { Agreement } from './domain.js';
+import { inboxStore, type AgreementCharge, type PaymentRequestProvider, type PaymentRequestView, type RequestState, type UserActionResult, type UserInbox } from '../../platform/user-inbox.js';
+import { intervalText, kroner, visibleAt } from './calendar.js';
+import type { Agreement, Charge, ChargeStatus } from './domain.js';
 import type { RecurringProblem } from './errors.js';
 import type { RecurringService, Reply } from './service.js';
 
@@ -30,7 +30,53 @@ function stateOf(a: Agreement): RequestState {
   }
 }
 
-export function agreementRequestView(a: Agreement): PaymentRequestView {
+const APP_STATUS: Record<Exclude<ChargeStatus, 'PENDING'>, AgreementCharge['status']> = {
+  DUE: 'upcoming',
+  PROCESSING: 'processing',
+  RESERVED: 'reserved',
+  PARTIALLY_CAPTURED: 'charged',
+  CHARGED: 'charged',
+  PARTIALLY_REFUNDED: 'refunded',
+  REFUNDED: 'refunded',
+  FAILED: 'failed',
+  CANCELLED: 'cancelled',
+};
+
+/** What the app tells the user when a charge has failed for good. */
+const FINAL_FAILURE: Record<string, string> = {
+  user_action_required: 'the card could not be charged (insufficient funds or a card problem)',
+  charge_amount_too_high: 'the amount is above the limit you set for this agreement',
+  technical_error: 'a technical error stopped the payment',
+  non_technical_error: 'the payment could not be made',
+};
+
+/**
+ * The charges the user sees in the app (reference A4.3: a PENDING charge is not visible yet; it
+ * is from DUE on). A cancelled one is shown if it had been visible: cancelled once it was due soon
+ * (`visibleAt`). Upcoming first (soonest), then the rest (latest first).
+ */
+export function appCharges(charges: readonly Charge[]): AgreementCharge[] {
+  const seen = charges.filter((c) => {
+    if (c.status === 'PENDING') return false;
+    if (c.status !== 'CANCELLED' || c.type === 'INITIAL') return true;
+    const cancelledAt = c.history.findLast((h) => h.event === 'CANCEL')?.occurred ?? c.created;
+    return cancelledAt >= visibleAt(c.due);
+  });
+  const open = (c: Charge) => c.status === 'DUE' || c.status === 'PROCESSING';
+  const ordered = [...seen.filter(open).sort((x, y) => x.due.localeCompare(y.due)), ...seen.filter((c) => !open(c)).sort((x, y) => y.due.localeCompare(x.due) || y.created.localeCompare(x.created))];
+  return ordered.map((c) => ({
+    id: c.id,
+    description: c.description,
+    amount: { currency: c.currency, value: c.amount },
+    due: c.due,
+    status: APP_STATUS[c.status as Exclude<ChargeStatus, 'PENDING'>],
+    failedAttempts: c.history.filter((h) => h.event === 'FAIL').map((h) => h.occurred),
+    ...(c.status === 'DUE' && c.attempts > 0 && c.nextAt ? { nextAttempt: c.nextAt } : {}),
+    ...(c.status === 'FAILED' && c.failureReason ? { failure: FINAL_FAILURE[c.failureReason] ?? c.failureReason } : {}),
+  }));
+}
+
+export function agreementRequestView(a: Agreement, charges?: readonly Charge[]): PaymentRequestView {
   const every = intervalText(a.interval.unit, a.interval.count);
   const price = a.pricing.type === 'LEGACY' ? `${kroner(a.pricing.amount)} ${every}` : `up to ${kroner(a.pricing.maxAmount)} ${every}`;
   const amount = a.initial?.amount ?? (a.pricing.type === 'LEGACY' ? a.pricing.amount : a.pricing.maxAmount);
@@ -55,6 +101,7 @@ export function agreementRequestView(a: Agreement): PaymentRequestView {
       ...(a.initial ? { initialCharge: { amount: { currency: 'NOK', value: a.initial.amount }, description: a.initial.description } } : {}),
       manageUrl: a.merchantAgreementUrl,
       ...(a.status === 'STOPPED' && a.start !== null ? { stopped: true as const } : {}),
+      ...(charges ? { charges: appCharges(charges) } : {}),
     },
   };
 }
@@ -83,7 +130,9 @@ export function agreementRequests(recurring: RecurringService): PaymentRequestPr
 
     async load(keys) {
       const agreements = await recurring.loadMany(keys.map((k) => ({ msn: k.msn, id: k.key.slice(PREFIX.length) })));
-      return agreements.map(agreementRequestView);
+      // The app shows the charges of agreements that have started (accepted, maybe stopped since).
+      const charges = await recurring.chargesOf(agreements.filter((a) => a.start !== null));
+      return agreements.map((a) => agreementRequestView(a, charges.get(`${a.msn}/${a.id}`)));
     },
 
     async decide(view, decision, user) {
@@ -98,6 +147,11 @@ export function agreementRequests(recurring: RecurringService): PaymentRequestPr
 
     async stop(view, user) {
       return done(await recurring.userAction(view.msn, idOf(view), user.phoneNumber, { kind: 'stop' }));
+    },
+
+    // The user deleted their profile: their agreements stop (R-GUIDE 2026; the webhook's actor is ADMIN).
+    async userDeleted(trx, phoneNumber) {
+      await recurring.stopAllOfUser(trx, phoneNumber);
     },
   };
 }

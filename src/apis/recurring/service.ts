@@ -363,6 +363,27 @@ export class RecurringService {
     });
   }
 
+  /**
+   * The user deleted their Vipps profile (the test user is deleted): each of their ACTIVE
+   * agreements is stopped, by ADMIN, and its open charges cancelled — in the deleting command.
+   */
+  async stopAllOfUser(trx: Transaction<Database>, phoneNumber: string): Promise<number> {
+    let stopped = 0;
+    for (const { msn, id } of await agreementStore.activeOfUser(trx, phoneNumber)) {
+      const stored = await this.loadAgreement(trx, msn, id);
+      if (stored?.value.status !== 'ACTIVE') continue;
+      if (!(await this.stopIn(trx, stored, 'ADMIN'))) stopped++;
+    }
+    return stopped;
+  }
+
+  /** The charges of each agreement (by id), oldest due first: the app shows them under the agreement. */
+  async chargesOf(agreements: readonly Agreement[]): Promise<Map<string, Charge[]>> {
+    const db = this.deps.database.db;
+    const found = await Promise.all(agreements.map(async (a) => [`${a.msn}/${a.id}`, (await chargeStore.ofAgreement(db, a.msn, a.id)).map((c) => c.value)] as const));
+    return new Map(found);
+  }
+
   /** "Cancel" on the landing page, before anyone's app got the agreement: rejected. */
   cancelFromLanding(msn: string, id: string): Promise<Reply> {
     return this.run(async (trx) => {

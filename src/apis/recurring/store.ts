@@ -158,6 +158,11 @@ export const agreementStore = {
     return db.selectFrom('recurring_agreements').select(['msn', 'id']).where('status', '=', 'PENDING').where('expires_at', '<=', now.toISOString()).orderBy('expires_at').limit(limit).execute();
   },
 
+  /** Every ACTIVE agreement a test user accepted (stopped when the user is deleted). */
+  async activeOfUser(db: Db, phoneNumber: string): Promise<Array<{ msn: string; id: string }>> {
+    return db.selectFrom('recurring_agreements').select(['msn', 'id']).where('phone_number', '=', phoneNumber).where('status', '=', 'ACTIVE').orderBy('created_at').execute();
+  },
+
   /** The agreements a test user accepted or rejected, newest first (the app's list). */
   async ofUser(db: Db, phoneNumber: string, limit = 200): Promise<Agreement[]> {
     const rows = await db.selectFrom('recurring_agreements').select('document').where('phone_number', '=', phoneNumber).orderBy('created_at', 'desc').limit(limit).execute();
