@@ -88,8 +88,9 @@ export class CommandQueue {
   }
 
   /**
-   * Runs `effect` once the command running in `trx` has committed and is durable, right after its
-   * reply; never when that command's writes are rolled back. For what must follow exactly the
+   * Runs `effect` once the command running in `trx` has committed and is durable, right before its
+   * reply (a batch whose effects ran is answered in the check phase of that loop turn, after what
+   * the effects started there); never when that command's writes are rolled back. For what must follow exactly the
    * writes that stuck: the outbox hands the rows it wrote to the dispatcher this way.
    */
   afterCommit(trx: Transaction<Database>, effect: () => void): void {
@@ -165,14 +166,15 @@ export class CommandQueue {
           if (this.pending.length > 0) this.schedule();
         }
       }
-      batch.forEach((item, i) => {
-        const outcome = outcomes[i]!;
-        if (outcome.ok) item.resolve(outcome.value);
-        else item.reject(outcome.error);
-      });
+      // Effects before replies: the webhooks this batch owes start first. An HTTP client may write
+      // on a kept-alive socket only in the check phase (undici first lets pending bytes on an idle
+      // socket be read), so when an effect ran the replies wait for that phase too: the merchant's
+      // receiver hears first, the caller one hop later (docs/decisions.md 245).
+      let effectsRan = false;
       for (const outcome of outcomes) {
         if (!outcome.ok) continue;
         for (const effect of outcome.effects) {
+          effectsRan = true;
           try {
             effect();
           } catch {
@@ -180,6 +182,14 @@ export class CommandQueue {
           }
         }
       }
+      const answer = () =>
+        batch.forEach((item, i) => {
+          const outcome = outcomes[i]!;
+          if (outcome.ok) item.resolve(outcome.value);
+          else item.reject(outcome.error);
+        });
+      if (effectsRan) setImmediate(answer);
+      else answer();
     } catch (error) {
       // The commit itself failed (or the single command threw): nothing of this batch is durable.
       batch.forEach((item, i) => {

@@ -8,7 +8,7 @@ import type { MerchantHttp } from '../platform/merchant-http.js';
 import { LEASE_MS, type OutboxSink } from './outbox.js';
 import { GIVE_UP_AFTER_MS, retryDelayMs } from './retry-schedule.js';
 import type { PendingDelivery } from './rows.js';
-import { signWebhookRequest } from './signing.js';
+import { signWebhookRequest, type SignedHeaders } from './signing.js';
 import { deliveryStore, type AttemptOutcome, type DeliveryAttempt } from './store.js';
 
 export interface DispatcherOptions {
@@ -120,6 +120,10 @@ export class Dispatcher implements OutboxSink {
   private readonly records = new Set<Promise<void>>();
   private toRelease: string[] = [];
   private releasing = false;
+  /** Signatures made ahead (prepare), by row object: used when the send falls in the same second. */
+  private readonly signedAhead = new WeakMap<PendingDelivery, SignedHeaders>();
+  private toSign: PendingDelivery[] = [];
+  private signing = false;
 
   private polling = false;
   private pollAgain = false;
@@ -194,6 +198,27 @@ export class Dispatcher implements OutboxSink {
     }
     this.releaseLater();
     this.pump();
+  }
+
+  /**
+   * Signs new rows while their command's commit is made durable (the event loop waits for the
+   * fsync then): a webhook owed by a lone request goes out the moment it is durable, its HMAC
+   * already computed. At most what fits in the window now; a row sent in another second than it
+   * was signed in is signed again at send, so what goes out is what signing at send would give.
+   */
+  prepare(rows: readonly PendingDelivery[]): void {
+    if (this.stopped) return;
+    let room = this.concurrency - this.sending - this.ready.length - this.toSign.length;
+    for (const r of rows) if (r.signing_secret && room-- > 0) this.toSign.push(r);
+    if (this.toSign.length === 0 || this.signing) return;
+    this.signing = true;
+    // Commands run inside the queue's immediate: this one runs in the next loop turn, while the
+    // batch's fsync is in the thread pool.
+    setImmediate(() => {
+      this.signing = false;
+      const at = this.o.clock.now();
+      for (const r of this.toSign.splice(0)) this.signedAhead.set(r, signWebhookRequest(r.target_url, r.payload, r.signing_secret!, at));
+    });
   }
 
   dropped(channel: string): void {
@@ -352,7 +377,8 @@ export class Dispatcher implements OutboxSink {
     const source = this.o.servers.deliveryServer();
     const sentAt = this.o.clock.now();
     // Signed when the row carries a secret (webhooks); a callback brings its own headers (eCom: the merchant's authToken).
-    const signed = d.signing_secret ? signWebhookRequest(url, d.payload, d.signing_secret, sentAt) : {};
+    const ahead = this.signedAhead.get(d);
+    const signed = !d.signing_secret ? {} : ahead && ahead['x-ms-date'] === sentAt.toUTCString() ? ahead : signWebhookRequest(url, d.payload, d.signing_secret, sentAt);
     const own = d.headers ? (JSON.parse(d.headers) as Record<string, string>) : {};
     const headers = {
       'content-type': 'application/json; charset=utf-8',

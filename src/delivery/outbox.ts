@@ -17,6 +17,11 @@ export const BIRTH_LEASE_MS = 5_000;
 export interface OutboxSink {
   /** Rows this process wrote and holds (leased at birth): send them, no need to look them up. */
   written(rows: readonly PendingDelivery[]): void;
+  /**
+   * Rows just written, in a command not yet committed: work that sends nothing (signing) may be
+   * done ahead, while the commit is made durable. They may yet roll back: nothing may go out.
+   */
+  prepare?(rows: readonly PendingDelivery[]): void;
   /** A channel's pending rows were dropped. */
   dropped(channel: string): void;
   /** Rows were deleted: one merchant's, or all. */
@@ -56,6 +61,7 @@ export class Outbox {
     const leaseUntil = new Date(Date.now() + this.birthLeaseMs).toISOString();
     const pending = rows.map((r) => pendingDelivery(r, at, leaseUntil));
     await deliveryStore.insert(trx, pending);
+    this.sink?.prepare?.(pending);
     this.commands.afterCommit(trx, () => this.sink?.written(pending));
   }
 

@@ -35,7 +35,20 @@ export interface Consent {
  * deleted and made again (the user's own id is then new). Pure: derived, never stored first.
  */
 export function subjectOf(msn: string, user: Pick<TestUser, 'sub'>): string {
-  const h = createHash('sha256').update(`vipps-devkit:sub:${msn}:${user.sub}`).digest();
+  // Every approve asks (the payment may carry a profile scope): derived once per user and sales unit.
+  const key = `${msn}:${user.sub}`;
+  const known = subjects.get(key);
+  if (known !== undefined) return known;
+  const sub = deriveSubject(msn, user.sub);
+  if (subjects.size >= 1_000) subjects.clear();
+  subjects.set(key, sub);
+  return sub;
+}
+
+const subjects = new Map<string, string>();
+
+function deriveSubject(msn: string, userSub: string): string {
+  const h = createHash('sha256').update(`vipps-devkit:sub:${msn}:${userSub}`).digest();
   h[6] = (h[6]! & 0x0f) | 0x50; // a name-based UUID (version 5 layout)
   h[8] = (h[8]! & 0x3f) | 0x80; // RFC 4122 variant
   const hex = h.subarray(0, 16).toString('hex');

@@ -75,7 +75,7 @@ describe('CommandQueue', () => {
     expect(await keys()).toEqual(['q-new-1', 'q-new-2', 'q-taken']);
   });
 
-  it('runs after-commit effects once per command whose writes stuck, after its reply, never for one rolled back', async () => {
+  it('runs after-commit effects once per command whose writes stuck, before its reply, never for one rolled back', async () => {
     const seen: string[] = [];
     const command = (key: string, fail = false) => database.commands.run(async (trx) => {
       await trx.insertInto('settings').values({ key, value: 'v' }).execute();
@@ -91,9 +91,24 @@ describe('CommandQueue', () => {
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect(await keys()).toEqual(['q-e1', 'q-e3']);
     expect(seen.filter((s) => s.startsWith('effect')).sort()).toEqual(['effect q-e1', 'effect q-e3']);
-    // Effects run once the batch is durable, in the same turn as the replies are resolved (before their callbacks).
+    // Effects run once the batch is durable, before the replies are resolved.
     expect(seen.indexOf('effect q-e1')).toBeLessThan(seen.indexOf('reply q-e1'));
     expect(() => database.commands.afterCommit(undefined as never, () => undefined)).toThrow(/not inside a running command/);
+  });
+
+  it('answers a batch whose effects ran after what they started in the check phase (a webhook on a kept-alive socket)', async () => {
+    const seen: string[] = [];
+    // undici writes a request on an idle kept-alive socket only in the check phase (setImmediate).
+    const command = (key: string) => database.commands.run(async (trx) => {
+      await trx.insertInto('settings').values({ key, value: 'v' }).execute();
+      database.commands.afterCommit(trx, () => void setImmediate(() => seen.push(`webhook ${key}`)));
+      return key;
+    }).then((value) => seen.push(`reply ${value}`));
+    const plain = database.commands.run((trx) => trx.insertInto('settings').values({ key: 'q-plain', value: 'v' }).execute()).then(() => seen.push('reply q-plain'));
+    await Promise.all([command('q-w1'), command('q-w2'), plain]);
+    await new Promise((resolve) => setImmediate(resolve));
+    // One batch: both webhooks are written before any of its replies (q-plain's too) is answered.
+    expect(seen).toEqual(['webhook q-w1', 'webhook q-w2', 'reply q-plain', 'reply q-w1', 'reply q-w2']);
   });
 
   it('runSoon rides along with the next batch, or runs alone after its delay', async () => {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { generateNin, isValidNin, ninControlDigits, ninProblem, parseNin } from '../../src/platform/nin.js';
+import { generateNin, isValidNin, ninControlDigits, ninProblem, osloDate, parseNin } from '../../src/platform/nin.js';
 import { SEEDED_TEST_USERS } from '../../src/platform/test-users.js';
 
 describe('Norwegian national identity numbers (fødselsnummer)', () => {
@@ -56,5 +56,20 @@ describe('Norwegian national identity numbers (fødselsnummer)', () => {
       expect(ninProblem(u.nin), u.phoneNumber).toBeUndefined();
       expect(parseNin(u.nin)!.birthDate).toBe(u.birthDate);
     }
+  });
+
+  it('the Oslo date turns at Oslo midnight, also when asked one instant after another (it is kept per UTC hour)', () => {
+    // Winter (UTC+1) and summer (UTC+2): the last instant before Oslo midnight and the first after.
+    const days = [['2025-01-14T22:59:59.999Z', '2025-01-14', '2025-01-15'], ['2025-07-14T21:59:59.999Z', '2025-07-14', '2025-07-15']] as const;
+    for (const [instant, before, after] of days) {
+      const t = Date.parse(instant);
+      expect(osloDate(new Date(t))).toBe(before);
+      expect(osloDate(new Date(t + 1))).toBe(after);
+      expect(osloDate(new Date(t))).toBe(before);
+    }
+    // Any instant against a fresh formatter (property): the same date.
+    const format = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Oslo', year: 'numeric', month: '2-digit', day: '2-digit' });
+    fc.assert(fc.property(fc.integer({ min: Date.UTC(1900, 0, 1), max: Date.UTC(2100, 0, 1) }), (t) => osloDate(new Date(t)) === format.format(new Date(t))));
+    expect(() => osloDate(new Date(Number.NaN))).toThrow(RangeError);
   });
 });
