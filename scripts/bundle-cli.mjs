@@ -1,0 +1,59 @@
+// Bundles the command line (dist/src/cli/main.js, as tsc built it) into dist/cli/: a start reads a
+// handful of files instead of ~900 (docs/decisions.md 233). Dynamic imports stay separate chunks,
+// loaded on first use as before. Run by `npm run build` after tsc.
+import { build } from 'esbuild';
+import { rmSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const outdir = path.join(root, 'dist/cli');
+
+// Left to Node's resolution: a native addon; packages that find their own files next to their
+// modules (static assets, fonts, worker scripts); and the ones loaded only on first use, which stay
+// as they are rather than as one more chunk.
+const external = [
+  'better-sqlite3',
+  'pg',
+  '@fastify/swagger-ui',
+  'oidc-provider',
+  'exceljs',
+  'pdfkit',
+  'archiver',
+  'node-forge',
+  'ssh2',
+];
+
+rmSync(outdir, { recursive: true, force: true });
+const result = await build({
+  entryPoints: { main: path.join(root, 'dist/src/cli/main.js') },
+  outdir,
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  external,
+  // Bundled CommonJS packages call require() for Node's own modules: give them one.
+  banner: { js: "import { createRequire as __devkitCreateRequire } from 'node:module'; const require = __devkitCreateRequire(import.meta.url);" },
+  chunkNames: 'chunk-[hash]',
+  legalComments: 'none',
+  logLevel: 'warning',
+  metafile: true,
+});
+if (process.argv.includes('--report')) {
+  const outputs = Object.entries(result.metafile.outputs).map(([file, o]) => `${(o.bytes / 1024).toFixed(0).padStart(6)} KiB  ${path.relative(root, file)}`);
+  console.log(outputs.join('\n'));
+}
+if (process.argv.includes('--packages')) {
+  for (const [file, o] of Object.entries(result.metafile.outputs)) {
+    if (o.bytes < 50_000) continue;
+    const by = new Map();
+    for (const [input, i] of Object.entries(o.inputs)) {
+      const m = input.match(/node_modules\/((?:@[^/]+\/)?[^/]+)/g);
+      const k = m ? m[m.length - 1].replace('node_modules/', '') : input.replace(/\/[^/]+$/, '');
+      by.set(k, (by.get(k) ?? 0) + i.bytesInOutput);
+    }
+    console.log(`${path.relative(root, file)} ${(o.bytes / 1024).toFixed(0)} KiB:`, [...by].sort((a, b) => b[1] - a[1]).slice(0, 30).map(([k, v]) => `${k} ${(v / 1024).toFixed(0)}`).join(', '));
+  }
+}
