@@ -38,6 +38,32 @@ const swaggerUiFiles = {
   },
 };
 
+// Packages that dependencies load at start but call only on rarer paths: the YAML writer (the
+// OpenAPI document as YAML) and glob (@fastify/static without its wildcard route). Each becomes a
+// stand-in whose functions load the real package, from where its dependent finds it, on first call.
+const lazy = { yaml: ['@fastify/swagger'], glob: ['@fastify/swagger-ui', '@fastify/static'] };
+const lazyPackages = {
+  name: 'lazy-packages',
+  setup(b) {
+    b.onResolve({ filter: new RegExp(`^(${Object.keys(lazy).join('|')})$`) }, (args) => ({ path: args.path, namespace: 'lazy-package' }));
+    b.onLoad({ filter: /.*/, namespace: 'lazy-package' }, (args) => ({
+      loader: 'js',
+      contents: `const { createRequire } = require('node:module');
+let real;
+function load() {
+  if (!real) {
+    let from = require;
+    for (const dependent of ${JSON.stringify(lazy[args.path])}) from = createRequire(from.resolve(dependent));
+    real = from(${JSON.stringify(args.path)});
+  }
+  return real;
+}
+module.exports = new Proxy({}, { get: (_, key) => (key === '__esModule' ? undefined : (...a) => load()[key](...a)) });
+`,
+    }));
+  },
+};
+
 rmSync(outdir, { recursive: true, force: true });
 const result = await build({
   entryPoints: { main: path.join(root, 'dist/src/cli/main.js') },
@@ -57,7 +83,7 @@ const result = await build({
   minifySyntax: true,
   logLevel: 'warning',
   metafile: true,
-  plugins: [swaggerUiFiles],
+  plugins: [swaggerUiFiles, lazyPackages],
 });
 if (process.argv.includes('--report')) {
   const outputs = Object.entries(result.metafile.outputs).map(([file, o]) => `${(o.bytes / 1024).toFixed(0).padStart(6)} KiB  ${path.relative(root, file)}`);
