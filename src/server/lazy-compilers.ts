@@ -56,18 +56,19 @@ type Validate = ((data: unknown) => unknown) & { errors?: unknown };
 export function validatorFactory(eager: boolean): ValidatorFactory {
   const build = AjvCompiler();
   return (externalSchemas, options) => {
-    const compile = build(externalSchemas, options);
-    if (eager) return compile;
+    if (eager) return build(externalSchemas, options);
+    // Ajv itself (its formats, keywords and meta-schemas) is made by the first validation too.
+    let compile: ReturnType<typeof build> | undefined;
     return (route) => {
       let validate: Validate | undefined;
       // Fastify reads a failed validation's errors from the function it called: pass them on.
       const lazy: Validate = (data) => {
-        validate ??= compile(route) as Validate;
+        validate ??= (compile ??= build(externalSchemas, options))(route) as Validate;
         const result = validate(data);
         lazy.errors = validate.errors;
         return result;
       };
-      return lazy as ReturnType<typeof compile>;
+      return lazy as ReturnType<ReturnType<typeof build>>;
     };
   };
 }
