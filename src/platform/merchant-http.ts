@@ -53,7 +53,11 @@ const V6_LOOPBACK = '[::1]';
  */
 /** undici, loaded by the first call: it is a megabyte of code that a start does not need (docs/decisions.md 234). */
 let AgentClass: typeof Agent | undefined;
-const loadAgent = async () => (AgentClass ??= (await import('undici')).Agent);
+const loadAgent = async () => {
+  const undici = await import('undici');
+  // Node names a CommonJS package's exports; the bundle (dist/cli) has them under `default`.
+  return (AgentClass ??= undici.Agent ?? (undici as unknown as { default: typeof undici }).default.Agent);
+};
 
 export class MerchantHttp {
   private readonly agents = new Map<string, Agent>();

@@ -1,7 +1,8 @@
 /**
  * `serve` runs from the bundle (dist/cli, made by `npm run build`): a copy of the package without
  * dist/src starts, answers, serves Swagger UI's files (found in @fastify/swagger-ui's folder at run
- * time) and issues tokens (the key made while the emulator starts).
+ * time), issues tokens (the key made while the emulator starts) and delivers a webhook (undici,
+ * loaded by the first call to a merchant).
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -10,6 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
+import { connectEmulator, startWebhookReceiver } from '../../src/testing/index.js';
 import { repoRoot, testStateHome, type Banner } from '../helpers/cli.js';
 
 const copy = mkdtempSync(path.join(tmpdir(), 'devkit-bundle-'));
@@ -40,6 +42,22 @@ describe('the serve bundle', () => {
       const { access_token } = (await token.json()) as { access_token: string };
       const { keys } = (await (await fetch(`${banner.url}/accesstoken/jwks`)).json()) as { keys: Array<{ kid: string }> };
       expect(JSON.parse(Buffer.from(access_token.split('.')[0]!, 'base64url').toString()).kid).toBe(keys[0]!.kid);
+
+      const hooks = await startWebhookReceiver();
+      try {
+        const emulator = connectEmulator(banner.url);
+        const headers = { ...(await emulator.apiHeaders()), 'content-type': 'application/json' };
+        expect((await fetch(`${banner.url}/webhooks/v1/webhooks`, { method: 'POST', headers, body: JSON.stringify({ url: hooks.url, events: ['epayments.payment.created.v1'] }) })).status).toBe(201);
+        const created = await fetch(`${banner.url}/epayment/v1/payments`, {
+          method: 'POST',
+          headers: { ...headers, 'idempotency-key': 'bundle-test-1' },
+          body: JSON.stringify({ reference: 'bundle-test-1', amount: { currency: 'NOK', value: 1000 }, paymentMethod: { type: 'WALLET' }, userFlow: 'WEB_REDIRECT', returnUrl: 'https://example.com/return' }),
+        });
+        expect(created.status).toBe(201);
+        expect((await hooks.waitFor((w) => w.json?.reference === 'bundle-test-1')).json).toMatchObject({ name: 'CREATED' });
+      } finally {
+        await hooks.close();
+      }
     } finally {
       if (child.exitCode === null) {
         child.kill('SIGTERM');
