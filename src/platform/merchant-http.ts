@@ -1,4 +1,4 @@
-import { Agent, type Dispatcher } from 'undici';
+import type { Agent, Dispatcher } from 'undici';
 import { checkMerchantUrl, isLoopbackHost } from './url-policy.js';
 
 /**
@@ -51,6 +51,14 @@ const V6_LOOPBACK = '[::1]';
  * the `request()` API's body stream, URL parsing and async-resource bookkeeping cost more than
  * the loopback round trip itself.
  */
+/** undici, loaded by the first call: it is a megabyte of code that a start does not need (docs/decisions.md 234). */
+let AgentClass: typeof Agent | undefined;
+const loadAgent = async () => {
+  const undici = await import('undici');
+  // Node names a CommonJS package's exports; the bundle (dist/cli) has them under `default`.
+  return (AgentClass ??= undici.Agent ?? (undici as unknown as { default: typeof undici }).default.Agent);
+};
+
 export class MerchantHttp {
   private readonly agents = new Map<string, Agent>();
   private currentSource: string | undefined;
@@ -70,6 +78,7 @@ export class MerchantHttp {
   async send(req: MerchantRequest): Promise<MerchantResponse> {
     const target = this.target(req.url);
     if (target.refused !== undefined) return { error: target.refused };
+    if (AgentClass === undefined) await loadAgent();
     switch (target.kind) {
       case 'localhost':
         return this.localhost(target, req);
@@ -201,7 +210,7 @@ export class MerchantHttp {
     const key = localAddress ?? '';
     let agent = this.agents.get(key);
     if (agent) return agent;
-    agent = new Agent({ keepAliveTimeout: KEEP_ALIVE_MS, connect: { timeout: CONNECT_TIMEOUT_MS }, ...(localAddress ? { localAddress } : {}) });
+    agent = new AgentClass!({ keepAliveTimeout: KEEP_ALIVE_MS, connect: { timeout: CONNECT_TIMEOUT_MS }, ...(localAddress ? { localAddress } : {}) });
     this.agents.set(key, agent);
     if (localAddress) {
       const previous = this.currentSource;

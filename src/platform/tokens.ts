@@ -39,31 +39,57 @@ export class TokenService {
   private kid!: string;
   private tenant!: string;
   private cache = new Map<string, { clientId: string; exp: number }>();
+  /** The key being made, until it is there. */
+  private pending: Promise<void> | undefined;
 
   constructor(private readonly db: Kysely<Database>, private readonly clock: Clock) {}
 
+  /**
+   * Reads the signing key, or on a first start (and every `--ephemeral` one) begins making it: an
+   * RSA key takes 100-300 ms of CPU, made on libuv's thread pool while the rest of the emulator
+   * starts (docs/decisions.md 235). Tokens and the key set wait for it; `settled` before closing.
+   */
   async init(): Promise<void> {
-    let row = await this.db.selectFrom('signing_keys').selectAll().orderBy('created_at', 'desc').executeTakeFirst();
-    if (!row) {
-      const pair = await generateKeyPair('RS256', { extractable: true, modulusLength: 2048 });
-      const kid = ids.hex(16);
-      const priv = { ...(await exportJWK(pair.privateKey)), kid, alg: 'RS256' };
-      const pub = { ...(await exportJWK(pair.publicKey)), kid, alg: 'RS256', use: 'sig' };
-      row = { kid, private_jwk: JSON.stringify(priv), public_jwk: JSON.stringify(pub), created_at: this.clock.now().toISOString() };
-      await this.db.insertInto('signing_keys').values(row).execute();
+    this.tenant = await this.tenantId();
+    const row = await this.db.selectFrom('signing_keys').selectAll().orderBy('created_at', 'desc').executeTakeFirst();
+    if (row) await this.use(row);
+    else {
+      this.pending = this.generate();
+      // Not lost: issue, verify and jwks wait for it and see its failure.
+      this.pending.catch(() => undefined);
     }
+  }
+
+  /** Resolves once no key is being made (a close must not pull the database from under it). */
+  async settled(): Promise<void> {
+    await this.pending?.catch(() => undefined);
+  }
+
+  private async generate(): Promise<void> {
+    const pair = await generateKeyPair('RS256', { extractable: true, modulusLength: 2048 });
+    const kid = ids.hex(16);
+    const priv = { ...(await exportJWK(pair.privateKey)), kid, alg: 'RS256' };
+    const pub = { ...(await exportJWK(pair.publicKey)), kid, alg: 'RS256', use: 'sig' };
+    const row = { kid, private_jwk: JSON.stringify(priv), public_jwk: JSON.stringify(pub), created_at: this.clock.now().toISOString() };
+    await this.db.insertInto('signing_keys').values(row).execute();
+    await this.use(row);
+    this.pending = undefined;
+  }
+
+  private async use(row: { kid: string; public_jwk: string; private_jwk: string }): Promise<void> {
     this.kid = row.kid;
     this.publicJwk = JSON.parse(row.public_jwk) as JWK;
     this.privateKey = await importJWK(JSON.parse(row.private_jwk) as JWK, 'RS256');
     this.publicKey = await importJWK(this.publicJwk, 'RS256');
-    this.tenant = await this.tenantId();
   }
 
-  jwks(): { keys: JWK[] } {
+  async jwks(): Promise<{ keys: JWK[] }> {
+    if (this.pending) await this.pending;
     return { keys: [this.publicJwk] };
   }
 
   async issue(merchant: Merchant): Promise<AccessTokenResponse> {
+    if (this.pending) await this.pending;
     const issued = Math.floor(this.clock.now().getTime() / 1000);
     const notBefore = issued - NOT_BEFORE_SKEW_SECONDS;
     const expiresOn = issued + TOKEN_LIFETIME_SECONDS;
@@ -104,6 +130,7 @@ export class TokenService {
   async verify(token: string): Promise<Verification> {
     const known = this.verifyKnown(token);
     if (known) return known;
+    if (this.pending) await this.pending;
     const nowSeconds = this.clock.now().getTime() / 1000;
     try {
       // Expiry is checked against the emulator's clock below, not by jose against the system time.

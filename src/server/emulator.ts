@@ -369,6 +369,7 @@ async function start(database: DatabaseHandle, modules: readonly ApiModule[], op
       await each((i) => i.close?.());
       await merchantHttp.close();
       await dns?.close();
+      await tokens.settled();
       await database.close();
     },
   };

@@ -5,7 +5,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Platform } from '../../module.js';
 import { sftpControl } from '../sftp/control.js';
-import { startSftpServer, type SftpServer } from '../sftp/server.js';
+import type { SftpServer } from '../sftp/server.js';
 import { reportDownloads } from './download-routes.js';
 
 export interface ReportChannels {
@@ -19,6 +19,8 @@ export async function startReportChannels(platform: Platform): Promise<ReportCha
   const now = () => platform.clock.now();
   let sftp: SftpServer | undefined;
   if (platform.options.sftpPort !== undefined) {
+    // Loaded only when asked for: ssh2 and the service are not needed by a start without --sftp-port.
+    const { startSftpServer } = await import('../sftp/server.js');
     sftp = await startSftpServer({ db, run, now, log: (message, err) => platform.log.warn({ err }, message) }, platform.options.sftpPort);
   }
   return {

@@ -7,7 +7,7 @@ import { NoContent } from '../../../platform/schemas.js';
 import { createPublicKey } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import ssh2 from 'ssh2';
+import type { ParsedKey } from 'ssh2';
 import type { Transaction } from 'kysely';
 import type { Database } from '../../../db/schema.js';
 import type { Kysely } from 'kysely';
@@ -36,9 +36,11 @@ const UserParams = Type.Object({ username: Type.String({ pattern: '^[A-Za-z0-9._
 const invalid = (name: string, reason: string) => new ProblemError({ ...problem(400, 'Bad Request', `${name} ${reason}.`), extraDetails: [{ name, reason }] });
 
 /** A public key line as the service accepts it, or a 400 saying why not. */
-export function checkPublicKey(line: string, index: number): string {
+export async function checkPublicKey(line: string, index: number): Promise<string> {
   const name = `publicKeys[${index}]`;
-  let key: ReturnType<typeof ssh2.utils.parseKey>;
+  // ssh2 loads when a key is checked (or the SFTP service starts), not at every start (docs/decisions.md 234).
+  const { default: ssh2 } = await import('ssh2');
+  let key: ParsedKey | ParsedKey[] | Error;
   try {
     key = ssh2.utils.parseKey(line.trim());
   } catch (error) {
@@ -77,7 +79,7 @@ export const sftpControl = (deps: SftpControlDeps): FastifyPluginAsyncTypebox =>
   app.put('/sftp/users/:username', { schema: { summary: 'Creates or replaces an SFTP user of an organization', params: UserParams, body: UserBody, response: { 200: UserView } } }, async (request) => {
     const { organizationNumber, password, publicKeys = [] } = request.body;
     if (password === undefined && publicKeys.length === 0) throw invalid('body', 'needs a password or at least one public key');
-    const keys = publicKeys.map(checkPublicKey);
+    const keys = await Promise.all(publicKeys.map(checkPublicKey));
     const passwordHash = password === undefined ? '' : await hashPassword(password);
     const username = request.params.username;
     await deps.run((trx) => sftpStore.put(trx, { username, organizationNumber, passwordHash, publicKeys: keys }, deps.now()));
