@@ -360,11 +360,17 @@ export class Dispatcher implements OutboxSink {
         continue;
       }
       this.sending += 1;
-      void this.send(h).finally(() => {
-        this.sending -= 1;
-        this.pump();
-        this.settle();
-      });
+      void this.send(h)
+        .catch((err: unknown) => {
+          // Anything thrown before the attempt was recorded: the row goes back to the poll.
+          this.o.log.error({ delivery: h.row.id, err }, 'delivery attempt failed before sending');
+          this.unhold(h);
+        })
+        .finally(() => {
+          this.sending -= 1;
+          this.pump();
+          this.settle();
+        });
     }
   }
 
@@ -394,12 +400,17 @@ export class Dispatcher implements OutboxSink {
     let responseBody: string | null = null;
     if (injected?.fail) error = injected.fail;
     else {
-      const res = await this.o.http.send({ method: 'POST', url, headers, body: d.payload, timeoutMs, source: source.address });
-      if (res.error !== undefined) error = res.error;
-      else {
-        statusCode = res.status;
-        responseBody = res.body.slice(0, RESPONSE_SNIPPET);
-        if (statusCode < 200 || statusCode >= 300) error = `receiver answered ${statusCode}`;
+      try {
+        const res = await this.o.http.send({ method: 'POST', url, headers, body: d.payload, timeoutMs, source: source.address });
+        if (res.error !== undefined) error = res.error;
+        else {
+          statusCode = res.status;
+          responseBody = res.body.slice(0, RESPONSE_SNIPPET);
+          if (statusCode < 200 || statusCode >= 300) error = `receiver answered ${statusCode}`;
+        }
+      } catch (err) {
+        // A fault in the client costs this attempt (recorded, retried), never the process.
+        error = `not sent: ${err instanceof Error ? err.message : String(err)}`;
       }
     }
     const latencyMs = Math.round(performance.now() - started);
