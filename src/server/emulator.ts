@@ -35,7 +35,6 @@ import { isVippsApiHost } from '../environments/api-hosts.js';
 import { checkLimits, DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from './connections.js';
 import type { AppContext } from './context.js';
 import { StartupError } from './startup-error.js';
-import { limitHeapGrowth } from './heap-growth.js';
 
 export interface EmulatorOptions {
   database: DatabaseConfig;
@@ -118,7 +117,6 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const limits = { ...DEFAULT_CONNECTION_LIMITS, ...options.limits };
   const wrong = checkLimits(limits);
   if (wrong) throw new StartupError(`The connection limits cannot work: ${wrong}.`, 'Check the timeout and connection flags of serve (docs/serve.md).');
-  limitHeapGrowth();
   const database = await openDatabase(options.database, modules.flatMap((m) => Object.entries(m.migrations ?? {})));
   try {
     return await start(database, modules, { ...options, host, limits, ...(adminToken ? { adminToken } : { adminToken: undefined }) });
