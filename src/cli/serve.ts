@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import type { DatabaseConfig } from '../db/open.js';
 import { ids } from '../platform/ids.js';
 import { DEFAULT_CONNECTION_LIMITS } from '../server/connections.js';
+import { limitHeapGrowth } from '../server/heap-growth.js';
 import { isLoopbackHost } from '../platform/url-policy.js';
 import { dataDirStateFile, removeEmulatorState, userStateFile, writeEmulatorState } from './emulator-state.js';
 import { explainStartupFailure } from './startup-failure.js';
@@ -105,6 +106,8 @@ export function serveCommand(): Command {
       try {
         // Loaded here, not at the top: the other commands start without the whole emulator.
         const { startEmulator } = await import('../server/emulator.js');
+        // The serve process is ours: V8 may grow its heap to twice the live size, not four times (decision 229).
+        limitHeapGrowth();
         emulator = await startEmulator({
           database,
           host: opts.host,

@@ -66,4 +66,35 @@ export const recurringMigrations: Record<string, Migration> = {
         .execute();
     },
   },
+  // Tokens carry their agreement's key (agreement-token.ts): the unique index over random tokens
+  // goes, one scattered B-tree page less per draft (decision 227). On SQLite a column's UNIQUE is an
+  // index that cannot be dropped, so the table is rebuilt (as ePayment's 0006 did).
+  recurring_0002_token_unindexed: {
+    async up(db: Kysely<any>) {
+      if (db.getExecutor().adapter instanceof PostgresAdapter) {
+        await sql`alter table recurring_agreements drop constraint if exists recurring_agreements_token_key`.execute(db);
+        return;
+      }
+      await db.transaction().execute(async (trx) => {
+        await trx.schema.createTable('recurring_agreements_0002')
+          .addColumn('msn', 'varchar(6)', (c) => c.notNull())
+          .addColumn('id', 'varchar(36)', (c) => c.notNull())
+          .addColumn('status', 'varchar(10)', (c) => c.notNull())
+          .addColumn('created_at', 'varchar(40)', (c) => c.notNull())
+          .addColumn('expires_at', 'varchar(40)', (c) => c.notNull())
+          .addColumn('token', 'varchar(80)', (c) => c.notNull())
+          .addColumn('phone_number', 'varchar(15)')
+          .addColumn('version', 'integer', (c) => c.notNull())
+          .addColumn('document', 'text', (c) => c.notNull())
+          .addPrimaryKeyConstraint('recurring_agreements_pk', ['msn', 'id'])
+          .execute();
+        await sql`insert into recurring_agreements_0002 (msn, id, status, created_at, expires_at, token, phone_number, version, document) select msn, id, status, created_at, expires_at, token, phone_number, version, document from recurring_agreements`.execute(trx);
+        await trx.schema.dropTable('recurring_agreements').execute();
+        await trx.schema.alterTable('recurring_agreements_0002').renameTo('recurring_agreements').execute();
+        await trx.schema.createIndex('recurring_agreements_list').on('recurring_agreements').columns(['msn', 'status', 'created_at', 'id']).execute();
+        await trx.schema.createIndex('recurring_agreements_pending').on('recurring_agreements').columns(['status', 'expires_at']).execute();
+        await trx.schema.createIndex('recurring_agreements_user').on('recurring_agreements').columns(['phone_number']).execute();
+      });
+    },
+  },
 };

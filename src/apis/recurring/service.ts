@@ -35,6 +35,7 @@ import {
   type DomainEvent,
   type FailureReason,
 } from './domain.js';
+import { agreementToken } from './agreement-token.js';
 import { recurringErrors as E, type RecurringProblem } from './errors.js';
 import { published } from './events.js';
 import { chargeMovements } from './movements.js';
@@ -140,7 +141,7 @@ export class RecurringService {
       for (let attempt = 0; ; attempt += 1) {
         const id = this.newId('agr_');
         const outcome = draft(
-          { msn: merchant.msn, id, uuid: this.deps.ids.uuid(), token: `rcr_${this.deps.ids.token(24)}`, request: body, allowSkipLandingPage: merchant.allowSkipLandingPage, generatedChargeId: this.newId('chr-') },
+          { msn: merchant.msn, id, uuid: this.deps.ids.uuid(), token: agreementToken.mint(merchant.msn, id, this.deps.ids.token(agreementToken.secretBytes)), request: body, allowSkipLandingPage: merchant.allowSkipLandingPage, generatedChargeId: this.newId('chr-') },
           now,
         );
         if (!outcome.ok) return fromProblem(outcome.problem);

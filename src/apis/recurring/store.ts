@@ -2,6 +2,7 @@ import type { Kysely, Transaction } from 'kysely';
 import { prepared } from '../../db/prepared.js';
 import type { Database } from '../../db/schema.js';
 import { ConcurrentUpdate } from '../../platform/concurrency.js';
+import { agreementToken, isLegacyAgreementToken } from './agreement-token.js';
 import type { Agreement, AgreementStatus, Charge, ChargeStatus } from './domain.js';
 
 export interface RecurringAgreementsTable {
@@ -120,7 +121,13 @@ export const agreementStore = {
     return rows.map((r) => JSON.parse(r.document) as Agreement);
   },
 
+  /** The agreement of a confirmation URL's token: by the key the token carries (agreement-token.ts). */
   async byToken(db: Db, token: string): Promise<Stored<Agreement> | undefined> {
+    const key = agreementToken.key(token);
+    const stored = key && (await this.load(db, key.msn, key.id));
+    if (stored) return stored.value.token === token ? stored : undefined;
+    if (!isLegacyAgreementToken(token)) return undefined;
+    // A link minted before tokens carried their key: found by a scan (no index on the column since recurring_0002).
     const row = await db.selectFrom('recurring_agreements').select(['document', 'version']).where('token', '=', token).executeTakeFirst();
     return parse<Agreement>(row);
   },

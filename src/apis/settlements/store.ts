@@ -3,6 +3,7 @@
  * Number() (PostgreSQL's driver gives bigint as text).
  */
 import { PostgresAdapter, sql, type Kysely, type Transaction } from 'kysely';
+import { prepared } from '../../db/prepared.js';
 import type { Database } from '../../db/schema.js';
 import type { LedgerState, Totals } from './domain/engine.js';
 import type { Currency, LedgerTransaction, ReportEntry, SalesUnit, Settlement, Topic } from './domain/types.js';
@@ -55,6 +56,14 @@ export interface SettlementEntriesTable {
   balance_after: number | string;
   recipient_handle: string | null;
 }
+
+// The booking path (every capture and refund, inside the payment API's command): prepared once.
+const INSERT_TRANSACTION = prepared(
+  'insert into settlement_transactions (msn, transaction_id, kind, time, ledger_date, amount, fee, currency, order_id, source, source_id, settlement_id) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, null) on conflict (source, source_id) do nothing',
+);
+const INSERT_ENTRY = prepared(
+  'insert into settlement_entries (ledger_id, seq, msn, topic, entry_type, psp_reference, time, ledger_date, reference, currency, amount, balance_before, balance_after, recipient_handle) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+);
 
 export interface SettlementsTable {
   msn: string;
@@ -209,48 +218,25 @@ export const settlementStore = {
    * Inserts transactions, several rows a statement; returns the IDs of those inserted. A movement
    * (source, sourceId) booked before is skipped: nothing is booked twice.
    */
+  /**
+   * One prepared statement per line (src/db/prepared.ts), not Kysely's multi-row insert: a clock
+   * jump books about a hundred captures per chunk of the calendar, and building, freezing and
+   * compiling a 100-row insert (1,200 value nodes) per chunk cost more than the inserts
+   * (decision 228). A line booked before (same source and sourceId) is skipped.
+   */
   async insertTransactions(trx: Transaction<Database>, rows: ReadonlyArray<{ transaction: LedgerTransaction; sourceId: string }>): Promise<Set<string>> {
     const inserted = new Set<string>();
-    for (let i = 0; i < rows.length; i += 500) {
-      const values = rows.slice(i, i + 500).map(({ transaction: t, sourceId }) => ({
-        msn: t.msn,
-        transaction_id: t.transactionId,
-        kind: t.kind,
-        time: t.time,
-        ledger_date: t.ledgerDate,
-        amount: t.grossAmount,
-        fee: t.feeAmount,
-        currency: t.currency,
-        order_id: t.orderId,
-        source: t.source,
-        source_id: sourceId,
-        settlement_id: null,
-      }));
-      const result = await trx.insertInto('settlement_transactions').values(values).onConflict((oc) => oc.columns(['source', 'source_id']).doNothing()).returning('transaction_id').execute();
-      for (const r of result) inserted.add(r.transaction_id);
+    for (const { transaction: t, sourceId } of rows) {
+      const n = await INSERT_TRANSACTION.run(trx, [t.msn, t.transactionId, t.kind, t.time, t.ledgerDate, t.grossAmount, t.feeAmount, t.currency, t.orderId, t.source, sourceId]);
+      if (n === 1) inserted.add(t.transactionId);
     }
     return inserted;
   },
 
   async insertEntries(trx: Transaction<Database>, msn: string, entries: readonly ReportEntry[]): Promise<void> {
-    if (entries.length === 0) return;
-    const rows = entries.map((e) => ({
-      ledger_id: e.ledgerId,
-      seq: e.seq,
-      msn,
-      topic: e.topic,
-      entry_type: e.entryType,
-      psp_reference: e.pspReference,
-      time: e.time,
-      ledger_date: e.ledgerDate,
-      reference: e.reference,
-      currency: e.currency,
-      amount: e.amount,
-      balance_before: e.balanceBefore,
-      balance_after: e.balanceAfter,
-      recipient_handle: e.recipientHandle,
-    }));
-    for (let i = 0; i < rows.length; i += 500) await trx.insertInto('settlement_entries').values(rows.slice(i, i + 500)).execute();
+    for (const e of entries) {
+      await INSERT_ENTRY.run(trx, [e.ledgerId, e.seq, msn, e.topic, e.entryType, e.pspReference, e.time, e.ledgerDate, e.reference, e.currency, e.amount, e.balanceBefore, e.balanceAfter, e.recipientHandle]);
+    }
   },
 
   /** Totals booked per ledger date in (after, through]. */

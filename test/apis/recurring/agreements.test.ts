@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newKey, startTestEmulator, type TestEmulator } from '../../helpers/emulator.js';
 import { activeAgreement, createCharge, draft, draftBody, PHONE, problemId, refreshingTokens } from './helpers.js';
@@ -221,5 +222,28 @@ describe('Recurring agreements', () => {
     const r = await emu.call('GET', '/recurring/v3/agreements/agr_nosuch1');
     expect(r.status).toBe(404);
     expect(problemId(r)).toBe('resource-not-found');
+  });
+
+  it('finds the agreement of a confirmation link by the key its token carries, with no index over tokens; older tokens still open', async () => {
+    const d = await draft(emu);
+    const token = new URL(d.body.vippsConfirmationUrl as string).searchParams.get('token')!;
+    // rcr_, a 16-byte secret, then msn:id (decision 227): the landing page looks the agreement up by primary key.
+    expect(Buffer.from(token.slice(4 + 22), 'base64url').toString()).toBe(`${emu.merchant.msn}:${d.body.agreementId}`);
+    const landing = async (t: string) => (await fetch(`${emu.url}/landing?token=${encodeURIComponent(t)}`, { headers: { accept: 'text/html' } })).status;
+    expect(await landing(token)).toBe(200);
+    // The key part says where to look; the whole token must match (another secret is not this link).
+    expect(await landing(`rcr_${'A'.repeat(22)}${token.slice(4 + 22)}`)).toBe(404);
+    // No index (unique or not) over the random tokens: every draft would write one scattered B-tree page more.
+    const indexed = await sql<{ name: string }>`select il.name from pragma_index_list('recurring_agreements') il join pragma_index_info(il.name) ii where ii.name = 'token'`.execute(emu.ctx.database.db);
+    expect(indexed.rows).toEqual([]);
+    // A link minted before tokens carried their key (rcr_ + 24 random bytes) is found by a scan.
+    const other = await draft(emu);
+    const legacy = `rcr_${'b'.repeat(32)}`;
+    await emu.ctx.database.commands.run(async (trx) => {
+      const row = await trx.selectFrom('recurring_agreements').select('document').where('id', '=', other.body.agreementId).executeTakeFirstOrThrow();
+      const doc = { ...JSON.parse(row.document), token: legacy };
+      await trx.updateTable('recurring_agreements').set({ token: legacy, document: JSON.stringify(doc) }).where('id', '=', other.body.agreementId).execute();
+    });
+    expect(await landing(legacy)).toBe(200);
   });
 });
