@@ -1,5 +1,5 @@
 // Bundles the command line (dist/src/cli/main.js, as tsc built it) into dist/cli/: a start reads a
-// handful of files instead of ~900 (docs/decisions.md 233). Dynamic imports stay separate chunks,
+// handful of files instead of ~900 (docs/decisions.md 235). Dynamic imports stay separate chunks,
 // loaded on first use as before. Run by `npm run build` after tsc.
 import { build } from 'esbuild';
 import { rmSync } from 'node:fs';

@@ -106,7 +106,7 @@ export function serveCommand(): Command {
       try {
         // Loaded here, not at the top: the other commands start without the whole emulator.
         const { startEmulator } = await import('../server/emulator.js');
-        // The serve process is ours: V8 may grow its heap to twice the live size, not four times (decision 229).
+        // The serve process is ours: V8 may grow its heap to twice the live size, not four times (decision 227).
         limitHeapGrowth();
         emulator = await startEmulator({
           database,

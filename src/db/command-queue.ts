@@ -169,7 +169,7 @@ export class CommandQueue {
       // Effects before replies: the webhooks this batch owes start first. An HTTP client may write
       // on a kept-alive socket only in the check phase (undici first lets pending bytes on an idle
       // socket be read), so when an effect ran the replies wait for that phase too: the merchant's
-      // receiver hears first, the caller one hop later (docs/decisions.md 245).
+      // receiver hears first, the caller one hop later (docs/decisions.md 228).
       let effectsRan = false;
       for (const outcome of outcomes) {
         if (!outcome.ok) continue;

@@ -51,7 +51,7 @@ const V6_LOOPBACK = '[::1]';
  * the `request()` API's body stream, URL parsing and async-resource bookkeeping cost more than
  * the loopback round trip itself.
  */
-/** undici, loaded by the first call: it is a megabyte of code that a start does not need (docs/decisions.md 234). */
+/** undici, loaded by the first call: it is a megabyte of code that a start does not need (docs/decisions.md 236). */
 let AgentClass: typeof Agent | undefined;
 const loadAgent = async () => {
   const undici = await import('undici');

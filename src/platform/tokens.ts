@@ -47,7 +47,7 @@ export class TokenService {
   /**
    * Reads the signing key, or on a first start (and every `--ephemeral` one) begins making it: an
    * RSA key takes 100-300 ms of CPU, made on libuv's thread pool while the rest of the emulator
-   * starts (docs/decisions.md 235). Tokens and the key set wait for it; `settled` before closing.
+   * starts (docs/decisions.md 237). Tokens and the key set wait for it; `settled` before closing.
    */
   async init(): Promise<void> {
     this.tenant = await this.tenantId();

@@ -6,7 +6,7 @@ import v8 from 'node:v8';
  * it allows a process whose heap limit is large. The emulator's live heap is some 35 MB; bulk work
  * (a clock jump that processes 100,000 Recurring charges and books their captures) promotes
  * short-lived objects steadily, and with a factor of 4 they piled up to ~150 MB of heap before a
- * full collection, ~100 MB of resident memory more than needed (decision 229).
+ * full collection, ~100 MB of resident memory more than needed (decision 227).
  *
  * The flag is read whenever V8 recomputes its limits, so setting it at start works (unlike
  * --max-old-space-size, which is fixed when the heap is made). Only `serve` sets it: an emulator

@@ -32,7 +32,7 @@ const COMBINED = ['anyOf', 'oneOf', 'allOf', 'not', 'if', '$ref'];
  * becomes X with `nullable: true` where X is one plain type. fast-json-stringify writes that as
  * `null` or X by a type test; an `anyOf` it writes by running Ajv on each value, and Ajv compiles
  * the route's whole schema first (the status summary's first answer spent ~150 ms of CPU there).
- * Validation and the OpenAPI document keep the schema as written (docs/decisions.md 237).
+ * Validation and the OpenAPI document keep the schema as written (docs/decisions.md 239).
  */
 export function nullableForSerializer<T>(schema: T): T {
   if (Array.isArray(schema)) return schema.map((item: unknown) => nullableForSerializer(item)) as T;

@@ -2,7 +2,7 @@
  * The token in an agreement's vippsConfirmationUrl: `rcr_`, a random secret, then the agreement's
  * key (MSN and id) in base64url. The landing page finds its agreement by primary key, so no index
  * over random tokens is kept: every draft inserted into that index landed on another B-tree page,
- * one more 4 KiB WAL frame per draft in each group commit (decision 227; ePayment's decision 14).
+ * one more 4 KiB WAL frame per draft in each group commit (decision 240; ePayment's decision 14).
  * The secret makes a link unguessable; the key part only says where to look, and the whole token
  * must still equal the stored one.
  */

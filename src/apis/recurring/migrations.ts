@@ -67,7 +67,7 @@ export const recurringMigrations: Record<string, Migration> = {
     },
   },
   // Tokens carry their agreement's key (agreement-token.ts): the unique index over random tokens
-  // goes, one scattered B-tree page less per draft (decision 227). On SQLite a column's UNIQUE is an
+  // goes, one scattered B-tree page less per draft (decision 240). On SQLite a column's UNIQUE is an
   // index that cannot be dropped, so the table is rebuilt (as ePayment's 0006 did).
   recurring_0002_token_unindexed: {
     async up(db: Kysely<any>) {

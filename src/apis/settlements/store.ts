@@ -222,7 +222,7 @@ export const settlementStore = {
    * One prepared statement per line (src/db/prepared.ts), not Kysely's multi-row insert: a clock
    * jump books about a hundred captures per chunk of the calendar, and building, freezing and
    * compiling a 100-row insert (1,200 value nodes) per chunk cost more than the inserts
-   * (decision 228). A line booked before (same source and sourceId) is skipped.
+   * (decision 234). A line booked before (same source and sourceId) is skipped.
    */
   async insertTransactions(trx: Transaction<Database>, rows: ReadonlyArray<{ transaction: LedgerTransaction; sourceId: string }>): Promise<Set<string>> {
     const inserted = new Set<string>();

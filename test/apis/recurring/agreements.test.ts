@@ -227,7 +227,7 @@ describe('Recurring agreements', () => {
   it('finds the agreement of a confirmation link by the key its token carries, with no index over tokens; older tokens still open', async () => {
     const d = await draft(emu);
     const token = new URL(d.body.vippsConfirmationUrl as string).searchParams.get('token')!;
-    // rcr_, a 16-byte secret, then msn:id (decision 227): the landing page looks the agreement up by primary key.
+    // rcr_, a 16-byte secret, then msn:id (decision 240): the landing page looks the agreement up by primary key.
     expect(Buffer.from(token.slice(4 + 22), 'base64url').toString()).toBe(`${emu.merchant.msn}:${d.body.agreementId}`);
     const landing = async (t: string) => (await fetch(`${emu.url}/landing?token=${encodeURIComponent(t)}`, { headers: { accept: 'text/html' } })).status;
     expect(await landing(token)).toBe(200);

@@ -38,7 +38,7 @@ const invalid = (name: string, reason: string) => new ProblemError({ ...problem(
 /** A public key line as the service accepts it, or a 400 saying why not. */
 export async function checkPublicKey(line: string, index: number): Promise<string> {
   const name = `publicKeys[${index}]`;
-  // ssh2 loads when a key is checked (or the SFTP service starts), not at every start (docs/decisions.md 234).
+  // ssh2 loads when a key is checked (or the SFTP service starts), not at every start (docs/decisions.md 236).
   const { default: ssh2 } = await import('ssh2');
   let key: ParsedKey | ParsedKey[] | Error;
   try {
