@@ -6,7 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { cpSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -18,6 +18,14 @@ const copy = mkdtempSync(path.join(tmpdir(), 'devkit-bundle-'));
 afterAll(() => rmSync(copy, { recursive: true, force: true }));
 
 describe('the serve bundle', () => {
+  it('takes node:http through require: an ES import of it loads Node 22+\'s own undici at every start', () => {
+    const dir = path.join(repoRoot, 'dist/cli');
+    const esImports = readdirSync(dir)
+      .filter((f) => f.endsWith('.js'))
+      .filter((f) => /from\s*"node:http"/.test(readFileSync(path.join(dir, f), 'utf8')));
+    expect(esImports).toEqual([]);
+  });
+
   it('starts and answers without dist/src', { timeout: 60_000 }, async () => {
     for (const part of ['bin', 'dist/cli', 'package.json']) cpSync(path.join(repoRoot, part), path.join(copy, part), { recursive: true });
     symlinkSync(path.join(repoRoot, 'node_modules'), path.join(copy, 'node_modules'));
