@@ -11,12 +11,12 @@ import v8 from 'node:v8';
  * The flag is read whenever V8 recomputes its limits, so setting it at start works (unlike
  * --max-old-space-size, which is fixed when the heap is made). Only `serve` sets it: an emulator
  * started in a merchant's test process (`vipps-devkit/testing`) leaves that process's V8 alone.
- * Given on the command line, the user's value stays.
+ * Given on the command line or in NODE_OPTIONS, the user's value stays.
  */
 export const HEAP_GROWING_PERCENT = 100;
 
 export function limitHeapGrowth(): void {
-  const given = process.execArgv.some((a) => /^--heap[-_]growing[-_]percent\b/.test(a));
+  const given = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)].some((a) => /^--heap[-_]growing[-_]percent\b/.test(a));
   if (given) return;
   try {
     v8.setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
