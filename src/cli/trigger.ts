@@ -63,13 +63,8 @@ export function triggerCommand(): Command {
       if (!merchant) throw new Error(o.msn ? `--msn ${o.msn}: the emulator at ${o.url} has merchants ${merchants.map((m) => m.msn).join(', ')}` : `the emulator at ${o.url} has no merchant`);
       const reference = o.reference ?? `trigger-${randomBytes(4).toString('hex')}`;
       const steps: TriggerStep[] = [];
-      // A fresh access token once the clock has moved on (they last an hour of emulator time).
+      // The client takes a fresh access token once the clock has moved (they last an hour of emulator time).
       let headers = await emulator.apiHeaders(merchant);
-      const freshHeaders = async () => {
-        const res = await fetch(`${o.url}/accesstoken/get`, { method: 'POST', headers: { client_id: merchant.clientId, client_secret: merchant.clientSecret, 'ocp-apim-subscription-key': merchant.subscriptionKey } });
-        if (!res.ok) throw new Error(`access token: HTTP ${res.status} ${(await res.text()).slice(0, 200)}`);
-        headers = { ...headers, authorization: `Bearer ${((await res.json()) as { access_token: string }).access_token}` };
-      };
       let eventReference = reference;
 
       const context: TriggerContext = {
@@ -108,7 +103,7 @@ export function triggerCommand(): Command {
         now: () => emulator.now(),
         async advance(action, milliseconds) {
           await emulator.advanceClock(milliseconds);
-          await freshHeaders();
+          headers = await emulator.apiHeaders(merchant);
           steps.push({ action, status: 'done' });
         },
         async clientForm(action, path, fields) {

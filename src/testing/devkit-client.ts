@@ -118,6 +118,8 @@ export function connectEmulator(baseUrl: string, options: { adminToken?: string 
     async advanceClock(by) {
       const body = typeof by === 'number' ? { milliseconds: by } : { duration: by };
       const { now } = await call<{ now: string }>('POST', '/devkit/v1/clock/advance', body);
+      // Access tokens last an hour of emulator time: the ones held may have expired with the jump.
+      tokens.clear();
       return new Date(now);
     },
     async now() {

@@ -74,6 +74,9 @@ describe('startEmulator() and its helpers', () => {
     const after = await vipps.advanceClock('11m');
     expect(after.getTime() - before.getTime()).toBeGreaterThanOrEqual(11 * 60_000);
     expect(await state('lib-expire-1')).toBe('EXPIRED');
+    // The token it held lasted an hour of emulator time: after a longer jump it takes a new one.
+    await vipps.advanceClock('2h');
+    expect((await fetch(`${vipps.url}/epayment/v1/payments/lib-expire-1`, { headers: await vipps.apiHeaders() })).status).toBe(200);
     await vipps.reset();
     expect((await fetch(`${vipps.url}/epayment/v1/payments/lib-expire-1`, { headers: await vipps.apiHeaders() })).status).toBe(404);
   });

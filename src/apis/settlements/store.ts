@@ -215,14 +215,11 @@ export const settlementStore = {
   },
 
   /**
-   * Inserts transactions, several rows a statement; returns the IDs of those inserted. A movement
-   * (source, sourceId) booked before is skipped: nothing is booked twice.
-   */
-  /**
-   * One prepared statement per line (src/db/prepared.ts), not Kysely's multi-row insert: a clock
-   * jump books about a hundred captures per chunk of the calendar, and building, freezing and
-   * compiling a 100-row insert (1,200 value nodes) per chunk cost more than the inserts
-   * (decision 234). A line booked before (same source and sourceId) is skipped.
+   * Inserts transactions and returns the IDs of those inserted; a movement (source, sourceId)
+   * booked before is skipped, so nothing is booked twice. One prepared statement per line
+   * (src/db/prepared.ts), not Kysely's multi-row insert: a clock jump books about a hundred
+   * captures per chunk of the calendar, and building and compiling a 100-row insert per chunk
+   * cost more than the inserts (decision 234).
    */
   async insertTransactions(trx: Transaction<Database>, rows: ReadonlyArray<{ transaction: LedgerTransaction; sourceId: string }>): Promise<Set<string>> {
     const inserted = new Set<string>();
