@@ -26,10 +26,8 @@ export const recurringMigrations: Record<string, Migration> = {
       await db.schema.createIndex('recurring_agreements_pending').on('recurring_agreements').columns(['status', 'expires_at']).execute();
       await db.schema.createIndex('recurring_agreements_user').on('recurring_agreements').columns(['phone_number']).execute();
 
-      // Clustered by due date on SQLite (WITHOUT ROWID, key msn + due + id): the calendar rewrites
-      // the charges due on a day together, and neighbours on disk make that a few contiguous pages
-      // instead of one scattered page per charge (a clock jump over 100,000 charges writes a
-      // quarter of the WAL). PostgreSQL keeps its heap; the key is the same.
+      // Clustered by due date on SQLite (WITHOUT ROWID, key msn + due + id) until recurring_0003
+      // put the rows in creation order (decision 242). PostgreSQL keeps its heap; the key is the same.
       const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
       await db.schema.createTable('recurring_charges')
         .addColumn('msn', 'varchar(6)', (c) => c.notNull())
@@ -94,6 +92,42 @@ export const recurringMigrations: Record<string, Migration> = {
         await trx.schema.createIndex('recurring_agreements_list').on('recurring_agreements').columns(['msn', 'status', 'created_at', 'id']).execute();
         await trx.schema.createIndex('recurring_agreements_pending').on('recurring_agreements').columns(['status', 'expires_at']).execute();
         await trx.schema.createIndex('recurring_agreements_user').on('recurring_agreements').columns(['phone_number']).execute();
+      });
+    },
+  },
+  // Charges in creation order (decision 242): a rowid table keyed (msn, id). Clustering by due date
+  // (0001) made each commit of concurrent creates rewrite one leaf per due date in use: half of a
+  // charge create's time was writing those pages to the WAL. Appends fill one page at a time; a
+  // clock jump's day batch now updates scattered rows, which costs it far less than creates gained.
+  recurring_0003_charges_in_creation_order: {
+    async up(db: Kysely<any>) {
+      if (db.getExecutor().adapter instanceof PostgresAdapter) {
+        // The heap was never clustered; the key becomes the one lookups use, and its index goes
+        // (the migrator runs this in a transaction of its own on PostgreSQL).
+        await sql`alter table recurring_charges drop constraint recurring_charges_pk`.execute(db);
+        await sql`alter table recurring_charges add constraint recurring_charges_pk primary key (msn, id)`.execute(db);
+        await db.schema.dropIndex('recurring_charges_id').execute();
+        return;
+      }
+      await db.transaction().execute(async (trx) => {
+        await trx.schema.createTable('recurring_charges_0003')
+          .addColumn('msn', 'varchar(6)', (c) => c.notNull())
+          .addColumn('due', 'varchar(10)', (c) => c.notNull())
+          .addColumn('id', 'varchar(50)', (c) => c.notNull())
+          .addColumn('agreement_id', 'varchar(36)', (c) => c.notNull())
+          .addColumn('status', 'varchar(20)', (c) => c.notNull())
+          .addColumn('next_at', 'varchar(40)')
+          .addColumn('created_at', 'varchar(40)', (c) => c.notNull())
+          .addColumn('version', 'integer', (c) => c.notNull())
+          .addColumn('document', 'text', (c) => c.notNull())
+          .addPrimaryKeyConstraint('recurring_charges_pk', ['msn', 'id'])
+          .execute();
+        // Existing rows keep their creation order (ids sort by creation time; created_at first).
+        await sql`insert into recurring_charges_0003 (msn, due, id, agreement_id, status, next_at, created_at, version, document) select msn, due, id, agreement_id, status, next_at, created_at, version, document from recurring_charges order by created_at, msn, id`.execute(trx);
+        await trx.schema.dropTable('recurring_charges').execute();
+        await trx.schema.alterTable('recurring_charges_0003').renameTo('recurring_charges').execute();
+        await trx.schema.createIndex('recurring_charges_agreement').on('recurring_charges').columns(['msn', 'agreement_id', 'created_at']).execute();
+        await trx.schema.createIndex('recurring_charges_calendar').on('recurring_charges').columns(['next_at', 'msn', 'due', 'id']).execute();
       });
     },
   },

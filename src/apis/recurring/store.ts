@@ -68,8 +68,7 @@ const UPDATE_AGREEMENT = prepared('update recurring_agreements set status = ?, p
 const CHARGE_ROW = 'msn, id, agreement_id, due, status, next_at, created_at, document, version';
 const LOAD_CHARGE = prepared<ChargeRow>(`select ${CHARGE_ROW} from recurring_charges where msn = ? and id = ?`);
 const INSERT_CHARGE = prepared('insert into recurring_charges (msn, due, id, agreement_id, status, next_at, created_at, version, document) values (?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict do nothing');
-// By the whole key (msn, due, id): the row is found in its clustered place, not through the id index.
-const UPDATE_CHARGE = prepared('update recurring_charges set status = ?, next_at = ?, version = ?, document = ? where msn = ? and due = ? and id = ? and version = ?');
+const UPDATE_CHARGE = prepared('update recurring_charges set status = ?, next_at = ?, version = ?, document = ? where msn = ? and id = ? and version = ?');
 const AGREEMENT_CHARGES = prepared<ChargeRow>(`select ${CHARGE_ROW} from recurring_charges where msn = ? and agreement_id = ? order by created_at, id`);
 const FIRST_DUE = prepared<{ next_at: string | null }>('select min(next_at) as next_at from recurring_charges where next_at <= ?');
 const DUE_AT = prepared<ChargeRow>(`select ${CHARGE_ROW} from recurring_charges where next_at = ? order by msn, due, id limit ?`);
@@ -79,8 +78,7 @@ const parse = <T>(row: { document: string; version: number } | undefined): Store
 /**
  * A charge row: the columns the queries need, and the document holds the rest — not the columns
  * again, and no null field (a charge has a dozen, most null for most of its life). Half the bytes
- * of the whole object: less to stringify on every write, and rows small enough that the
- * due-clustered table splits its pages far less often under random inserts.
+ * of the whole object: less to stringify on every write, and more rows to a page.
  */
 type ChargeRow = Pick<RecurringChargesTable, 'msn' | 'id' | 'agreement_id' | 'due' | 'status' | 'next_at' | 'created_at' | 'document' | 'version'>;
 const NULLABLE: ReadonlyArray<keyof Charge> = ['externalId', 'externalAgreementId', 'transactionId', 'failureReason', 'failureDescription', 'reservedAt', 'capturedAt'];
@@ -189,7 +187,7 @@ export const chargeStore = {
   /** The version is the length of the charge's history: the seq of its next event. */
   async update(trx: Transaction<Database>, before: Stored<Charge>, c: Charge): Promise<Stored<Charge>> {
     const version = Math.max(before.version + 1, c.history.length);
-    const n = await UPDATE_CHARGE.run(trx, [c.status, c.nextAt, version, chargeDocument(c), c.msn, c.due, c.id, before.version]);
+    const n = await UPDATE_CHARGE.run(trx, [c.status, c.nextAt, version, chargeDocument(c), c.msn, c.id, before.version]);
     if (n !== 1) throw new ConcurrentUpdate('recurring charge', `${c.msn}/${c.id}`);
     return { value: c, version };
   },
