@@ -96,7 +96,7 @@ export const recurringMigrations: Record<string, Migration> = {
     },
   },
   // Charges in creation order (decision 242): a rowid table keyed (msn, id). Clustering by due date
-  // (0001) made each commit of concurrent creates rewrite one leaf per due date in use: half of a
+  // (0001) made each commit of concurrent creates rewrite one leaf per due date in use: a third of a
   // charge create's time was writing those pages to the WAL. Appends fill one page at a time; a
   // clock jump's day batch now updates scattered rows, which costs it far less than creates gained.
   recurring_0003_charges_in_creation_order: {
@@ -122,7 +122,7 @@ export const recurringMigrations: Record<string, Migration> = {
           .addColumn('document', 'text', (c) => c.notNull())
           .addPrimaryKeyConstraint('recurring_charges_pk', ['msn', 'id'])
           .execute();
-        // Existing rows keep their creation order (ids sort by creation time; created_at first).
+        // Existing rows are copied in creation order.
         await sql`insert into recurring_charges_0003 (msn, due, id, agreement_id, status, next_at, created_at, version, document) select msn, due, id, agreement_id, status, next_at, created_at, version, document from recurring_charges order by created_at, msn, id`.execute(trx);
         await trx.schema.dropTable('recurring_charges').execute();
         await trx.schema.alterTable('recurring_charges_0003').renameTo('recurring_charges').execute();
