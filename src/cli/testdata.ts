@@ -16,6 +16,8 @@ import {
 
 /** Below this many rows a run is over before a bar would say anything. */
 const PROGRESS_FROM = 10_000;
+// Digits grouped without Intl: the help is built at every start, and ICU's number data would load for it.
+const thousands = (n: number) => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 
 interface Common {
   count: number;
@@ -71,7 +73,7 @@ function withCommonOptions(command: Command): Command {
     .addOption(new Option('-f, --format <format>', 'output format').choices(OUTPUT_FORMATS).default('csv'))
     .option('--seed <integer>', 'the same seed and options give the same rows', seed)
     .option('--today <date>', 'count ages on this day (YYYY-MM-DD; default: today in Norway)', date)
-    .option('--progress', `show a progress bar on stderr (default: for ${PROGRESS_FROM.toLocaleString('en')}+ rows when stderr is a terminal)`)
+    .option('--progress', `show a progress bar on stderr (default: for ${thousands(PROGRESS_FROM)}+ rows when stderr is a terminal)`)
     .option('--no-progress', 'never show a progress bar');
 }
 
