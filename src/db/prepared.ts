@@ -1,6 +1,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { CompiledQuery, PostgresAdapter, type Kysely, type Transaction } from 'kysely';
 import type { DurabilityBarrier } from './durability-barrier.js';
+import type { RowCache } from './row-cache.js';
 import type { Database } from './schema.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -41,6 +42,9 @@ function binding(db: Db): Binding {
   return b;
 }
 
+/** The SQLite connection `db` runs on (undefined for PostgreSQL). */
+export const sqliteConnectionOf = (db: Db): BetterSqlite3.Database | undefined => binding(db).raw;
+
 /** The barrier a root reader waits for; undefined inside a batch and for PostgreSQL. */
 const barrierOf = (db: Db): DurabilityBarrier | undefined => bindings.get(db)?.barrier;
 
@@ -78,6 +82,25 @@ export class PreparedQuery<Row = unknown> {
     const stmt = this.direct(db);
     if (stmt) return stmt.get(...params) as Row | undefined;
     return (await this.viaKysely(db, params)).rows[0];
+  }
+
+  /**
+   * The first row, through `cache` under `key` (see RowCache): a hit is the committed row, also
+   * inside a batch (a command that writes the row forgets it first). A miss reads the database;
+   * the row is kept only when read outside any transaction, in the same step as the read.
+   */
+  async firstCached(db: Db, params: readonly Param[], cache: RowCache<Row>, key: string): Promise<Row | undefined> {
+    const barrier = barrierOf(db);
+    if (barrier) await barrier.durable();
+    const b = binding(db);
+    const rows = cache.of(b.raw);
+    const hit = rows?.get(key);
+    if (hit) return hit;
+    const stmt = this.direct(db);
+    if (!stmt) return (await this.viaKysely(db, params)).rows[0];
+    const row = stmt.get(...params) as Row | undefined;
+    if (row && rows && !b.inBatch) cache.put(rows, key, row);
+    return row;
   }
 
   /** Runs a statement that returns no rows; resolves to the number of rows it changed. */

@@ -8,6 +8,7 @@ import { epaymentIssuer, tellOwner } from './issuer.js';
 import { tellMoneyMoved } from './movements.js';
 import { epaymentRoutes } from './routes.js';
 import { EpaymentService } from './service.js';
+import { paymentStore } from './store.js';
 
 /** ePayment API v1. */
 export const epaymentModule: ApiModule = {
@@ -53,6 +54,7 @@ export const epaymentModule: ApiModule = {
       routes: epaymentRoutes(epayment, platform),
       control: epaymentControl(platform, epayment),
       onClock: async () => void (await epayment.expireDue()),
+      onReset: async (trx) => paymentStore.forgetAll(trx),
     };
   },
 };

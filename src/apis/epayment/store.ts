@@ -1,5 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
 import { prepared } from '../../db/prepared.js';
+import { RowCache } from '../../db/row-cache.js';
 import type { Database } from '../../db/schema.js';
 import { ConcurrentUpdate } from '../../platform/concurrency.js';
 import type { Payment, PaymentEvent } from './domain.js';
@@ -24,11 +25,14 @@ const INSERT = prepared(
 // Optimistic check on event_count: another instance (shared PostgreSQL) may have changed the payment meanwhile.
 const UPDATE = prepared('update epayment_payments set state = ?, event_count = ?, document = ?, updated_at = ? where msn = ? and reference = ? and event_count = ?');
 const INSERT_EVENT = prepared('insert into epayment_events (msn, reference, seq, name, document) values (?, ?, ?, ?, ?)');
+// Committed payment rows by key (src/db/row-cache.ts): a get reads no SQLite. Every write below forgets its row.
+const ROWS = new RowCache<{ document: string; event_count: number }>();
+const rowKey = (msn: string, reference: string) => `${msn}/${reference}`;
 
 /** ePayment's tables: the payment document, indexed by what queries need, and its event log. */
 export const paymentStore = {
   async load(db: Db, msn: string, reference: string): Promise<StoredPayment | undefined> {
-    const row = await LOAD.first(db, [msn, reference]);
+    const row = await LOAD.firstCached(db, [msn, reference], ROWS, rowKey(msn, reference));
     return row && { payment: JSON.parse(row.document) as Payment, eventCount: row.event_count };
   },
 
@@ -70,8 +74,14 @@ export const paymentStore = {
    * Inserts a new payment, the create request as sent (the create's idempotency record) and its
    * events; false (nothing written) when the reference is taken.
    */
+  /** The reset emptied the tables (in `trx`): no payment row is known any more. */
+  forgetAll(trx: Transaction<Database>): void {
+    ROWS.clear(trx);
+  },
+
   async insert(trx: Transaction<Database>, payment: Payment, events: PaymentEvent[], createRequest: string): Promise<boolean> {
     const p = payment;
+    ROWS.forget(trx, rowKey(p.msn, p.reference));
     const inserted = await INSERT.run(trx, [p.msn, p.reference, p.state, p.expiresAt, p.redirectToken, events.length, JSON.stringify(p), p.createdAt, p.createdAt, createRequest]);
     if (inserted === 0) return false;
     await appendEvents(trx, payment, events, 0);
@@ -81,6 +91,7 @@ export const paymentStore = {
   async update(trx: Transaction<Database>, before: StoredPayment, payment: Payment, events: PaymentEvent[], now: Date): Promise<StoredPayment> {
     if (events.length === 0) return before;
     const eventCount = before.eventCount + events.length;
+    ROWS.forget(trx, rowKey(payment.msn, payment.reference));
     const updated = await UPDATE.run(trx, [payment.state, eventCount, JSON.stringify(payment), now.toISOString(), payment.msn, payment.reference, before.eventCount]);
     // Another instance (shared PostgreSQL) changed the payment since it was read: the service answers 423.
     if (updated !== 1) throw new ConcurrentUpdate('epayment payment', `${payment.msn}/${payment.reference}`);
