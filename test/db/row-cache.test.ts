@@ -3,29 +3,24 @@
  * state, a write forgets its row, a rolled-back write leaves the committed row, and shared
  * PostgreSQL keeps nothing (another instance may write).
  */
-import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
-import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase, type DatabaseConfig, type DatabaseHandle } from '../../src/db/open.js';
 import { prepared } from '../../src/db/prepared.js';
 import { RowCache } from '../../src/db/row-cache.js';
-import { pgUnreachable, testPgUrl } from '../helpers/postgres.js';
+import { pgTestSchema, testPgUrl } from '../helpers/postgres.js';
 import { skipNote } from '../helpers/skip.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'devkit-row-cache-'));
-const pgSkip = await pgUnreachable();
-const schema = `devkit_rowcache_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+const pgTest = await pgTestSchema('devkit_rowcache');
+const pgSkip = pgTest.skip;
+const schema = pgTest.schema;
 afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
-  if (pgSkip) return;
-  const client = new pg.Client({ connectionString: testPgUrl });
-  await client.connect();
-  await client.query(`drop schema if exists ${schema} cascade`);
-  await client.end();
+  await pgTest.drop();
 });
 
 type Row = { v: string };

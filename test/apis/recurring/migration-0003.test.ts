@@ -3,31 +3,26 @@
  * column, read back and update as before, and the key becomes (msn, id) — on SQLite a rowid table
  * (rows in creation order), no longer clustered WITHOUT ROWID by due date.
  */
-import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { sql, type Migration } from 'kysely';
-import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Charge } from '../../../src/apis/recurring/domain.js';
 import { recurringMigrations } from '../../../src/apis/recurring/migrations.js';
 import { chargeStore } from '../../../src/apis/recurring/store.js';
 import { openDatabase, type DatabaseConfig } from '../../../src/db/open.js';
-import { pgUnreachable, testPgUrl } from '../../helpers/postgres.js';
+import { pgTestSchema, testPgUrl } from '../../helpers/postgres.js';
 import { skipNote } from '../../helpers/skip.js';
 
 const before = Object.entries(recurringMigrations).filter(([name]) => name < 'recurring_0003') as Array<[string, Migration]>;
 const dir = mkdtempSync(path.join(tmpdir(), 'devkit-recurring-0003-'));
-const pgSkip = await pgUnreachable();
-const schema = `devkit_r0003_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+const pgTest = await pgTestSchema('devkit_r0003');
+const pgSkip = pgTest.skip;
+const schema = pgTest.schema;
 afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
-  if (pgSkip) return;
-  const client = new pg.Client({ connectionString: testPgUrl });
-  await client.connect();
-  await client.query(`drop schema if exists ${schema} cascade`);
-  await client.end();
+  await pgTest.drop();
 });
 
 const charge = (id: string, due: string, created: string): Charge => ({
