@@ -70,15 +70,15 @@ export const paymentStore = {
     return row && { stored: { payment: JSON.parse(row.document) as Payment, eventCount: row.event_count }, createRequest: row.create_request };
   },
 
-  /**
-   * Inserts a new payment, the create request as sent (the create's idempotency record) and its
-   * events; false (nothing written) when the reference is taken.
-   */
   /** The reset emptied the tables (in `trx`): no payment row is known any more. */
   forgetAll(trx: Transaction<Database>): void {
     ROWS.clear(trx);
   },
 
+  /**
+   * Inserts a new payment, the create request as sent (the create's idempotency record) and its
+   * events; false (nothing written) when the reference is taken.
+   */
   async insert(trx: Transaction<Database>, payment: Payment, events: PaymentEvent[], createRequest: string): Promise<boolean> {
     const p = payment;
     ROWS.forget(trx, rowKey(p.msn, p.reference));
