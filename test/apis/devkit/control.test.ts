@@ -52,6 +52,8 @@ describe('control API /devkit/v1', () => {
       body: { amount: { currency: 'NOK', value: 1000 }, paymentMethod: { type: 'WALLET' }, reference: 'reset-ref-1', userFlow: 'WEB_REDIRECT', returnUrl: 'https://x.example/r' },
     });
     expect(created.status).toBe(201);
+    // Read once before: what the emulator keeps of a read payment must go with the reset too.
+    expect((await call('GET', '/epayment/v1/payments/reset-ref-1')).status).toBe(200);
     const reset = await emu.call('POST', '/devkit/v1/reset', { anonymous: true });
     expect(reset.status).toBe(200);
     expect(reset.body.offsetMilliseconds).toBe(0);
