@@ -63,6 +63,9 @@ export default async function startupBench(): Promise<BenchFigure[]> {
     rmSync(stateHome, { recursive: true, force: true });
   }
   const base = median(bare);
-  const figure = (name: string, values: number[]): BenchFigure => ({ name, value: Math.round(median(values)), unit: 'ms', baseline: { name: 'bare node -e HTTP server', value: Math.round(base) }, ratio: median(values) / base });
+  const figure = (name: string, values: number[]): BenchFigure => {
+    const value = median(values);
+    return { name, value: Math.round(value), unit: 'ms', baseline: { name: 'bare node -e HTTP server', value: Math.round(base) }, ratio: value / base };
+  };
   return [figure('serve: launch → first answer', served), figure('npm start: launch → first answer', started)];
 }

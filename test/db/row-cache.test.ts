@@ -15,12 +15,10 @@ import { pgTestSchema, testPgUrl } from '../helpers/postgres.js';
 import { skipNote } from '../helpers/skip.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'devkit-row-cache-'));
-const pgTest = await pgTestSchema('devkit_rowcache');
-const pgSkip = pgTest.skip;
-const schema = pgTest.schema;
+const { skip: pgSkip, schema, drop: dropSchema } = await pgTestSchema('devkit_rowcache');
 afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
-  await pgTest.drop();
+  await dropSchema();
 });
 
 type Row = { v: string };

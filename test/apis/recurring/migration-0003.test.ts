@@ -17,12 +17,10 @@ import { skipNote } from '../../helpers/skip.js';
 
 const before = Object.entries(recurringMigrations).filter(([name]) => name < 'recurring_0003') as Array<[string, Migration]>;
 const dir = mkdtempSync(path.join(tmpdir(), 'devkit-recurring-0003-'));
-const pgTest = await pgTestSchema('devkit_r0003');
-const pgSkip = pgTest.skip;
-const schema = pgTest.schema;
+const { skip: pgSkip, schema, drop: dropSchema } = await pgTestSchema('devkit_r0003');
 afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
-  await pgTest.drop();
+  await dropSchema();
 });
 
 const charge = (id: string, due: string, created: string): Charge => ({
